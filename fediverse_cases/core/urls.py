@@ -1,0 +1,52 @@
+"""The one place that knows how this instance's public URLs and ActivityPub ids are shaped.
+
+Stdlib only. Ids are stable forever once published, so change nothing here lightly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class LocalUrls:
+    base_url: str
+
+    def actor(self, username: str) -> str:
+        return f"{self.base_url}/users/{quote(username)}"
+
+    def actor_key_id(self, username: str) -> str:
+        return f"{self.actor(username)}#main-key"
+
+    def actor_ed25519_key_id(self, username: str) -> str:
+        return f"{self.actor(username)}#ed25519-key"
+
+    def inbox(self, username: str) -> str:
+        return f"{self.actor(username)}/inbox"
+
+    def outbox(self, username: str) -> str:
+        return f"{self.actor(username)}/outbox"
+
+    def followers(self, username: str) -> str:
+        return f"{self.actor(username)}/followers"
+
+    def following(self, username: str) -> str:
+        return f"{self.actor(username)}/following"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base_url}/inbox"
+
+    @property
+    def instance_actor(self) -> str:
+        return f"{self.base_url}/actor"
+
+    def case(self, public_id: str) -> str:
+        return f"{self.base_url}/cases/{public_id}"
+
+    def comment(self, public_id: str) -> str:
+        return f"{self.base_url}/comments/{public_id}"
+
+    def media(self, key: str) -> str:
+        return f"{self.base_url}/media/{key}"

@@ -1,0 +1,270 @@
+"""Instance settings: a frozen Settings built from a TOML file plus FEDIVERSE_CASES_* overrides.
+
+Owns the names, defaults and validation of every setting (documented in
+instance_config/example.toml). Nothing here is read at import time: callers load settings
+explicitly with ``load_settings(path)`` and pass the result down.
+
+Environment overrides are named ``FEDIVERSE_CASES_<SECTION>_<KEY>`` in upper case, for example
+``FEDIVERSE_CASES_DATABASE_URL`` or ``FEDIVERSE_CASES_INSTANCE_BASE_URL``. A missing or invalid
+setting raises ``SettingsError`` whose message names the setting in one line.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "FEDIVERSE_CASES_"
+REGISTRATION_POLICIES = ("open", "closed")
+FEDERATION_MODES = ("allowlist", "open")
+TEXT_POLICIES = ("cover_all_but_markers", "cover_all")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names it."""
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    name: str
+    description: str
+    base_url: str
+    demo: bool = False
+
+    @property
+    def host(self) -> str:
+        """The host[:port] this instance is known by on the network."""
+        return urlsplit(self.base_url).netloc.lower()
+
+    @property
+    def uses_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    run_background_workers: bool = True
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    mode: str = "allowlist"
+    allowlist: tuple[str, ...] = ()
+    signature_max_skew_seconds: int = 3600
+    delivery_give_up_days: int = 3
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    max_image_bytes: int = 40 * 1024 * 1024
+    max_images_per_case: int = 10
+    original_retention: str = "delete_at_publication"
+
+
+@dataclass(frozen=True)
+class DeidentifySettings:
+    text_policy: str = "cover_all_but_markers"
+    text_allowlist: tuple[str, ...] = ("L", "R", "AP", "PA", "LAT", "cm", "mm")
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance: InstanceSettings
+    database_url: str
+    media_dir: Path
+    private_dir: Path
+    session_secret: str
+    registration: str = "open"
+    server: ServerSettings = field(default_factory=ServerSettings)
+    federation: FederationSettings = field(default_factory=FederationSettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
+    deidentify: DeidentifySettings = field(default_factory=DeidentifySettings)
+    config_path: Path | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(path: str | os.PathLike[str] | None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file at ``path`` (may be None: environment only) and apply overrides."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    config_path: Path | None = None
+    if path is not None:
+        config_path = Path(path).resolve()
+        try:
+            raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"config file not found: {config_path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {config_path} is not valid TOML: {exc}") from None
+    _apply_env_overrides(raw, env)
+    return settings_from_mapping(raw, config_path=config_path)
+
+
+def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    sections = {
+        "instance": InstanceSettings,
+        "server": ServerSettings,
+        "federation": FederationSettings,
+        "uploads": UploadSettings,
+        "deidentify": DeidentifySettings,
+        "database": None,
+        "media": None,
+        "session": None,
+        "registration": None,
+    }
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        for section in sorted(sections, key=len, reverse=True):
+            if rest.startswith(section + "_"):
+                raw.setdefault(section, {})[rest[len(section) + 1 :]] = value
+                break
+
+
+def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = None) -> Settings:
+    base_dir = config_path.parent if config_path else Path.cwd()
+    instance = _section(raw, "instance")
+    base_url = _required_str(instance, "instance.base_url").rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise SettingsError(
+            f"instance.base_url must be like https://cases.example-hospital.org, got {base_url!r}"
+        )
+    database = _section(raw, "database")
+    database_url = _required_str(database, "database.url")
+    if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise SettingsError(
+            "database.url must start with sqlite+aiosqlite:// or postgresql+asyncpg://, "
+            f"got {database_url.split(':', 1)[0]!r}"
+        )
+    media = _section(raw, "media")
+    session = _section(raw, "session")
+    secret = _required_str(session, "session.secret")
+    if len(secret) < 32:
+        raise SettingsError("session.secret must be at least 32 characters of random text")
+    registration = _section(raw, "registration")
+    policy = str(registration.get("policy", "open"))
+    _choice("registration.policy", policy, REGISTRATION_POLICIES)
+
+    server_raw = _section(raw, "server")
+    server = ServerSettings(
+        host=str(server_raw.get("host", "127.0.0.1")),
+        port=_int(server_raw, "server.port", 8000, 1, 65535),
+        workers=_int(server_raw, "server.workers", 1, 1, 64),
+        run_background_workers=_bool(server_raw, "server.run_background_workers", True),
+    )
+    fed_raw = _section(raw, "federation")
+    mode = str(fed_raw.get("mode", "allowlist"))
+    _choice("federation.mode", mode, FEDERATION_MODES)
+    federation = FederationSettings(
+        mode=mode,
+        allowlist=_str_tuple(fed_raw, "federation.allowlist", ()),
+        signature_max_skew_seconds=_int(fed_raw, "federation.signature_max_skew_seconds", 3600, 30, 86400),
+        delivery_give_up_days=_int(fed_raw, "federation.delivery_give_up_days", 3, 1, 30),
+    )
+    up_raw = _section(raw, "uploads")
+    retention = str(up_raw.get("original_retention", "delete_at_publication"))
+    _choice("uploads.original_retention", retention, ("delete_at_publication", "keep"))
+    uploads = UploadSettings(
+        max_image_bytes=_int(up_raw, "uploads.max_image_bytes", 40 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+        max_images_per_case=_int(up_raw, "uploads.max_images_per_case", 10, 1, 10),
+        original_retention=retention,
+    )
+    deid_raw = _section(raw, "deidentify")
+    text_policy = str(deid_raw.get("text_policy", "cover_all_but_markers"))
+    _choice("deidentify.text_policy", text_policy, TEXT_POLICIES)
+    deidentify = DeidentifySettings(
+        text_policy=text_policy,
+        text_allowlist=_str_tuple(deid_raw, "deidentify.text_allowlist", DeidentifySettings.text_allowlist),
+    )
+    media_dir = _path(media, "media.dir", base_dir, "media")
+    private_dir = _path(media, "media.private_dir", base_dir, "private")
+    return Settings(
+        instance=InstanceSettings(
+            name=_required_str(instance, "instance.name"),
+            description=str(instance.get("description", "")),
+            base_url=base_url,
+            demo=_bool(instance, "instance.demo", False),
+        ),
+        database_url=database_url,
+        media_dir=media_dir,
+        private_dir=private_dir,
+        session_secret=secret,
+        registration=policy,
+        server=server,
+        federation=federation,
+        uploads=uploads,
+        deidentify=deidentify,
+        config_path=config_path,
+    )
+
+
+def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, Mapping):
+        raise SettingsError(f"[{name}] must be a table")
+    return value
+
+
+def _required_str(section: Mapping[str, Any], dotted: str) -> str:
+    value = section.get(dotted.split(".", 1)[1])
+    if value is None or (isinstance(value, str) and not value.strip()):
+        env_name = ENV_PREFIX + dotted.replace(".", "_").upper()
+        raise SettingsError(f"missing setting {dotted} (or environment variable {env_name})")
+    if not isinstance(value, str):
+        raise SettingsError(f"setting {dotted} must be text")
+    return value.strip()
+
+
+def _choice(dotted: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise SettingsError(f"setting {dotted} must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def _int(section: Mapping[str, Any], dotted: str, default: int, low: int, high: int) -> int:
+    value = section.get(dotted.split(".", 1)[1], default)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"setting {dotted} must be a whole number, got {value!r}") from None
+    if isinstance(value, bool) or not low <= number <= high:
+        raise SettingsError(f"setting {dotted} must be between {low} and {high}, got {value!r}")
+    return number
+
+
+def _bool(section: Mapping[str, Any], dotted: str, default: bool) -> bool:
+    value = section.get(dotted.split(".", 1)[1], default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return value.lower() in ("1", "true", "yes", "on")
+    raise SettingsError(f"setting {dotted} must be true or false, got {value!r}")
+
+
+def _str_tuple(section: Mapping[str, Any], dotted: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = section.get(dotted.split(".", 1)[1], default)
+    if isinstance(value, str):
+        value = [item.strip() for item in value.split(",") if item.strip()]
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise SettingsError(f"setting {dotted} must be a list of text values")
+    return tuple(value)
+
+
+def _path(section: Mapping[str, Any], dotted: str, base_dir: Path, default: str) -> Path:
+    value = section.get(dotted.split(".", 1)[1], default)
+    if not isinstance(value, str) or not value:
+        raise SettingsError(f"setting {dotted} must be a folder path")
+    path = Path(value)
+    return (path if path.is_absolute() else base_dir / path).resolve()

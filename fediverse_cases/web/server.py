@@ -1,0 +1,48 @@
+"""Running the app under hypercorn: one process, or several workers sharing one socket."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from fediverse_cases.settings import Settings
+from fediverse_cases.web.app import create_app
+
+CONFIG_ENV = "FEDIVERSE_CASES_CONFIG"
+
+
+def hypercorn_config(settings: Settings, host: str | None = None, port: int | None = None) -> Config:
+    config = Config()
+    config.bind = [f"{host or settings.server.host}:{port or settings.server.port}"]
+    config.workers = settings.server.workers
+    config.accesslog = None
+    config.errorlog = "-"
+    config.graceful_timeout = 5
+    return config
+
+
+def serve_forever(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    config = hypercorn_config(settings, host, port)
+    if settings.server.workers > 1:
+        # Hypercorn's multi-process mode imports the app by name in each worker process.
+        from hypercorn.run import run
+
+        if settings.config_path is not None:
+            os.environ[CONFIG_ENV] = str(settings.config_path)
+        config.application_path = "fediverse_cases.web.asgi:app"
+        run(config)
+        return
+    asyncio.run(_serve_single(settings, config))
+
+
+async def _serve_single(settings: Settings, config: Config) -> None:
+    app = create_app(settings)
+    shutdown = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, shutdown.set)
+    await serve(app, config, shutdown_trigger=shutdown.wait)  # type: ignore[arg-type]
