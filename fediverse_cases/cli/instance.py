@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import secrets
@@ -125,10 +126,9 @@ def write_demo_config(data_dir: Path, host: str, port: int, base_url: str) -> Pa
     config_path = data_dir / "instance.toml"
     secret = secrets.token_urlsafe(48)
     if config_path.exists():
-        try:
+        # An unreadable old file is replaced with a fresh secret: the demo owns that file.
+        with contextlib.suppress(SettingsError):
             secret = load_settings(config_path, env={}).session_secret
-        except SettingsError:
-            pass  # an unreadable old file is replaced; the demo owns it
     config_path.write_text(
         DEMO_CONFIG_TEMPLATE.format(
             base_url=base_url,

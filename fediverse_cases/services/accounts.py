@@ -160,7 +160,7 @@ async def update_profile(
     session: AsyncSession, account: Account, fields: dict[str, str], operator: Operator
 ) -> None:
     cleaned = {name: fields.get(name, "").strip() for name in ("display_name", "specialty", "institution")}
-    if not account.verification_status == VerificationStatus.VERIFIED:
+    if account.verification_status != VerificationStatus.VERIFIED:
         cleaned["occupation"] = fields.get("occupation", "").strip()
         cleaned["licence_number"] = fields.get("licence_number", "").strip()
     errors = validate_profile_fields(cleaned)
