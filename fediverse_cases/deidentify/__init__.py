@@ -1,0 +1,32 @@
+"""Image and text de-identification: decode safely, drop metadata, find faces and burned-in text,
+redact with solid pixels, re-encode, make derivatives, verify; plus a PHI scan for free text.
+
+Pure functions over bytes and pixels; fails closed; never imports quart, sqlalchemy or httpx.
+
+    engine = Deidentifier(DeidentifyPolicy())          # once per process
+    result = engine.process(data, filename="x.jpg")    # from asyncio: await asyncio.to_thread(...)
+    if result.accepted: store(result.image)            # CleanImage, the only shareable type
+    else: show(result.reason)
+"""
+
+from __future__ import annotations
+
+from .engine import Deidentifier
+from .model import DEFAULT_TEXT_ALLOWLIST, Box, CleanImage, DeidentificationResult, DeidentifyPolicy
+from .phi_text import PhiFinding, scan_text
+from .report import DeidentificationReport, DicomSummary, FaceFinding, TextFinding
+
+__all__ = [
+    "DEFAULT_TEXT_ALLOWLIST",
+    "Box",
+    "CleanImage",
+    "DeidentificationReport",
+    "DeidentificationResult",
+    "Deidentifier",
+    "DeidentifyPolicy",
+    "DicomSummary",
+    "FaceFinding",
+    "PhiFinding",
+    "TextFinding",
+    "scan_text",
+]

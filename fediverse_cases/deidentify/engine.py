@@ -1,0 +1,224 @@
+"""The de-identification pipeline: decode -> manual regions -> crop -> detect faces and text
+(concurrently, on downscaled copies) -> paint -> re-encode -> verify -> report.
+
+``Deidentifier`` is built once per process and is safe to call from several threads; models load
+lazily, once. Bad input never raises: it comes back as a refused result with a precise reason.
+Any failure of a detector or of verification also refuses (fail closed). Imports only the engine's
+own modules and the standard library at module level.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import decode as decode_mod
+from . import encode as encode_mod
+from . import redact
+from .faces import FaceDetector
+from .model import Box, DeidentificationResult, DeidentifyPolicy, Refusal
+from .report import DeidentificationReport, FaceFinding, TextFinding
+from .text_regions import TextDetector, categorise, is_allowlisted
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Draft:
+    """Report fields gathered while the pipeline runs."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    _t: float = field(default_factory=time.perf_counter)
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = (now - self._t) * 1000.0
+        self._t = now
+
+
+class Deidentifier:
+    """Build once per process: ``Deidentifier(policy).process(data, ...)``."""
+
+    def __init__(self, policy: DeidentifyPolicy | None = None) -> None:
+        self.policy = policy or DeidentifyPolicy()
+        self._faces = FaceDetector(self.policy)
+        self._text = TextDetector(self.policy)
+        self._pool_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def detectors(self) -> dict[str, str]:
+        from importlib.metadata import version
+
+        return {
+            "faces": FaceDetector.version(),
+            "text": TextDetector.version(),
+            "pillow": version("pillow"),
+            "pillow_heif": version("pillow-heif"),
+            "pydicom": version("pydicom"),
+        }
+
+    def warm_up(self) -> None:
+        """Load both models now (otherwise the first image pays for it)."""
+        self._faces.load()
+        self._text.load()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="deidentify")
+            return self._pool
+
+    def process(
+        self,
+        data: bytes,
+        *,
+        filename: str | None = None,
+        declared_type: str | None = None,
+        regions: Sequence[Box] = (),
+        crop: Box | None = None,
+    ) -> DeidentificationResult:
+        draft = _Draft()
+        draft.fields["detectors"] = self.detectors()
+        try:
+            return self._run(draft, bytes(data), filename, declared_type, tuple(regions), crop)
+        except Refusal as refusal:
+            return self._refused(draft, refusal.reason)
+        except Exception:  # fail closed: an unexpected error never lets an image through
+            log.exception("de-identification failed")
+            return self._refused(draft, "internal error while de-identifying; the image was not accepted")
+
+    def _refused(self, draft: _Draft, reason: str) -> DeidentificationResult:
+        report = DeidentificationReport(
+            decision="refused", reason=reason, timings_ms=draft.timings, **draft.fields
+        )
+        return DeidentificationResult(accepted=False, reason=reason, image=None, report=report)
+
+    def _run(
+        self,
+        draft: _Draft,
+        data: bytes,
+        filename: str | None,
+        declared_type: str | None,
+        regions: tuple[Box, ...],
+        crop: Box | None,
+    ) -> DeidentificationResult:
+        policy = self.policy
+        for item in (*regions, crop):
+            if item is not None and not isinstance(item, Box):
+                raise TypeError("regions and crop must be Box instances")
+        decoded = decode_mod.decode(data, policy, filename, declared_type)
+        image = decoded.image
+        draft.fields.update(
+            source_format=decoded.source_format,
+            source_width=image.width,
+            source_height=image.height,
+            orientation_applied=decoded.orientation,
+            metadata_removed=tuple(sorted(decoded.metadata_found)),
+            dicom=decoded.dicom,
+        )
+        draft.lap("decode")
+
+        manual = tuple(b for b in (r.clip(image.width, image.height) for r in regions) if b is not None)
+        draft.fields["manual_regions"] = manual
+        if manual:
+            image, _ = redact.paint(image, manual)
+        offset = (0, 0)
+        if crop is not None:
+            image, used = redact.crop(image, crop)
+            offset = (used.x, used.y)
+            draft.fields["crop"] = used
+        draft.lap("manual_and_crop")
+
+        faces, texts = self._detect(image, draft)
+        boxes: list[Box] = []
+        face_findings = []
+        for face in faces:
+            boxes.append(redact.with_margin(face.box, policy.face_margin))
+            face_findings.append(FaceFinding(face.box.shift(*offset), face.confidence, face.rotation))
+        text_findings = []
+        for tb in texts:
+            allowed = tb.confidence >= policy.text_allow_confidence and is_allowlisted(
+                tb.text, policy.text_allowlist
+            )
+            category = "allowlisted_marker" if allowed else categorise(tb.text, tb.confidence, policy)
+            covered = policy.cover_text and not allowed
+            if covered:
+                boxes.append(redact.with_margin(tb.box, policy.text_margin, minimum=3))
+            text_findings.append(
+                TextFinding(tb.box.shift(*offset), len(tb.text), category, tb.confidence, covered)
+            )
+        draft.fields["faces"] = tuple(face_findings)
+        draft.fields["text_regions"] = tuple(text_findings)
+        if boxes:
+            image, _ = redact.paint(image, boxes)
+        total = image.width * image.height
+        all_boxes = boxes + [b.shift(-offset[0], -offset[1]) for b in manual]
+        draft.fields["redacted_fraction"] = (
+            _union_fraction(all_boxes, image.width, image.height) if total else 0.0
+        )
+        draft.lap("redact")
+
+        clean = encode_mod.build_clean_image(image, policy)
+        draft.fields.update(
+            output_media_type=clean.media_type, output_width=clean.width, output_height=clean.height
+        )
+        draft.lap("encode_and_verify")
+        report = DeidentificationReport(
+            decision="accepted", reason=None, timings_ms=draft.timings, **draft.fields
+        )
+        return DeidentificationResult(accepted=True, reason=None, image=clean, report=report)
+
+    def _detect(self, image, draft: _Draft):
+        policy = self.policy
+        face_future: Future | None = None
+        if policy.cover_faces:
+            face_future = self._executor().submit(self._timed, self._faces.detect, image)
+        texts, text_ms = [], 0.0
+        try:
+            if policy.cover_text:
+                texts, text_ms = self._timed(self._text.detect, image)
+        except Exception as exc:
+            if face_future is not None:
+                face_future.cancel()
+            log.exception("text detector failed")
+            raise Refusal(
+                f"the text detector failed ({type(exc).__name__}); the image was not accepted"
+            ) from None
+        faces, face_ms = [], 0.0
+        if face_future is not None:
+            try:
+                faces, face_ms = face_future.result()
+            except Exception as exc:
+                log.exception("face detector failed")
+                raise Refusal(
+                    f"the face detector failed ({type(exc).__name__}); the image was not accepted"
+                ) from None
+        draft.lap("detect")
+        draft.timings["detect_faces"] = face_ms
+        draft.timings["detect_text"] = text_ms
+        return faces, texts
+
+    @staticmethod
+    def _timed(fn, image):
+        t = time.perf_counter()
+        out = fn(image)
+        return out, (time.perf_counter() - t) * 1000.0
+
+
+def _union_fraction(boxes: list[Box], width: int, height: int) -> float:
+    import numpy as np
+
+    if not boxes or not width or not height:
+        return 0.0
+    mask = np.zeros((height, width), dtype=bool)
+    for box in boxes:
+        c = box.clip(width, height)
+        if c is not None:
+            mask[c.y : c.bottom, c.x : c.right] = True
+    return float(mask.mean())
