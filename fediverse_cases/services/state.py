@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from fediverse_cases.core.urls import LocalUrls
+from fediverse_cases.services.hooks import FederationHooks
 from fediverse_cases.services.passwords import Passwords
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.db import create_engine, create_sessionmaker
@@ -26,6 +27,7 @@ class AppState:
     sessionmaker: async_sessionmaker[AsyncSession]
     urls: LocalUrls
     passwords: Passwords = field(default_factory=Passwords)
+    hooks: FederationHooks = field(default_factory=FederationHooks)
     # Services added by later layers (media store, de-identifier, HTTP client, workers) live here.
     extras: dict[str, Any] = field(default_factory=dict)
 

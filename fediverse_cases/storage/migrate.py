@@ -26,7 +26,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
-        await connection.run_sync(lambda sync_conn: command.upgrade(alembic_config(sync_conn), "head"))
+        await connection.run_sync(lambda sync_conn: command.upgrade(alembic_config(sync_conn), "heads"))
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
