@@ -16,7 +16,7 @@ DEMO_ACCOUNTS = (
     ("clinician", Role.PROFESSIONAL, True, "Physician", "Dermatology"),
 )
 # Modules with ``async def seed(state)`` run after the accounts exist (idempotent each).
-EXTRA_SEEDERS: tuple[str, ...] = ()
+EXTRA_SEEDERS: tuple[str, ...] = ("fediverse_cases.services.demo_cases",)
 
 
 async def seed_demo(state: AppState) -> None:
@@ -39,4 +39,10 @@ async def seed_demo(state: AppState) -> None:
             operator=operator,
         )
     for module_name in EXTRA_SEEDERS:
-        await importlib.import_module(module_name).seed(state)
+        try:
+            seeder = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        await seeder.seed(state)

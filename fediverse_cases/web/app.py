@@ -24,9 +24,31 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "fediverse_cases.web.blueprints.auth",
     "fediverse_cases.web.blueprints.profile",
     "fediverse_cases.web.blueprints.admin",
+    "fediverse_cases.web.blueprints.compose",
+    "fediverse_cases.web.blueprints.review",
+    "fediverse_cases.web.blueprints.media",
+    "fediverse_cases.web.blueprints.cases",
+    "fediverse_cases.web.blueprints.feeds",
+    "fediverse_cases.web.blueprints.activitypub",
+    "fediverse_cases.web.blueprints.activitypub_objects",
+    "fediverse_cases.web.blueprints.federation_admin",
 )
-# Optional hooks ``setup(app, state)`` from later layers (workers, federation, media).
-SETUP_MODULES: tuple[str, ...] = ()
+# Modules with ``setup(app, state)``: put services on the state, start workers in the lifespan.
+SETUP_MODULES: tuple[str, ...] = (
+    "fediverse_cases.web.setup_cases",
+    "fediverse_cases.federation.setup",
+    "fediverse_cases.federation.content_setup",
+)
+
+
+def _optional_module(name: str):  # type: ignore[no-untyped-def]
+    """Import ``name``; None only when that very module does not exist (a layer not built yet)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name == name:
+            return None
+        raise
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -89,9 +111,11 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         return await render_template("error.html", error=error), error.code or 500
 
     for module_name in BLUEPRINT_MODULES:
-        app.register_blueprint(importlib.import_module(module_name).blueprint)
+        if (module := _optional_module(module_name)) is not None:
+            app.register_blueprint(module.blueprint)
     for module_name in SETUP_MODULES:
-        importlib.import_module(module_name).setup(app, state)
+        if (module := _optional_module(module_name)) is not None:
+            module.setup(app, state)
 
     @app.after_serving
     async def dispose_engine() -> None:
