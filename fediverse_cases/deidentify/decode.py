@@ -54,6 +54,8 @@ class DecodedImage:
 def sniff(data: bytes) -> str:
     """The format the bytes really are, or a Refusal naming what they are instead."""
     head = data[:512]
+    if len(data) >= 132 and data[128:132] == b"DICM":  # first: a DICOM preamble may mimic TIFF
+        return "dicom"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if head.startswith(containers.PNG_SIGNATURE):
@@ -69,8 +71,6 @@ def sniff(data: bytes) -> str:
         if brands & _HEIF_BRANDS:
             return "heic"
         raise Refusal("this ISO media file is not a HEIC image (video files are not accepted)")
-    if len(data) >= 132 and data[128:132] == b"DICM":
-        return "dicom"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if stripped.startswith(b"%pdf") or b"%pdf-" in head[:1024]:
         raise Refusal("PDF documents are not accepted; export the image as JPEG or PNG")
@@ -194,7 +194,7 @@ def _decode_heic(data: bytes, policy: DeidentifyPolicy) -> DecodedImage:
     for key, name in (("exif", "exif"), ("xmp", "xmp"), ("icc_profile", "icc_profile")):
         if info.get(key):
             found.add(name)
-    if info.get("thumbnails") or heif.thumbnails:
+    if info.get("thumbnails") or any(getattr(im, "info", {}).get("thumbnails") for im in heif):
         found.add("thumbnail")
     if info.get("depth_images"):
         found.add("depth_image")

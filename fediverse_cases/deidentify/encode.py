@@ -1,7 +1,7 @@
 """Re-encoding from pixels, derivatives, blurhash, and verification of every encoded output.
 
 The output holds pixels and nothing else: each file is walked segment by segment (containers.py)
-and re-parsed with Pillow; anything left over refuses the image. Imports Pillow, numpy, blurhash.
+and re-parsed with Pillow; anything left over refuses the image. Imports Pillow and numpy.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import io
 
 from PIL import Image
 
-from . import containers
+from . import blurhash, containers
 from .model import _SEAL, CleanImage, DeidentifyPolicy, Refusal
 
 _ALLOWED_INFO = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "progressive", "progression"}
@@ -48,13 +48,10 @@ def resized(image: Image.Image, max_side: int) -> Image.Image:
 
 
 def blurhash_of(image: Image.Image) -> str:
-    import blurhash
-
     small = image.convert("RGB")
-    small.thumbnail((64, 64), Image.Resampling.BILINEAR)
-    x = 4 if small.width >= small.height else 3
-    y = 3 if small.width >= small.height else 4
-    return str(blurhash.encode(small, x, y))
+    small.thumbnail((48, 48), Image.Resampling.BILINEAR)
+    x, y = (4, 3) if small.width >= small.height else (3, 4)
+    return blurhash.encode(small, x, y)
 
 
 def verify(data: bytes, media_type: str, size: tuple[int, int], *, decode: bool) -> None:

@@ -23,7 +23,7 @@ from . import redact
 from .faces import FaceDetector
 from .model import Box, DeidentificationResult, DeidentifyPolicy, Refusal
 from .report import DeidentificationReport, FaceFinding, TextFinding
-from .text_regions import TextDetector, categorise, is_allowlisted
+from .text_regions import TextDetector, decide
 
 log = logging.getLogger(__name__)
 
@@ -143,11 +143,7 @@ class Deidentifier:
             face_findings.append(FaceFinding(face.box.shift(*offset), face.confidence, face.rotation))
         text_findings = []
         for tb in texts:
-            allowed = tb.confidence >= policy.text_allow_confidence and is_allowlisted(
-                tb.text, policy.text_allowlist
-            )
-            category = "allowlisted_marker" if allowed else categorise(tb.text, tb.confidence, policy)
-            covered = policy.cover_text and not allowed
+            covered, category = decide(tb, image.size, policy)
             if covered:
                 boxes.append(redact.with_margin(tb.box, policy.text_margin, minimum=3))
             text_findings.append(

@@ -65,6 +65,26 @@ def categorise(text: str, confidence: float, policy: DeidentifyPolicy) -> str:
     return "mixed" if letters or digits else "symbols"
 
 
+def plausible_text(tb: TextBox, image_size: tuple[int, int]) -> bool:
+    """False for detections that cannot be legible text: nothing alphanumeric read, or a box far
+    larger than the characters read could fill (the detector sometimes frames a whole texture)."""
+    chars = sum(c.isalnum() for c in tb.text)
+    if chars == 0:
+        return False
+    long_side, short_side = max(tb.box.w, tb.box.h), min(tb.box.w, tb.box.h)
+    per_char = long_side / float(len(tb.text.strip()) or 1)
+    return per_char <= 3.0 * short_side and short_side <= 0.3 * min(image_size)
+
+
+def decide(tb: TextBox, image_size: tuple[int, int], policy: DeidentifyPolicy) -> tuple[bool, str]:
+    """(cover?, category) for one detected region under ``policy``."""
+    if tb.confidence >= policy.text_allow_confidence and is_allowlisted(tb.text, policy.text_allowlist):
+        return False, "allowlisted_marker"
+    if tb.confidence < policy.text_min_confidence or not plausible_text(tb, image_size):
+        return False, "not_text"
+    return policy.cover_text, categorise(tb.text, tb.confidence, policy)
+
+
 class TextDetector:
     def __init__(self, policy: DeidentifyPolicy, threads: int = 2) -> None:
         self._policy = policy

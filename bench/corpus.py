@@ -1,0 +1,481 @@
+"""Synthetic de-identification corpus with ground truth (used by bench/deidentify.py and tests).
+
+Every generator is deterministic for a given seed. Images carry planted metadata (EXIF with GPS,
+serials, dates and MakerNote; XMP; IPTC; JPEG comments; PNG text chunks; ICC profiles; trailing
+bytes), burned-in fake PHI (names, MRNs, dates, phone numbers) at varied sizes, positions, angles and
+contrasts on photo-like and radiograph-like backgrounds, PHI-free images, and real faces
+(``skimage.data.astronaut()``). Nothing here is real patient data.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, PngImagePlugin
+
+FONT_FILES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+)
+
+FIRST = ("John", "Maria", "Ahmed", "Chen", "Olga", "Peter", "Fatima", "Lucas", "Ingrid", "Samuel")
+LAST = ("Smith", "Garcia", "Okafor", "Novak", "Lindqvist", "Tanaka", "Moreau", "Kowalski", "Haddad", "Brown")
+
+XMP_PACKET = (
+    b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="Dr Jane Planted"'
+    b' dc:description="Patient John Planted MRN 99887766"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+)
+SECRET = "Planted"  # appears in every planted metadata value; must never survive
+
+
+@dataclass
+class PlantedText:
+    text: str
+    box: tuple[int, int, int, int]  # x, y, w, h in the upright image
+    is_phi: bool = True
+
+
+@dataclass
+class Sample:
+    name: str
+    data: bytes
+    filename: str
+    kind: str  # "metadata", "text", "phi_free", "face", "dicom", "photo12mp"
+    texts: list[PlantedText] = field(default_factory=list)
+    faces: list[tuple[int, int, int, int]] = field(default_factory=list)
+    upright_size: tuple[int, int] | None = None
+
+
+# --- fonts, strings, backgrounds ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def font(size: int, index: int = 0) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for path in FONT_FILES[index:] + FONT_FILES[:index]:
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)
+
+
+def fake_phi(rng: random.Random) -> list[str]:
+    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    mrn = f"MRN {rng.randrange(10**7, 10**8)}"
+    dob = f"DOB {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1930, 2005)}"
+    phone = f"Tel ({rng.randint(200, 989)}) {rng.randint(200, 989)}-{rng.randint(1000, 9999)}"
+    return [name, mrn, dob, phone]
+
+
+def photo_background(width: int, height: int, seed: int) -> Image.Image:
+    """Smooth colour gradients, soft blobs and sensor-like noise: photographic, text-free."""
+    rng = np.random.default_rng(seed)
+    sw, sh = max(8, width // 16), max(8, height // 16)
+    base = rng.uniform(40, 215, size=(4, 4, 3)).astype(np.float32)
+    small = Image.fromarray(base.astype(np.uint8), "RGB").resize((sw, sh), Image.Resampling.BICUBIC)
+    img = small.resize((width, height), Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(img)
+    for _ in range(6):
+        r = int(rng.uniform(0.05, 0.2) * min(width, height))
+        cx, cy = int(rng.uniform(0, width)), int(rng.uniform(0, height))
+        colour = tuple(int(v) for v in rng.uniform(30, 230, 3))
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
+    img = img.filter(ImageFilter.GaussianBlur(radius=max(2, min(width, height) // 150)))
+    arr = np.asarray(img).astype(np.int16)
+    noise = rng.normal(0, 4, size=(height, width, 1)).astype(np.int16)
+    return Image.fromarray(np.clip(arr + noise, 0, 255).astype(np.uint8), "RGB")
+
+
+def radiograph_background(width: int, height: int, seed: int) -> Image.Image:
+    """Dark field, bright overlapping bone-like ellipses, soft tissue haze, quantum noise (grey)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    arr = np.full((height, width), 20.0, dtype=np.float32)
+    cx, cy = width / 2, height / 2
+    arr += 70 * np.exp(-(((xx - cx) / (0.35 * width)) ** 2 + ((yy - cy) / (0.45 * height)) ** 2))
+    for _ in range(5):
+        ex, ey = rng.uniform(0.25, 0.75) * width, rng.uniform(0.15, 0.85) * height
+        ax, ay = rng.uniform(0.03, 0.08) * width, rng.uniform(0.15, 0.3) * height
+        arr += 90 * (((xx - ex) / ax) ** 2 + ((yy - ey) / ay) ** 2 < 1)
+    img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
+    img = img.filter(ImageFilter.GaussianBlur(radius=max(2, min(width, height) // 200)))
+    noisy = np.asarray(img).astype(np.float32) + rng.normal(0, 5, size=(height, width))
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "L")
+
+
+def plant_text(
+    img: Image.Image,
+    text: str,
+    xy: tuple[int, int],
+    size: int,
+    angle: float = 0.0,
+    *,
+    contrast: int = 200,
+    font_index: int = 0,
+    box_behind: bool = False,
+) -> tuple[int, int, int, int]:
+    """Draw ``text`` rotated by ``angle`` degrees at ``xy``; returns its bounding box (x, y, w, h)."""
+    f = font(size, font_index)
+    left, top, right, bottom = f.getbbox(text)
+    pad = max(2, size // 4)
+    tw, th = right - left + 2 * pad, bottom - top + 2 * pad
+    x, y = xy
+    region = img.crop((x, y, x + tw, y + th)).convert("L")
+    local = float(np.asarray(region).mean()) if region.width and region.height else 128.0
+    ink = int(np.clip(local + contrast if local < 128 else local - contrast, 0, 255))
+    layer = Image.new("L", (tw, th), 0)
+    ImageDraw.Draw(layer).text((pad - left, pad - top), text, fill=255, font=f)
+    colour_layer = Image.new(img.mode, (tw, th), ink if img.mode == "L" else (ink, ink, ink))
+    if box_behind:
+        back = 255 - ink
+        ImageDraw.Draw(img).rectangle((x, y, x + tw, y + th), fill=back if img.mode == "L" else (back,) * 3)
+    if angle:
+        layer = layer.rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
+        colour_layer = colour_layer.resize(layer.size)
+    img.paste(colour_layer, (x, y), layer)
+    bbox = layer.getbbox() or (0, 0, layer.width, layer.height)
+    return (x + bbox[0], y + bbox[1], bbox[2] - bbox[0], bbox[3] - bbox[1])
+
+
+def astronaut() -> Image.Image:
+    from skimage import data
+
+    return Image.fromarray(data.astronaut(), "RGB")
+
+
+ASTRONAUT_FACE = (178, 59, 90, 116)  # measured once; a human-checked box around her face
+
+
+# --- metadata planting ----------------------------------------------------------------------------
+
+
+def exif_bytes(orientation: int = 1, with_thumbnail: bool = True) -> bytes:
+    import piexif
+
+    thumb = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(thumb, "JPEG")
+    exif = {
+        "0th": {
+            piexif.ImageIFD.Make: b"PlantedCam",
+            piexif.ImageIFD.Model: b"Planted 3000",
+            piexif.ImageIFD.Orientation: orientation,
+            piexif.ImageIFD.ImageDescription: b"Patient John Planted MRN 12345678",
+            piexif.ImageIFD.Artist: b"Dr Planted",
+            piexif.ImageIFD.DateTime: b"2021:03:14 09:26:53",
+        },
+        "Exif": {
+            piexif.ExifIFD.DateTimeOriginal: b"2021:03:14 09:26:53",
+            piexif.ExifIFD.BodySerialNumber: b"SN-Planted-0042",
+            piexif.ExifIFD.LensSerialNumber: b"LENS-Planted-7",
+            piexif.ExifIFD.MakerNote: b"PlantedMakerNote serial 123456",
+            piexif.ExifIFD.UserComment: b"ASCII\0\0\0Planted comment",
+        },
+        "GPS": {
+            piexif.GPSIFD.GPSLatitudeRef: b"N",
+            piexif.GPSIFD.GPSLatitude: ((42, 1), (21, 1), (3000, 100)),
+            piexif.GPSIFD.GPSLongitudeRef: b"W",
+            piexif.GPSIFD.GPSLongitude: ((71, 1), (3, 1), (4000, 100)),
+        },
+        "1st": {piexif.ImageIFD.Compression: 6} if with_thumbnail else {},
+        "thumbnail": thumb.getvalue() if with_thumbnail else None,
+    }
+    return piexif.dump(exif)
+
+
+def _icc() -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _jpeg_segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def jpeg_with_everything(img: Image.Image, orientation: int = 1) -> bytes:
+    buf = io.BytesIO()
+    img.save(
+        buf,
+        "JPEG",
+        quality=90,
+        exif=exif_bytes(orientation),
+        icc_profile=_icc(),
+        comment=b"Patient: John Planted, MRN 12345678",
+    )
+    data = buf.getvalue()
+    xmp = _jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0" + XMP_PACKET)
+    iim = b"\x1c\x02\x05" + struct.pack(">H", 13) + b"Planted Title"
+    irb = b"8BIM\x04\x04\0\0" + struct.pack(">I", len(iim)) + iim + (b"\0" if len(iim) % 2 else b"")
+    iptc = _jpeg_segment(0xED, b"Photoshop 3.0\0" + irb)
+    return data[:2] + xmp + iptc + data[2:] + b"TRAILING Planted secret bytes"
+
+
+def png_with_everything(img: Image.Image) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Dr Planted")
+    info.add_text("Comment", "Patient John Planted MRN 12345678", zip=True)
+    info.add_itxt("Description", "Planted description", lang="en")
+    info.add_itxt("XML:com.adobe.xmp", XMP_PACKET.decode("utf-8"))
+    buf = io.BytesIO()
+    img.save(buf, "PNG", pnginfo=info, exif=exif_bytes(), icc_profile=_icc())
+    return buf.getvalue() + b"TRAILING Planted"
+
+
+def webp_with_everything(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "WEBP", quality=90, exif=exif_bytes(), xmp=XMP_PACKET, icc_profile=_icc())
+    return buf.getvalue()
+
+
+def tiff_with_everything(img: Image.Image) -> bytes:
+    from PIL import TiffImagePlugin
+
+    ifd = TiffImagePlugin.ImageFileDirectory_v2()
+    ifd[270] = "Patient John Planted MRN 12345678"
+    ifd[271] = "PlantedCam"
+    ifd[305] = "Planted Software"
+    ifd[306] = "2021:03:14 09:26:53"
+    ifd[315] = "Dr Planted"
+    ifd[33432] = "Planted Hospital"
+    buf = io.BytesIO()
+    img.save(buf, "TIFF", tiffinfo=ifd, compression="tiff_lzw")
+    return buf.getvalue()
+
+
+def heic_with_everything(img: Image.Image) -> bytes:
+    import pillow_heif
+
+    heif = pillow_heif.from_pillow(img)
+    buf = io.BytesIO()
+    heif.save(buf, quality=80, exif=exif_bytes(with_thumbnail=False), xmp=XMP_PACKET)
+    return buf.getvalue()
+
+
+ENCODERS = {
+    "jpeg": (jpeg_with_everything, ".jpg"),
+    "png": (png_with_everything, ".png"),
+    "webp": (webp_with_everything, ".webp"),
+    "tiff": (tiff_with_everything, ".tif"),
+    "heic": (heic_with_everything, ".heic"),
+}
+
+
+# --- sample sets ----------------------------------------------------------------------------------
+
+
+def text_image(seed: int, width: int, height: int, radiograph: bool) -> tuple[Image.Image, list[PlantedText]]:
+    """A background with 4 planted PHI strings and, half the time, an allow-listed marker."""
+    rng = random.Random(seed)
+    img = radiograph_background(width, height, seed) if radiograph else photo_background(width, height, seed)
+    planted: list[PlantedText] = []
+    occupied: list[tuple[int, int, int, int]] = []
+    short = min(width, height)
+    for text in fake_phi(rng):
+        size = max(12, int(short * rng.uniform(0.018, 0.05)))
+        angle = rng.choice((0, 0, 0, rng.uniform(-12, 12), 90))
+        contrast = rng.choice((200, 140, 90))
+        for _ in range(30):
+            x = rng.randint(0, max(0, width - size * len(text)))
+            y = rng.randint(0, max(0, height - size * (len(text) if angle == 90 else 2)))
+            est = (x, y, size * len(text), size * (len(text) if angle == 90 else 2))
+            if not any(_overlap(est, o) for o in occupied):
+                break
+        box = plant_text(
+            img,
+            text,
+            (x, y),
+            size,
+            angle,
+            contrast=contrast,
+            font_index=rng.randrange(5),
+            box_behind=rng.random() < 0.2,
+        )
+        occupied.append(box)
+        planted.append(PlantedText(text, box))
+    if rng.random() < 0.5:
+        marker = rng.choice(("L", "R", "AP", "PA"))
+        size = max(16, int(short * 0.05))
+        box = plant_text(img, marker, (int(width * 0.9), int(height * 0.04)), size, contrast=220)
+        planted.append(PlantedText(marker, box, is_phi=False))
+    return img, planted
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return not (a[0] + a[2] < b[0] or b[0] + b[2] < a[0] or a[1] + a[3] < b[1] or b[1] + b[3] < a[1])
+
+
+def metadata_samples() -> list[Sample]:
+    out = []
+    for i, (fmt, (encoder, ext)) in enumerate(ENCODERS.items()):
+        img = photo_background(640, 480, 100 + i)
+        out.append(Sample(f"meta_{fmt}", encoder(img), f"meta_{fmt}{ext}", "metadata", upright_size=img.size))
+    for orientation in (3, 6, 8):
+        stored = astronaut()
+        out.append(
+            Sample(
+                f"meta_orient{orientation}",
+                jpeg_with_everything(stored, orientation),
+                f"orient{orientation}.jpg",
+                "metadata",
+            )
+        )
+    return out
+
+
+def text_samples(count: int = 24, seed: int = 7) -> list[Sample]:
+    out = []
+    sizes = ((800, 600), (1024, 1024), (1600, 1200), (2000, 1600), (640, 800))
+    for i in range(count):
+        w, h = sizes[i % len(sizes)]
+        radiograph = i % 2 == 1
+        img, planted = text_image(seed * 1000 + i, w, h, radiograph)
+        fmt = ("png", "jpeg", "webp", "tiff")[i % 4]
+        encoder, ext = ENCODERS[fmt]
+        out.append(
+            Sample(
+                f"text_{i:02d}",
+                encoder(img),
+                f"text_{i:02d}{ext}",
+                "text",
+                texts=planted,
+                upright_size=img.size,
+            )
+        )
+    return out
+
+
+def phi_free_samples() -> list[Sample]:
+    from skimage import data
+
+    out = []
+    for i in range(4):
+        img = photo_background(1200, 900, 500 + i)
+        out.append(Sample(f"free_photo_{i}", _jpeg(img), f"free_photo_{i}.jpg", "phi_free"))
+        xr = radiograph_background(1000, 1200, 600 + i)
+        out.append(Sample(f"free_xray_{i}", _png(xr), f"free_xray_{i}.png", "phi_free"))
+    for name in ("coffee", "chelsea", "rocket", "coins", "immunohistochemistry", "hubble_deep_field"):
+        arr = getattr(data, name)()
+        img = Image.fromarray(arr)
+        out.append(Sample(f"free_{name}", _jpeg(img.convert("RGB")), f"{name}.jpg", "phi_free"))
+    return out
+
+
+def face_samples() -> list[Sample]:
+    out = []
+    face = astronaut()
+    fx, fy, fw, fh = ASTRONAUT_FACE
+    for rotation in (0, 90, 270):
+        img = face.rotate(rotation, expand=True)
+        box = _rotate_box(ASTRONAUT_FACE, rotation, face.width, face.height)
+        out.append(Sample(f"face_rot{rotation}", _jpeg(img), f"face_rot{rotation}.jpg", "face", faces=[box]))
+    # Stored sideways with an EXIF orientation tag: the engine must rotate first, then find her.
+    stored = face.transpose(Image.Transpose.ROTATE_90)  # orientation 6 means "rotate 90 cw to view"
+    buf = io.BytesIO()
+    stored.save(buf, "JPEG", exif=exif_bytes(orientation=6, with_thumbnail=False))
+    out.append(Sample("face_exif6", buf.getvalue(), "face_exif6.jpg", "face", faces=[(fx, fy, fw, fh)]))
+    _ = (fx, fy, fw, fh)
+    return out
+
+
+def _rotate_box(
+    box: tuple[int, int, int, int], rotation: int, width: int, height: int
+) -> tuple[int, int, int, int]:
+    """Where ``box`` lands after ``Image.rotate(rotation, expand=True)`` (counter-clockwise)."""
+    x, y, w, h = box
+    if rotation == 0:
+        return box
+    if rotation == 90:
+        return (y, width - x - w, h, w)
+    if rotation == 270:
+        return (height - y - h, x, h, w)
+    return (width - x - w, height - y - h, w, h)
+
+
+DICOM_FILES = (
+    "CT_small.dcm",
+    "MR_small.dcm",
+    "examples_overlay.dcm",
+    "examples_palette.dcm",
+    "examples_rgb_color.dcm",
+    "examples_ybr_color.dcm",
+    "SC_rgb_rle_2frame.dcm",
+    "JPEG2000.dcm",
+    "rtdose.dcm",
+)
+
+
+def dicom_file(name: str) -> bytes:
+    """A test file shipped inside the pydicom wheel (read from disk: get_testdata_file may download)."""
+    import os
+
+    import pydicom.data
+
+    with open(os.path.join(os.path.dirname(pydicom.data.__file__), "test_files", name), "rb") as fh:
+        return fh.read()
+
+
+def dicom_samples() -> list[Sample]:
+    return [Sample(f"dicom_{name}", dicom_file(name), name, "dicom") for name in DICOM_FILES]
+
+
+def photo_12mp_samples(count: int = 6, seed: int = 900) -> list[Sample]:
+    """4000x3000 photo-like images with burned-in PHI and a pasted face (timing and recall at 12 MP)."""
+    out = []
+    face = astronaut()
+    for i in range(count):
+        rng = random.Random(seed + i)
+        img = photo_background(4000, 3000, seed + i)
+        scale = rng.uniform(1.5, 3.0)
+        big = face.resize((int(512 * scale), int(512 * scale)), Image.Resampling.BICUBIC)
+        px, py = rng.randint(0, 4000 - big.width), rng.randint(0, 3000 - big.height)
+        img.paste(big, (px, py))
+        fx, fy, fw, fh = ASTRONAUT_FACE
+        faces = [(px + int(fx * scale), py + int(fy * scale), int(fw * scale), int(fh * scale))]
+        planted = []
+        occupied = [(px, py, big.width, big.height)]
+        for text in fake_phi(rng):
+            size = rng.randint(60, 140)
+            for _ in range(50):
+                x, y = rng.randint(0, 4000 - size * len(text) // 2 - 10), rng.randint(0, 3000 - size * 2)
+                if not any(_overlap((x, y, size * len(text) // 2, size * 2), o) for o in occupied):
+                    break
+            box = plant_text(img, text, (x, y), size, rng.choice((0, 0, rng.uniform(-10, 10))), contrast=180)
+            occupied.append(box)
+            planted.append(PlantedText(text, box))
+        out.append(
+            Sample(
+                f"photo12mp_{i}",
+                _jpeg(img, exif=exif_bytes()),
+                f"photo12mp_{i}.jpg",
+                "photo12mp",
+                texts=planted,
+                faces=faces,
+                upright_size=img.size,
+            )
+        )
+    return out
+
+
+def _jpeg(img: Image.Image, exif: bytes | None = None) -> bytes:
+    buf = io.BytesIO()
+    if exif:
+        img.save(buf, "JPEG", quality=92, exif=exif)
+    else:
+        img.save(buf, "JPEG", quality=92)
+    return buf.getvalue()
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
