@@ -245,3 +245,68 @@ def test_fedify_rsa_pss_alg_name_is_understood(rsa_key: RsaKeyPair) -> None:
     parsed = parse_signature("POST", URL, headers, BODY, now=NOW)
     with pytest.raises(SignatureError, match="signature does not verify"):
         verify_parsed(parsed, rsa_key.public_pem, now=NOW)
+
+
+# RFC 9421 appendix B.2.6 (test-key-ed25519 from B.1.4): an independent check of our signature
+# base construction and structured-field parsing.
+B26_SEED = "n4Ni-HpISpVObnQMW0wOhCKROaIKqKtW_2ZYb2p9KcU"
+B26_INPUT = (
+    'sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length")'
+    ';created=1618884473;keyid="test-key-ed25519"'
+)
+B26_SIGNATURE = (
+    "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:"
+)
+B26_HEADERS = {
+    "Host": "example.com",
+    "Date": "Tue, 20 Apr 2021 02:07:55 GMT",
+    "Content-Type": "application/json",
+    "Content-Digest": "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:",
+    "Content-Length": "18",
+    "Signature-Input": B26_INPUT,
+    "Signature": B26_SIGNATURE,
+}
+B26_URL = "https://example.com/foo?param=Value&Pet=dog"
+B26_BODY = b'{"hello": "world"}'
+
+
+def _b26_keys() -> tuple[str, str]:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    seed = base64.urlsafe_b64decode(B26_SEED + "=")
+    private = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private_pem, public_pem
+
+
+def test_rfc9421_b26_signature_base_and_signature() -> None:
+    from fediverse_cases.crypto.rfc9421 import _Parser, _signature_base
+    from fediverse_cases.crypto.signature_common import lower_headers, raw_sign, raw_verify
+
+    member = _Parser(B26_INPUT).dictionary()["sig-b26"]
+    assert isinstance(member.value, list)
+    components = [str(item) for item, _ in member.value]
+    base = _signature_base(components, member.raw, "POST", B26_URL, lower_headers(B26_HEADERS))
+    assert base == (
+        b'"date": Tue, 20 Apr 2021 02:07:55 GMT\n"@method": POST\n"@path": /foo\n'
+        b'"@authority": example.com\n"content-type": application/json\n"content-length": 18\n'
+        b'"@signature-params": ("date" "@method" "@path" "@authority" "content-type" "content-length")'
+        b';created=1618884473;keyid="test-key-ed25519"'
+    )
+    private_pem, public_pem = _b26_keys()
+    expected = _Parser(B26_SIGNATURE).dictionary()["sig-b26"].value
+    assert raw_sign(private_pem, "ed25519", base) == expected  # Ed25519 is deterministic
+    raw_verify(public_pem, "from-key", expected, (base,))  # type: ignore[arg-type]
+
+
+def test_rfc9421_b26_is_refused_by_our_inbox_policy() -> None:
+    # Structurally valid, but the body digest is not covered: an inbox must not accept it.
+    with pytest.raises(SignatureError, match="digest not covered"):
+        parse_signature("POST", B26_URL, B26_HEADERS, B26_BODY, now=datetime(2021, 4, 20, 2, 8, tzinfo=UTC))
