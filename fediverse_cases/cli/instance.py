@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from fediverse_cases.cli.common import CommandError, add_config_argument, run_with_state, settings_from_args
-from fediverse_cases.core.accounts import RegistrationForm, Role
+from fediverse_cases.core.accounts import EMAIL_RE, RegistrationForm, Role
 from fediverse_cases.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from fediverse_cases.services.instance import ensure_account, initialize
 from fediverse_cases.services.operator import Operator
@@ -58,7 +58,7 @@ def run_init(args: argparse.Namespace) -> int:
 
     async def work(state: AppState) -> None:
         await initialize(state)
-        email = args.admin_email or f"{args.admin_username}@{state.settings.instance.host.split(':')[0]}"
+        email = args.admin_email or default_admin_email(args.admin_username, state.settings.instance.host)
         from fediverse_cases.services.accounts import AccountError
 
         try:
@@ -82,6 +82,12 @@ def run_init(args: argparse.Namespace) -> int:
         )
 
     return run_with_state(args, work)
+
+
+def default_admin_email(username: str, host: str) -> str:
+    """The instance's own domain when it has one; loopback/IP test instances get a .invalid one."""
+    candidate = f"{username}@{host.split(':')[0]}"
+    return candidate if EMAIL_RE.match(candidate) else f"{username}@instance.invalid"
 
 
 def run_serve(args: argparse.Namespace) -> int:
