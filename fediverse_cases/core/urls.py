@@ -50,3 +50,21 @@ class LocalUrls:
 
     def media(self, key: str) -> str:
         return f"{self.base_url}/media/{key}"
+
+    # Added by federation content: the replies collection, erasure report, hashtag pages and
+    # the public URL of an image's de-identified display derivative (what peers download).
+    def case_replies(self, public_id: str) -> str:
+        return f"{self.case(public_id)}/replies"
+
+    def case_erasure(self, public_id: str) -> str:
+        return f"{self.case(public_id)}/erasure"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base_url}/tags/{quote(name)}"
+
+    def media_display(self, key: str) -> str:
+        return self.media(key)
+
+    def media_file(self, key: str, variant: str, extension: str) -> str:
+        """One stored variant ("full", "display", "thumb") of a de-identified image."""
+        return self.media(f"{key}-{variant}{extension}")

@@ -1,0 +1,210 @@
+"""Cases <-> Notes, in both directions. Pure: no I/O, no database, no framework.
+
+A case leaves this instance only as the Note built here: caption as escaped HTML, de-identified
+display derivatives as Image attachments, specialty/tags as Hashtags, our
+``fediverseCases:consentOnFile`` claim, addressing from ``core.audience``. Consent records,
+originals and review notes are never read here, so they cannot leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fediverse_cases.activitypub.base import InvalidDocument
+from fediverse_cases.activitypub.objects import Hashtag, Image, Mention, Note
+from fediverse_cases.convert.html import html_to_text, sanitize_html, text_to_html
+from fediverse_cases.convert.shapes import ActorLike, CaseLike, ImageLike, TagLike
+from fediverse_cases.core import audience
+from fediverse_cases.core.case_access import CaseFacts, federates
+from fediverse_cases.core.urls import LocalUrls
+
+__all__ = [
+    "MAX_ATTACHMENTS",
+    "RemoteCase",
+    "RemoteImage",
+    "as2_datetime",
+    "case_facts",
+    "case_from_note",
+    "note_from_case",
+]
+
+MAX_ATTACHMENTS = 10
+MAX_TAGS = 30
+
+
+def as2_datetime(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_as2_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def case_facts(case: CaseLike) -> CaseFacts:
+    return CaseFacts(
+        state=case.state,
+        visibility=case.visibility,
+        hidden=case.hidden,
+        author_actor_id=case.author_actor_id,
+        is_local=case.is_local,
+    )
+
+
+def _hashtag(urls: LocalUrls, name: str) -> Hashtag:
+    clean = "".join(ch for ch in name if ch.isalnum() or ch == "_")
+    return Hashtag(name=f"#{clean}", href=urls.tag(clean))
+
+
+def note_from_case(
+    case: CaseLike,
+    images: Sequence[ImageLike],
+    tags: Iterable[TagLike],
+    author_actor: ActorLike,
+    urls: LocalUrls,
+    *,
+    peers: Iterable[str] = (),
+    media_url: Callable[[str], str] | None = None,
+) -> dict:
+    """The Note for a local published case. Raises ``audience.NotFederated`` when the case must
+    not leave this instance (not approved, hidden, withdrawn, or "this hospital only").
+
+    ``peers`` are the instance actors of peer hospitals a "followers and peers" case is shared
+    with; ``media_url`` maps a media key to the public URL of its de-identified display derivative.
+    """
+    if not federates(case_facts(case)):
+        raise audience.NotFederated("this case does not federate")
+    display = media_url or urls.media_display
+    addressing = audience.addressing_for(
+        case.visibility,
+        author_actor.followers_url,
+        peers=peers if case.visibility == audience.Visibility.FOLLOWERS else (),
+    )
+    attachments = tuple(
+        Image(
+            url=display(image.media_key),
+            media_type=image.media_type,
+            name=image.alt_text or None,
+            width=image.display_width or None,
+            height=image.display_height or None,
+            blurhash=image.blurhash or None,
+        )
+        for image in sorted(images, key=lambda i: i.position)[:MAX_ATTACHMENTS]
+        if image.media_key
+    )
+    unique_tags: list[str] = []
+    for tag in sorted(tags, key=lambda t: (not t.is_specialty, t.tag)):
+        if tag.tag not in unique_tags:
+            unique_tags.append(tag.tag)
+    warning = case.content_warning.strip() if case.sensitive else ""
+    note = Note(
+        id=case.ap_id,
+        attributed_to=author_actor.uri,
+        content=text_to_html(case.caption),
+        to=addressing.to,
+        cc=addressing.cc,
+        published=as2_datetime(case.published_at),
+        updated=as2_datetime(case.updated_at)
+        if case.updated_at and case.published_at and case.updated_at > case.published_at
+        else None,
+        url=urls.case(case.public_id),
+        summary=(warning or "Graphic clinical image") if case.sensitive else None,
+        sensitive=case.sensitive,
+        attachments=attachments,
+        tags=tuple(_hashtag(urls, t) for t in unique_tags[:MAX_TAGS]),
+        replies=urls.case_replies(case.public_id),
+        consent_on_file=True,
+    )
+    return note.to_json(with_context=True)
+
+
+@dataclass(frozen=True)
+class RemoteImage:
+    position: int
+    url: str
+    media_type: str
+    alt_text: str
+    width: int
+    height: int
+    blurhash: str
+
+
+@dataclass(frozen=True)
+class RemoteCase:
+    """What we store about a case received from a peer (before its images are cached)."""
+
+    ap_id: str
+    author_uri: str
+    caption: str
+    visibility: str  # public | followers (anything not public is kept members-only)
+    sensitive: bool
+    content_warning: str
+    published_at: datetime | None
+    updated_at: datetime | None
+    url: str | None
+    replies: str | None
+    consent_on_file: bool
+    images: tuple[RemoteImage, ...]
+    tags: tuple[str, ...]
+    mentions: tuple[str, ...]
+
+
+def _note(value: dict | Note) -> Note:
+    return value if isinstance(value, Note) else Note.from_json(value)
+
+
+def case_from_note(value: dict | Note, followers_url: str | None = None) -> RemoteCase:
+    """A remote top-level Note as a case. Raises InvalidDocument for a reply or a note without
+    images (a case is 1-10 images); the caption is reduced to plain text from sanitized HTML."""
+    note = _note(value)
+    if note.in_reply_to:
+        raise InvalidDocument("a reply is a comment, not a case")
+    images = tuple(
+        RemoteImage(
+            position=index,
+            url=attachment.url,
+            media_type=attachment.media_type or "",
+            alt_text=(attachment.name or "")[:1500],
+            width=attachment.width or 0,
+            height=attachment.height or 0,
+            blurhash=(attachment.blurhash or "")[:200],
+        )
+        for index, attachment in enumerate(note.attachments[:MAX_ATTACHMENTS])
+    )
+    if not images:
+        raise InvalidDocument("a case needs at least one image")
+    seen = audience.visibility_from_addressing(note.to, note.cc, followers_url)
+    visibility = "public" if seen is audience.Visibility.PUBLIC else "followers"
+    tags: list[str] = []
+    for tag in note.tags:
+        if isinstance(tag, Hashtag):
+            name = tag.name.lstrip("#").strip().lower()[:64]
+            if name and name not in tags:
+                tags.append(name)
+    return RemoteCase(
+        ap_id=note.id,
+        author_uri=note.attributed_to,
+        caption=html_to_text(sanitize_html(note.content)),
+        visibility=visibility,
+        sensitive=note.sensitive,
+        content_warning=(note.summary or "")[:300] if note.sensitive else "",
+        published_at=parse_as2_datetime(note.published),
+        updated_at=parse_as2_datetime(note.updated),
+        url=note.url,
+        replies=note.replies,
+        consent_on_file=note.consent_on_file is True,
+        images=images,
+        tags=tuple(tags[:MAX_TAGS]),
+        mentions=tuple(t.href for t in note.tags if isinstance(t, Mention)),
+    )

@@ -1,0 +1,59 @@
+"""What the converters read from stored rows, as Protocols: convert/ never imports storage, so
+any object with these attributes (an ORM row, a test double) can be converted. Stdlib only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+__all__ = ["ActorLike", "CaseLike", "CommentLike", "ImageLike", "TagLike"]
+
+
+class CaseLike(Protocol):
+    public_id: str
+    ap_id: str
+    author_actor_id: int
+    is_local: bool
+    state: str
+    visibility: str
+    caption: str
+    content_warning: str
+    sensitive: bool
+    hidden: bool
+    published_at: datetime | None
+    updated_at: datetime | None
+
+
+class ImageLike(Protocol):
+    position: int
+    media_key: str
+    media_type: str
+    display_width: int
+    display_height: int
+    blurhash: str
+    alt_text: str
+
+
+class TagLike(Protocol):
+    tag: str
+    is_specialty: bool
+
+
+class ActorLike(Protocol):
+    uri: str
+    username: str
+    host: str
+    followers_url: str
+    profile_url: str
+
+
+class CommentLike(Protocol):
+    public_id: str
+    ap_id: str
+    is_local: bool
+    content: str
+    content_html: str
+    state: str
+    created_at: datetime
+    edited_at: datetime | None
