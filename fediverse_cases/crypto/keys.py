@@ -7,6 +7,7 @@ of Ed25519 public keys (multibase ``z`` + base58btc of the multicodec ``0xed 0x0
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
@@ -124,7 +125,13 @@ def _public_pem(key: rsa.RSAPublicKey | ed25519.Ed25519PublicKey) -> str:
 
 
 def load_private_key(pem: str | bytes) -> rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey:
-    data = pem.encode("ascii") if isinstance(pem, str) else pem
+    return _load_private_key_cached(pem.encode("ascii") if isinstance(pem, str) else pem)
+
+
+@functools.lru_cache(maxsize=1024)
+def _load_private_key_cached(data: bytes) -> rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey:
+    # Loading an RSA private key validates it (~40 ms); signing every delivery would otherwise
+    # spend most of its time here. Key objects are immutable, so sharing them is safe.
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
