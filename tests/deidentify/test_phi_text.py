@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from fediverse_cases.deidentify import PhiFinding, scan_text
@@ -59,4 +61,4 @@ def test_findings_are_sorted_non_overlapping_spans() -> None:
     findings = scan_text(text)
     assert [f.category for f in findings] == ["person_name", "mrn", "date", "phone", "address"]
     assert all(isinstance(f, PhiFinding) for f in findings)
-    assert all(a.end <= b.start for a, b in zip(findings, findings[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(findings))
