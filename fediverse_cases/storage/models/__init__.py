@@ -15,6 +15,8 @@ from fediverse_cases.storage.models.cases import (
     Notification,
     ReviewDecision,
 )
+from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
+from fediverse_cases.storage.models.federation_content import ContentTombstone, ErasureCheck
 
 __all__ = [
     "Account",
@@ -25,9 +27,15 @@ __all__ = [
     "CaseTag",
     "Comment",
     "Consent",
+    "ContentTombstone",
+    "Delivery",
+    "ErasureCheck",
     "Flag",
     "Follow",
+    "InboxItem",
     "Like",
     "Notification",
+    "ObjectFetch",
+    "Peer",
     "ReviewDecision",
 ]
