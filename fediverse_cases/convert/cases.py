@@ -75,13 +75,13 @@ def note_from_case(
     urls: LocalUrls,
     *,
     peers: Iterable[str] = (),
-    media_url: Callable[[str], str] | None = None,
+    media_url: Callable[[str, str], str] | None = None,
 ) -> dict:
     """The Note for a local published case. Raises ``audience.NotFederated`` when the case must
     not leave this instance (not approved, hidden, withdrawn, or "this hospital only").
 
     ``peers`` are the instance actors of peer hospitals a "followers and peers" case is shared
-    with; ``media_url`` maps a media key to the public URL of its de-identified display derivative.
+    with; ``media_url`` maps (media key, media type) to the public URL of its de-identified display derivative.
     """
     if not federates(case_facts(case)):
         raise audience.NotFederated("this case does not federate")
@@ -93,7 +93,7 @@ def note_from_case(
     )
     attachments = tuple(
         Image(
-            url=display(image.media_key),
+            url=display(image.media_key, image.media_type),
             media_type=image.media_type,
             name=image.alt_text or None,
             width=image.display_width or None,

@@ -62,8 +62,10 @@ class LocalUrls:
     def tag(self, name: str) -> str:
         return f"{self.base_url}/tags/{quote(name)}"
 
-    def media_display(self, key: str) -> str:
-        return self.media(key)
+    def media_display(self, key: str, media_type: str = "image/jpeg") -> str:
+        # The media store names files ``<key>-<variant><ext>``; peers get the display variant.
+        extension = ".png" if media_type == "image/png" else ".jpg"
+        return self.media(f"{key}-display{extension}")
 
     def media_file(self, key: str, variant: str, extension: str) -> str:
         """One stored variant ("full", "display", "thumb") of a de-identified image."""

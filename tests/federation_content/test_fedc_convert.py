@@ -97,7 +97,7 @@ def test_case_note_has_images_tags_and_consent_claim() -> None:
     assert note["published"] == "2026-01-02T03:04:05Z"
     assert note["fediverseCases:consentOnFile"] is True
     first = note["attachment"][0]
-    assert first["url"] == URLS.media_display("k1")
+    assert first["url"] == URLS.media_display("k1", "image/jpeg")
     assert first["name"] == first["summary"] == "Erythematous plaque"
     assert (first["width"], first["height"], first["mediaType"]) == (1200, 900, "image/jpeg")
     assert first["blurhash"]
@@ -161,7 +161,7 @@ def test_case_round_trip_through_note() -> None:
     assert remote.visibility == "public"
     assert remote.sensitive and remote.content_warning == "Open wound"
     assert remote.consent_on_file is True
-    assert [i.url for i in remote.images] == [URLS.media_display("k1"), URLS.media_display("k2")]
+    assert [i.url for i in remote.images] == [URLS.media_display("k1", "image/jpeg"), URLS.media_display("k2", "image/jpeg")]
     assert remote.images[0].alt_text == "Erythematous plaque"
     assert remote.tags == ("dermatology", "rash")
     assert remote.published_at == case.published_at
