@@ -1,0 +1,339 @@
+"""Queries over the federation tables: peers, the delivery and inbox queues, signed fetches,
+and the actor/follow lookups the federation layer needs. Functions take a session first and
+never commit.
+
+Claiming is atomic: ``UPDATE ... WHERE id IN (SELECT ... [FOR UPDATE SKIP LOCKED]) RETURNING``.
+SQLite serialises writers, so the statement alone is atomic there; on PostgreSQL the row locks
+with SKIP LOCKED let several worker processes claim disjoint rows concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.storage.models import (
+    Actor,
+    Case,
+    CaseImage,
+    Delivery,
+    Follow,
+    InboxItem,
+    ObjectFetch,
+    Peer,
+)
+
+ACTIVE_STATES = ("pending",)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    return pg_insert(table) if session.bind.dialect.name == "postgresql" else sqlite_insert(table)
+
+
+# --- peers -------------------------------------------------------------------------------------
+
+
+async def get_peer(session: AsyncSession, host: str) -> Peer | None:
+    return (await session.execute(select(Peer).where(Peer.host == host))).scalar_one_or_none()
+
+
+async def list_peers(session: AsyncSession) -> Sequence[Peer]:
+    return (await session.execute(select(Peer).order_by(Peer.host))).scalars().all()
+
+
+async def peers_by_hosts(session: AsyncSession, hosts: Iterable[str]) -> dict[str, Peer]:
+    hosts = list(set(hosts))
+    if not hosts:
+        return {}
+    rows = (await session.execute(select(Peer).where(Peer.host.in_(hosts)))).scalars().all()
+    return {peer.host: peer for peer in rows}
+
+
+async def delete_peer(session: AsyncSession, host: str) -> int:
+    return (await session.execute(delete(Peer).where(Peer.host == host))).rowcount or 0
+
+
+async def pending_counts_by_peer(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(Delivery.peer_host, func.count(Delivery.id))
+        .where(Delivery.state == "pending")
+        .group_by(Delivery.peer_host)
+    )
+    return {host: int(count) for host, count in rows.all()}
+
+
+# --- deliveries --------------------------------------------------------------------------------
+
+
+async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(_insert(session, Delivery), rows)
+
+
+async def claim_deliveries(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+) -> Sequence[Delivery]:
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.state == "pending",
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()))
+        .values(locked_until=lease_until)
+        .returning(Delivery)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+async def save_delivery_results(session: AsyncSession, results: list[dict[str, Any]]) -> None:
+    """Bulk update by primary key (``id`` plus the changed columns); only rows still pending
+    change, so a cancellation that happened during the send wins."""
+    for values in results:
+        row_id = values["id"]
+        changes = {k: v for k, v in values.items() if k != "id"}
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == row_id, Delivery.state == "pending")
+            .values(**changes)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def cancel_pending_for_object(session: AsyncSession, object_id: str, *, keep_activity: str = "") -> int:
+    statement = update(Delivery).where(Delivery.object_id == object_id, Delivery.state == "pending")
+    if keep_activity:
+        statement = statement.where(Delivery.activity_type != keep_activity)
+    result = await session.execute(
+        statement.values(state="cancelled", last_error="cancelled: object deleted").execution_options(
+            synchronize_session=False
+        )
+    )
+    return result.rowcount or 0
+
+
+async def cancel_pending_for_host(session: AsyncSession, host: str, reason: str) -> int:
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.peer_host == host, Delivery.state == "pending")
+        .values(state="cancelled", last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def deliveries_for_object(
+    session: AsyncSession, object_id: str, limit: int = 2000
+) -> Sequence[Delivery]:
+    rows = await session.execute(
+        select(Delivery).where(Delivery.object_id == object_id).order_by(Delivery.id).limit(limit)
+    )
+    return rows.scalars().all()
+
+
+async def recent_deliveries(session: AsyncSession, limit: int = 100) -> Sequence[Delivery]:
+    rows = await session.execute(select(Delivery).order_by(Delivery.id.desc()).limit(limit))
+    return rows.scalars().all()
+
+
+async def delivery_state_counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Delivery.state, func.count(Delivery.id)).group_by(Delivery.state))
+    return {state: int(count) for state, count in rows.all()}
+
+
+# --- inbox -------------------------------------------------------------------------------------
+
+
+async def add_inbox_item(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert unless an item with the same activity id exists; True when inserted."""
+    statement = _insert(session, InboxItem).values(**values)
+    statement = statement.on_conflict_do_nothing(index_elements=["activity_id"])
+    result = await session.execute(statement)
+    return bool(result.rowcount)
+
+
+async def claim_inbox_items(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+) -> Sequence[InboxItem]:
+    due = (
+        select(InboxItem.id)
+        .where(
+            InboxItem.state == "pending",
+            InboxItem.next_attempt_at <= now,
+            or_(InboxItem.locked_until.is_(None), InboxItem.locked_until < now),
+        )
+        .order_by(InboxItem.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(InboxItem)
+        .where(InboxItem.id.in_(due.scalar_subquery()))
+        .values(locked_until=lease_until)
+        .returning(InboxItem)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+async def finish_inbox_item(session: AsyncSession, item_id: int, **values: Any) -> None:
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == item_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def inbox_state_counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(InboxItem.state, func.count(InboxItem.id)).group_by(InboxItem.state))
+    return {state: int(count) for state, count in rows.all()}
+
+
+# --- signed fetches ----------------------------------------------------------------------------
+
+
+async def record_object_fetch(session: AsyncSession, object_id: str, peer_host: str, when: datetime) -> None:
+    statement = _insert(session, ObjectFetch).values(
+        object_id=object_id, peer_host=peer_host, fetched_at=when
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["object_id", "peer_host"], set_={"fetched_at": when}
+    )
+    await session.execute(statement)
+
+
+async def hosts_that_fetched(session: AsyncSession, object_id: str) -> list[str]:
+    rows = await session.execute(select(ObjectFetch.peer_host).where(ObjectFetch.object_id == object_id))
+    return sorted(rows.scalars().all())
+
+
+# --- actors and follows ------------------------------------------------------------------------
+
+
+async def get_actor_by_key_id(session: AsyncSession, key_id: str) -> Actor | None:
+    rows = await session.execute(
+        select(Actor).where(or_(Actor.public_key_id == key_id, Actor.ed25519_key_id == key_id)).limit(1)
+    )
+    return rows.scalar_one_or_none()
+
+
+async def get_actor(session: AsyncSession, actor_id: int) -> Actor | None:
+    return await session.get(Actor, actor_id)
+
+
+async def actors_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, Actor]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = (await session.execute(select(Actor).where(Actor.id.in_(ids)))).scalars().all()
+    return {actor.id: actor for actor in rows}
+
+
+async def get_follow_by_activity(session: AsyncSession, activity_uri: str) -> Follow | None:
+    rows = await session.execute(select(Follow).where(Follow.activity_uri == activity_uri))
+    return rows.scalar_one_or_none()
+
+
+async def follower_inbox_rows(session: AsyncSession, actor_id: int) -> list[tuple[str, str]]:
+    """(shared inbox, personal inbox) of the accepted remote followers of a local actor."""
+    rows = await session.execute(
+        select(Actor.shared_inbox_url, Actor.inbox_url)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(Follow.followed_id == actor_id, Follow.state == "accepted", Actor.is_local.is_(False))
+    )
+    return [(shared, personal) for shared, personal in rows.all()]
+
+
+async def instance_actor_inboxes(session: AsyncSession, hosts: Iterable[str]) -> list[tuple[str, str]]:
+    hosts = list(hosts)
+    if not hosts:
+        return []
+    rows = await session.execute(
+        select(Actor.shared_inbox_url, Actor.inbox_url).where(
+            Actor.is_local.is_(False),
+            Actor.host.in_(hosts),
+            Actor.actor_type.in_(("Service", "Application")),
+        )
+    )
+    return [(shared, personal) for shared, personal in rows.all()]
+
+
+async def follow_counts(session: AsyncSession, actor_id: int) -> tuple[int, int]:
+    followers = await session.execute(
+        select(func.count(Follow.id)).where(Follow.followed_id == actor_id, Follow.state == "accepted")
+    )
+    following = await session.execute(
+        select(func.count(Follow.id)).where(Follow.follower_id == actor_id, Follow.state == "accepted")
+    )
+    return int(followers.scalar_one()), int(following.scalar_one())
+
+
+async def follows_of(session: AsyncSession, follower_id: int) -> Sequence[tuple[Follow, Actor]]:
+    rows = await session.execute(
+        select(Follow, Actor)
+        .join(Actor, Actor.id == Follow.followed_id)
+        .where(Follow.follower_id == follower_id)
+        .order_by(Follow.created_at.desc())
+    )
+    return [(follow, actor) for follow, actor in rows.all()]
+
+
+async def delete_follow(session: AsyncSession, follow_id: int) -> None:
+    await session.execute(delete(Follow).where(Follow.id == follow_id))
+
+
+async def vouch_host_actors(session: AsyncSession, host: str, vouched: bool) -> int:
+    result = await session.execute(
+        update(Actor)
+        .where(Actor.host == host, Actor.is_local.is_(False))
+        .values(vouched=vouched)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def count_published_cases(
+    session: AsyncSession, actor_id: int, states: Sequence[str], visibilities: Sequence[str]
+) -> int:
+    rows = await session.execute(
+        select(func.count(Case.id)).where(
+            Case.author_actor_id == actor_id, Case.state.in_(states), Case.visibility.in_(visibilities)
+        )
+    )
+    return int(rows.scalar_one())
+
+
+# --- purge -------------------------------------------------------------------------------------
+
+
+async def media_keys_from_host(session: AsyncSession, host: str) -> list[str]:
+    rows = await session.execute(
+        select(CaseImage.media_key)
+        .join(Case, Case.id == CaseImage.case_id)
+        .join(Actor, Actor.id == Case.author_actor_id)
+        .where(Actor.host == host, Actor.is_local.is_(False), CaseImage.media_key != "")
+    )
+    return sorted(set(rows.scalars().all()))
+
+
+async def delete_remote_actors_of_host(session: AsyncSession, host: str) -> int:
+    """Remote actors of ``host`` and, by cascade, their cases, comments, likes and follows."""
+    result = await session.execute(delete(Actor).where(and_(Actor.host == host, Actor.is_local.is_(False))))
+    return result.rowcount or 0
