@@ -1,0 +1,243 @@
+"""Create(Note): a case from a followed remote clinician, or a comment on a case.
+
+Trust: the HTTP signature proves who delivered the activity. When the deliverer is not the
+author (a forwarded reply), the author's own integrity proof must verify with the author's
+Ed25519 key, or the Note is refetched from its origin and the fetched copy is used. Comments are
+accepted only from verified professionals (their allowed home instance claims it, or an admin
+vouched for the actor or for every account of that peer); others are dropped with a log line.
+A Create for a tombstoned id is ignored (a Delete may arrive before its Create). Missing parents
+are fetched from their origin, at most ``MAX_DEPTH`` levels up.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.activitypub.base import VocabularyError
+from fediverse_cases.activitypub.objects import Note
+from fediverse_cases.convert import case_from_note, comment_from_note
+from fediverse_cases.crypto.integrity_proofs import ProofError, verify_object
+from fediverse_cases.federation import remote_media, threads
+from fediverse_cases.federation.context import FederationState
+from fediverse_cases.storage.base import utcnow
+from fediverse_cases.storage.models import Actor, Case, CaseTag, Comment
+from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories.cases import add_notification
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 3
+
+
+def host_of(iri: str) -> str:
+    return urlsplit(iri).netloc.lower()
+
+
+def proof_is_valid(document: dict[str, Any], author: Actor) -> bool:
+    """The author's own eddsa-jcs-2022 proof over ``document`` verifies."""
+    if not author.ed25519_public_multibase or "proof" not in document:
+        return False
+    try:
+        verify_object(document, author.ed25519_public_multibase)
+    except (ProofError, ValueError) as error:
+        log.info("integrity proof of %s rejected: %s", document.get("id"), error)
+        return False
+    proof = document.get("proof")
+    method = proof.get("verificationMethod", "") if isinstance(proof, dict) else ""
+    return host_of(method) == host_of(author.uri)
+
+
+async def author_of(db: AsyncSession, state: FederationState, uri: str) -> Actor:
+    from fediverse_cases.federation.dereference import get_or_fetch_actor
+
+    return await get_or_fetch_actor(db, state, uri)
+
+
+async def fetch_note(state: FederationState, iri: str) -> dict[str, Any]:
+    """A Note fetched from its own origin (the guarded client enforces the allow-list)."""
+    from fediverse_cases.federation.dereference import fetch_document
+
+    document = await fetch_document(state, iri)
+    if not isinstance(document, dict) or document.get("id") != iri:
+        raise VocabularyError("fetched document is not the requested object")
+    return document
+
+
+async def trusted_note(ctx: Any) -> dict[str, Any] | None:
+    """The Note this Create carries, as far as we can trust it; None to drop the activity."""
+    activity = ctx.activity
+    raw = activity.get("object")
+    actor_uri = activity.get("actor")
+    if not isinstance(actor_uri, str):
+        return None
+    object_id = raw.get("id") if isinstance(raw, dict) else raw if isinstance(raw, str) else None
+    if not isinstance(object_id, str) or host_of(object_id) != host_of(actor_uri):
+        log.info("dropping Create %s: object not on the actor's host", activity.get("id"))
+        return None
+    delivered_by_author = not ctx.forwarded and ctx.signer.uri == actor_uri
+    if isinstance(raw, dict) and delivered_by_author:
+        return raw
+    if isinstance(raw, dict):
+        author = await author_of(ctx.db, ctx.state, actor_uri)
+        if proof_is_valid(activity, author):
+            return raw
+        log.info("forwarded Create %s has no valid proof by its author: refetching", activity.get("id"))
+    try:
+        return await fetch_note(ctx.state, object_id)
+    except Exception as error:
+        log.warning("dropping Create %s: refetch of %s failed: %s", activity.get("id"), object_id, error)
+        return None
+
+
+async def may_comment(db: AsyncSession, actor: Actor) -> bool:
+    """Verified at an allowed home instance, or vouched for (the actor or its whole peer)."""
+    peer = await repo.get_peer(db, actor.host)
+    if peer is None or peer.state != "allowed":
+        return False
+    return actor.verified_professional or actor.vouched or peer.vouch_professionals
+
+
+def _notify(db: AsyncSession, account_id: int | None, kind: str, case: Case, message: str) -> None:
+    if account_id is not None:
+        add_notification(db, account_id=account_id, kind=kind, case_id=case.id, message=message)
+
+
+async def store_remote_case(
+    db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor
+) -> Case | None:
+    if await repo.is_tombstoned(db, note["id"]) or await repo.get_case_by_ap_id(db, note["id"]):
+        return None
+    if not await repo.followed_by_local(db, author.id):
+        log.info("dropping case %s: nobody here follows %s", note["id"], author.uri)
+        return None
+    try:
+        remote = case_from_note(note, author.followers_url or None)
+    except VocabularyError as error:
+        log.info("dropping case %s: %s", note.get("id"), error)
+        return None
+    if remote.author_uri != author.uri:
+        return None
+    prepared = await remote_media.prepare_remote_images(state, remote.images)
+    if not prepared:
+        log.warning("dropping case %s: no image survived fetching and de-identification", remote.ap_id)
+        return None
+    now = utcnow()
+    case = Case(
+        public_id=secrets.token_hex(10),
+        ap_id=remote.ap_id,
+        author_actor_id=author.id,
+        is_local=False,
+        state="published",
+        visibility=remote.visibility,
+        caption=remote.caption,
+        content_warning=remote.content_warning,
+        sensitive=remote.sensitive,
+        search_text=" ".join([remote.caption, *remote.tags]),
+        published_at=remote.published_at or now,
+        updated_at=remote.updated_at,
+    )
+    db.add(case)
+    await db.flush()
+    for tag in remote.tags:
+        db.add(CaseTag(case_id=case.id, tag=tag, is_specialty=False))
+    remote_media.store_prepared(db, state, case, prepared)
+    await db.flush()
+    log.info("stored remote case %s with %d image(s)", remote.ap_id, len(prepared))
+    return case
+
+
+async def resolve_parent(
+    db: AsyncSession, state: FederationState, iri: str, depth: int
+) -> tuple[Case | None, Comment | None]:
+    """The case (and parent comment) a reply points at, fetching missing ancestors from origin."""
+    case = await repo.get_case_by_ap_id(db, iri)
+    if case is not None:
+        return case, None
+    comment = await repo.get_comment_by_ap_id(db, iri)
+    if comment is not None:
+        return await db.get(Case, comment.case_id), comment
+    if depth >= MAX_DEPTH or await repo.is_tombstoned(db, iri):
+        return None, None
+    try:
+        note = await fetch_note(state, iri)
+        parsed = Note.from_json(note)
+        author = await author_of(db, state, parsed.attributed_to)
+    except Exception as error:
+        log.info("cannot fetch missing parent %s: %s", iri, error)
+        return None, None
+    if host_of(parsed.id) != host_of(author.uri):
+        return None, None
+    if parsed.in_reply_to is None:
+        return await store_remote_case(db, state, note, author), None
+    stored = await store_remote_comment(db, state, note, author, depth + 1)
+    return (await db.get(Case, stored.case_id), stored) if stored else (None, None)
+
+
+async def store_remote_comment(
+    db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor, depth: int = 0
+) -> Comment | None:
+    if await repo.is_tombstoned(db, note["id"]):
+        return None
+    existing = await repo.get_comment_by_ap_id(db, note["id"])
+    if existing is not None:
+        return existing
+    try:
+        remote = comment_from_note(note)
+    except VocabularyError as error:
+        log.info("dropping comment %s: %s", note.get("id"), error)
+        return None
+    if remote.author_uri != author.uri:
+        return None
+    if not await may_comment(db, author):
+        log.warning(
+            "refusing comment %s: %s is not a verified or vouched professional", remote.ap_id, author.uri
+        )
+        return None
+    case, parent = await resolve_parent(db, state, remote.in_reply_to, depth)
+    if case is None or case.state != "published":
+        log.info("dropping comment %s: its case is unknown or not published here", remote.ap_id)
+        return None
+    comment = Comment(
+        public_id=secrets.token_urlsafe(12),
+        ap_id=remote.ap_id,
+        case_id=case.id,
+        parent_id=parent.id if parent is not None else None,
+        author_actor_id=author.id,
+        is_local=False,
+        content=remote.content,
+        content_html=remote.content_html,
+        state="visible",
+        created_at=remote.published_at or utcnow(),
+        edited_at=remote.updated_at,
+    )
+    db.add(comment)
+    await db.flush()
+    case_author = await repo.get_actor(db, case.author_actor_id)
+    if case_author is not None and case_author.is_local:
+        _notify(db, case_author.account_id, "comment", case, f"{author.handle} commented on your case.")
+    log.info("stored remote comment %s on case %s", remote.ap_id, case.ap_id)
+    return comment
+
+
+async def handle_create(ctx: Any) -> None:
+    note = await trusted_note(ctx)
+    if note is None or note.get("type") != "Note":
+        return
+    author = await author_of(ctx.db, ctx.state, ctx.activity["actor"])
+    if note.get("inReplyTo"):
+        existed = await repo.get_comment_by_ap_id(ctx.db, note["id"]) is not None
+        comment = await store_remote_comment(ctx.db, ctx.state, note, author)
+        if comment is not None and not existed:
+            case = await ctx.db.get(Case, comment.case_id)
+            if case is not None and case.is_local:
+                await threads.forward_reply(ctx.db, ctx.state, case, ctx.activity, author)
+        return
+    await store_remote_case(ctx.db, ctx.state, note, author)
+
+
+HANDLES = {"Create": handle_create}

@@ -1,0 +1,83 @@
+"""Update(Note): an edited remote case (caption, content warning, tags) or comment.
+
+Only the author may update; forwarded updates need the author's integrity proof, otherwise the
+Note is refetched from its origin. Images are not replaced by an Update (a changed image set is
+a new case). Updates of actors belong to the plumbing (``UPDATE_ACTOR_HANDLER`` delegates).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fediverse_cases.activitypub.base import VocabularyError
+from fediverse_cases.convert import case_from_note, comment_from_note
+from fediverse_cases.federation import threads
+from fediverse_cases.federation.handlers.create import author_of, trusted_note
+from fediverse_cases.storage.base import utcnow
+from fediverse_cases.storage.models import Case
+from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories.cases import replace_tags
+
+log = logging.getLogger(__name__)
+
+
+async def _update_actor(ctx: Any) -> None:
+    """Delegate Update(Person/Service) to the plumbing's actor refresh, when it provides one."""
+    try:
+        from fediverse_cases.federation.handlers import actors
+    except ImportError:
+        return
+    handler = getattr(actors, "HANDLES", {}).get("Update")
+    if handler is not None:
+        await handler(ctx)
+
+
+async def handle_update(ctx: Any) -> None:
+    raw = ctx.activity.get("object")
+    if isinstance(raw, dict) and raw.get("type") != "Note":
+        await _update_actor(ctx)
+        return
+    note = await trusted_note(ctx)
+    if note is None or note.get("type") != "Note":
+        return
+    db = ctx.db
+    author = await author_of(db, ctx.state, ctx.activity["actor"])
+    case = await repo.get_case_by_ap_id(db, note["id"])
+    if case is not None and not case.is_local and case.author_actor_id == author.id:
+        try:
+            remote = case_from_note(note, author.followers_url or None)
+        except VocabularyError as error:
+            log.info("ignoring Update of %s: %s", note["id"], error)
+            return
+        case.caption = remote.caption
+        case.content_warning = remote.content_warning
+        case.sensitive = remote.sensitive
+        case.search_text = " ".join([remote.caption, *remote.tags])
+        case.updated_at = remote.updated_at or utcnow()
+        await replace_tags(db, case.id, [(t, False) for t in remote.tags])
+        await db.flush()
+        return
+    comment = await repo.get_comment_by_ap_id(db, note["id"])
+    if (
+        comment is None
+        or comment.is_local
+        or comment.author_actor_id != author.id
+        or comment.state == "deleted"
+    ):
+        return
+    try:
+        remote_comment = comment_from_note(note)
+    except VocabularyError as error:
+        log.info("ignoring Update of %s: %s", note["id"], error)
+        return
+    comment.content = remote_comment.content
+    comment.content_html = remote_comment.content_html
+    comment.edited_at = remote_comment.updated_at or utcnow()
+    await db.flush()
+    home = await db.get(Case, comment.case_id)
+    if home is not None and home.is_local:
+        await threads.forward_reply(db, ctx.state, home, ctx.activity, author)
+
+
+HANDLES = {"Update": handle_update}

@@ -1,0 +1,128 @@
+"""The home instance as the authority for its cases and their threads.
+
+Builds the ActivityPub documents of stored local objects (a case's Note, a comment's Note, a
+case's ``replies`` collection) and forwards accepted replies — the original activity, with its
+author's integrity proof intact — to everyone who received the case, so a third hospital sees
+what a second one wrote on ours. May import storage, convert, core and activitypub.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT
+from fediverse_cases.convert import note_from_case, note_from_comment
+from fediverse_cases.convert.cases import case_facts
+from fediverse_cases.core.case_access import Visibility, federates
+from fediverse_cases.storage.models import Actor, Case, Comment
+from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories.cases import list_images, list_tags
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "case_note",
+    "comment_note",
+    "forward_reply",
+    "peer_instance_actors",
+    "recipients_of_case",
+    "replies_collection",
+]
+
+
+async def peer_instance_actors(db: AsyncSession) -> list[str]:
+    """Instance actors of allowed peer hospitals: the "peers" of a followers-and-peers case."""
+    return [f"{peer.scheme}://{peer.host}/actor" for peer in await repo.allowed_peers(db)]
+
+
+async def case_note(db: AsyncSession, state: Any, case: Case) -> dict[str, Any]:
+    """The Note of a local case; raises ``core.audience.NotFederated`` when it must not leave."""
+    if not federates(case_facts(case)):
+        from fediverse_cases.core.audience import NotFederated
+
+        raise NotFederated("this case does not federate")
+    author = await repo.get_actor(db, case.author_actor_id)
+    assert author is not None
+    peers = await peer_instance_actors(db) if case.visibility == Visibility.FOLLOWERS else []
+    return note_from_case(
+        case, await list_images(db, case.id), await list_tags(db, case.id), author, state.urls, peers=peers
+    )
+
+
+async def comment_note(db: AsyncSession, state: Any, comment: Comment, case: Case) -> dict[str, Any]:
+    author = await repo.get_actor(db, comment.author_actor_id)
+    case_author = await repo.get_actor(db, case.author_actor_id)
+    assert author is not None and case_author is not None
+    parent_ap_id = parent_author = None
+    if comment.parent_id is not None:
+        parent = await db.get(Comment, comment.parent_id)
+        if parent is not None:
+            parent_ap_id = parent.ap_id
+            parent_actor = await repo.get_actor(db, parent.author_actor_id)
+            parent_author = parent_actor.uri if parent_actor else None
+    return note_from_comment(
+        comment,
+        author,
+        case_ap_id=case.ap_id,
+        case_public=case.visibility == Visibility.PUBLIC,
+        case_author=case_author,
+        urls=state.urls,
+        parent_ap_id=parent_ap_id,
+        parent_author_uri=parent_author,
+    )
+
+
+async def replies_collection(db: AsyncSession, case: Case) -> dict[str, Any]:
+    """The case's accepted replies (ids only; each is fetched from its own origin)."""
+    items = await repo.visible_reply_ids(db, case.id)
+    collection_id = f"{case.ap_id}/replies"
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": collection_id,
+        "type": "OrderedCollection",
+        "totalItems": len(items),
+        "orderedItems": items,
+    }
+
+
+async def recipients_of_case(db: AsyncSession, case: Case, author: Actor) -> set[str]:
+    """Every inbox that received the case or fetched it, plus the author's followers now."""
+    from fediverse_cases.federation import outbox
+
+    inboxes = {d.inbox_url for d in await repo.deliveries_of(db, case.ap_id) if d.state != "cancelled"}
+    inboxes |= await outbox.follower_inboxes(db, author)
+    for fetch in await repo.fetches_of(db, case.ap_id):
+        peer = await repo.get_peer(db, fetch.peer_host)
+        scheme = peer.scheme if peer is not None else "https"
+        inboxes.add(f"{scheme}://{fetch.peer_host}/inbox")
+    return inboxes
+
+
+def _host(iri: str) -> str:
+    return urlsplit(iri).netloc.lower()
+
+
+async def forward_reply(
+    db: AsyncSession, state: Any, case: Case, activity: dict[str, Any], reply_author: Actor
+) -> int:
+    """As the case's home, forward an accepted reply activity unchanged to the case's audience
+    (never back to the reply's own host). Returns the number of deliveries queued."""
+    from fediverse_cases.federation import outbox
+
+    if not case.is_local or not federates(case_facts(case)):
+        return 0
+    case_author = await repo.get_actor(db, case.author_actor_id)
+    assert case_author is not None
+    targets = {i for i in await recipients_of_case(db, case, case_author) if _host(i) != reply_author.host}
+    if not targets:
+        return 0
+    object_id = activity.get("object", {}).get("id") if isinstance(activity.get("object"), dict) else None
+    count = await outbox.forward(
+        db, state, activity=activity, sender=case_author, inboxes=targets, object_id=object_id
+    )
+    log.info("forwarded %s to %d inboxes", activity.get("id"), count)
+    return count
