@@ -1,0 +1,59 @@
+"""Comments on a case: loading a case's thread with authors, finding one, adding one.
+
+Functions take a session first and never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.storage.models import Account, Actor, Comment
+
+
+@dataclass
+class CommentView:
+    comment: Comment
+    author: Actor
+    author_account: Account | None
+    replies: list[CommentView] = field(default_factory=list)
+
+
+async def get_comment_by_public_id(session: AsyncSession, public_id: str) -> Comment | None:
+    result = await session.execute(select(Comment).where(Comment.public_id == public_id))
+    return result.scalar_one_or_none()
+
+
+async def get_comment(session: AsyncSession, comment_id: int) -> Comment | None:
+    return await session.get(Comment, comment_id)
+
+
+async def thread(session: AsyncSession, case_id: int, *, include_hidden: bool) -> list[CommentView]:
+    """Top-level comments oldest first, each with its replies; deleted ones are left out, hidden
+    ones only when ``include_hidden`` (reviewers and the comment's author see them)."""
+    states = ("visible", "hidden") if include_hidden else ("visible",)
+    rows = await session.execute(
+        select(Comment, Actor, Account)
+        .join(Actor, Actor.id == Comment.author_actor_id)
+        .outerjoin(Account, Account.id == Actor.account_id)
+        .where(Comment.case_id == case_id, Comment.state.in_(states))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    views = [CommentView(comment, actor, account) for comment, actor, account in rows.all()]
+    by_id = {view.comment.id: view for view in views}
+    top: list[CommentView] = []
+    for view in views:
+        parent = by_id.get(view.comment.parent_id) if view.comment.parent_id else None
+        if view.comment.parent_id is None:
+            top.append(view)
+        elif parent is not None:
+            parent.replies.append(view)
+        # A reply whose parent is hidden or deleted is not shown without its context.
+    return top
+
+
+def add_comment(session: AsyncSession, comment: Comment) -> Comment:
+    session.add(comment)
+    return comment

@@ -1,0 +1,334 @@
+"""The case page, its comments, likes and flags, and the reviewers' flag queue.
+
+Routes: GET /cases/<id> (page, tombstone 410 when withdrawn), POST /cases/<id>/comments,
+/comments/<id>/edit|delete|flag, GET /comments/<id> (permalink -> page anchor),
+POST /cases/<id>/like|unlike|flag, GET /moderation/flags, POST /moderation/flags/<n>.
+Visibility always goes through ``core.case_access`` (via services.social.require_visible).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quart import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy.ext.asyncio import AsyncSession
+from werkzeug.wrappers import Response
+
+from fediverse_cases.core.accounts import can_post_and_comment, can_review
+from fediverse_cases.core.case_access import VISIBILITY_LABELS, CaseState, Viewer, can_see_unpublished
+from fediverse_cases.deidentify import PhiFinding
+from fediverse_cases.services import comments as comment_service
+from fediverse_cases.services import social
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
+from fediverse_cases.storage.repositories import comments as comment_repo
+from fediverse_cases.storage.repositories import feeds as feed_repo
+from fediverse_cases.storage.repositories import social as social_repo
+from fediverse_cases.storage.repositories.accounts import get_actor_for_account
+from fediverse_cases.storage.repositories.audit import record
+from fediverse_cases.web.auth import client_ip, current_account, login_required, reviewer_required
+from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.state import app_state
+
+blueprint = Blueprint("cases", __name__)
+
+STATE_BANNERS = {
+    CaseState.DRAFT: "Draft: only you can see this case.",
+    CaseState.PENDING: "Waiting for review: not visible to anyone else yet.",
+    CaseState.CHANGES_REQUESTED: "The reviewer asked for changes before this case can be published.",
+    CaseState.REJECTED: "Rejected by the reviewer: this case will not be published.",
+}
+
+
+@dataclass(frozen=True)
+class TextSegment:
+    text: str
+    finding: str = ""
+
+
+def highlight(text: str, findings: list[PhiFinding]) -> list[TextSegment]:
+    """Split ``text`` into plain and flagged parts, for <mark> in the form (escaped by Jinja)."""
+    segments, position = [], 0
+    for finding in sorted(findings):
+        if finding.start < position:
+            continue
+        segments.append(TextSegment(text[position : finding.start]))
+        segments.append(TextSegment(text[finding.start : finding.end], finding.category))
+        position = finding.end
+    segments.append(TextSegment(text[position:]))
+    return [segment for segment in segments if segment.text]
+
+
+@blueprint.app_template_global("case_image_url")
+def case_image_url(image: CaseImage, variant: str = "display") -> str:
+    """URL of a stored variant ("thumb", "display", "full") of a de-identified image."""
+    extension = ".png" if image.media_type == "image/png" else ".jpg"
+    return app_state().urls.media_file(image.media_key, variant, extension)
+
+
+def _operator(account: Account) -> Operator:
+    return Operator(account.id, account.username, client_ip())
+
+
+async def _who(db: AsyncSession) -> tuple[Account | None, Actor | None, Viewer]:
+    account = current_account()
+    actor = await get_actor_for_account(db, account.id) if account is not None else None
+    return account, actor, social.viewer_for(account, actor)
+
+
+def _case_url(case: Case, anchor: str = "") -> str:
+    return url_for("cases.case_page", public_id=case.public_id) + (f"#{anchor}" if anchor else "")
+
+
+@blueprint.get("/cases/<public_id>")
+async def case_page(public_id: str) -> str | tuple[str, int]:
+    return await _render_case(public_id)
+
+
+async def _render_case(
+    public_id: str, *, status: int = 200, comment_form: dict[str, object] | None = None
+) -> str | tuple[str, int]:
+    state = app_state()
+    async with state.transaction() as db:
+        account, actor, viewer = await _who(db)
+        case = await feed_repo.get_case_by_public_id(db, public_id)
+        if case is not None and case.state == CaseState.WITHDRAWN:
+            # Once public, a withdrawal is announced as such; a never-published case stays a 404.
+            if case.published_at is None and not can_see_unpublished(viewer, social.facts_of(case)):
+                abort(404)
+            return await render_template("cases/tombstone.html", case=case), 410
+        try:
+            case = social.require_visible(viewer, case)
+        except social.SocialError:
+            abort(404)
+        listing = await feed_repo.case_listing(db, case)
+        moderator = can_review(account)
+        thread = await comment_repo.thread(db, case.id, include_hidden=moderator)
+        likes = await social_repo.count_likes(db, case.id)
+        liked = actor is not None and await social_repo.get_like(db, case.id, actor.id) is not None
+        consent = await feed_repo.has_consent(db, case.id) if case.is_local else False
+        if account is not None:
+            record(
+                db,
+                _operator(account).entry(
+                    "case.view", target_type="case", target_id=case.public_id, case_id=case.id
+                ),
+            )
+    page = await render_template(
+        "cases/case.html",
+        listing=listing,
+        case=case,
+        banner="Hidden pending a reviewer's decision on a flag."
+        if case.hidden
+        else STATE_BANNERS.get(case.state, ""),
+        visibility_label=VISIBILITY_LABELS.get(case.visibility, case.visibility),
+        consent_on_file=consent,
+        thread=thread,
+        likes=likes,
+        liked=liked,
+        viewer_actor_id=actor.id if actor else None,
+        moderator=moderator,
+        may_comment=can_post_and_comment(account) and case.state == CaseState.PUBLISHED and not case.hidden,
+        comment_form=comment_form or {},
+    )
+    return page, status
+
+
+@blueprint.post("/cases/<public_id>/comments")
+@login_required
+async def add_comment(public_id: str) -> Response | str | tuple[str, int]:
+    state = app_state()
+    values = await form_fields(("content", "parent_id"))
+    try:
+        async with state.transaction() as db:
+            account, actor, viewer = await _who(db)
+            assert account is not None and actor is not None
+            case = await feed_repo.get_case_by_public_id(db, public_id)
+            parent = None
+            if values["parent_id"]:
+                parent = await comment_repo.get_comment_by_public_id(db, values["parent_id"])
+                if parent is None:
+                    raise comment_service.CommentError(422, "That comment cannot be replied to.")
+            comment = await comment_service.post_comment(
+                db, state, account, actor, viewer, case, values["content"], parent, _operator(account)
+            )
+            assert case is not None
+    except comment_service.CommentError as error:
+        return await _comment_refused(public_id, error, values)
+    return redirect(_case_url(case, f"c-{comment.public_id}"))
+
+
+async def _comment_refused(
+    public_id: str, error: comment_service.CommentError, values: dict[str, str], editing: str = ""
+) -> str | tuple[str, int]:
+    if error.status in (403, 404):
+        abort(error.status, description=error.message)
+    form = {
+        "content": values.get("content", ""),
+        "parent_id": values.get("parent_id", ""),
+        "editing": editing,
+        "message": error.message,
+        "segments": highlight(values.get("content", "").strip(), error.findings),
+        "categories": sorted({finding.category for finding in error.findings}),
+    }
+    return await _render_case(public_id, status=error.status, comment_form=form)
+
+
+@blueprint.get("/comments/<public_id>")
+async def comment_permalink(public_id: str) -> Response:
+    async with app_state().sessionmaker() as db:
+        account, _actor, viewer = await _who(db)
+        comment = await comment_repo.get_comment_by_public_id(db, public_id)
+        case = await feed_repo.get_case(db, comment.case_id) if comment is not None else None
+    try:
+        case = social.require_visible(viewer, case)
+    except social.SocialError:
+        abort(404)
+    assert comment is not None
+    if comment.state == "deleted" or (comment.state == "hidden" and not can_review(account)):
+        abort(404)
+    return redirect(_case_url(case, f"c-{comment.public_id}"))
+
+
+async def _comment_and_case(db: AsyncSession, public_id: str, viewer: Viewer) -> tuple[object, Case]:
+    comment = await comment_repo.get_comment_by_public_id(db, public_id)
+    case = await feed_repo.get_case(db, comment.case_id) if comment is not None else None
+    try:
+        return comment, social.require_visible(viewer, case)
+    except social.SocialError:
+        abort(404)
+
+
+@blueprint.post("/comments/<public_id>/edit")
+@login_required
+async def edit_comment(public_id: str) -> Response | str | tuple[str, int]:
+    state = app_state()
+    values = await form_fields(("content",))
+    case_public_id = ""
+    try:
+        async with state.transaction() as db:
+            account, actor, viewer = await _who(db)
+            assert account is not None and actor is not None
+            comment, case = await _comment_and_case(db, public_id, viewer)
+            case_public_id = case.public_id
+            await comment_service.edit_comment(
+                db,
+                state,
+                account,
+                actor,
+                comment,
+                case,
+                values["content"],
+                _operator(account),  # type: ignore[arg-type]
+            )
+    except comment_service.CommentError as error:
+        return await _comment_refused(case_public_id, error, values, editing=public_id)
+    return redirect(_case_url(case, f"c-{public_id}"))
+
+
+@blueprint.post("/comments/<public_id>/delete")
+@login_required
+async def delete_comment(public_id: str) -> Response:
+    state = app_state()
+    try:
+        async with state.transaction() as db:
+            account, actor, viewer = await _who(db)
+            assert account is not None
+            comment, case = await _comment_and_case(db, public_id, viewer)
+            await comment_service.delete_comment(db, state, account, actor, comment, case, _operator(account))  # type: ignore[arg-type]
+    except comment_service.CommentError as error:
+        abort(error.status, description=error.message)
+    await flash("Comment deleted.")
+    return redirect(_case_url(case, "comments"))
+
+
+@blueprint.post("/comments/<public_id>/flag")
+@login_required
+async def flag_comment(public_id: str) -> Response:
+    state = app_state()
+    values = await form_fields(("reason",))
+    try:
+        async with state.transaction() as db:
+            account, actor, viewer = await _who(db)
+            assert account is not None and actor is not None
+            comment, case = await _comment_and_case(db, public_id, viewer)
+            await social.flag_comment(
+                db,
+                state,
+                actor,
+                viewer,
+                case,
+                comment,
+                values["reason"],
+                _operator(account),  # type: ignore[arg-type]
+            )
+    except social.SocialError as error:
+        abort(error.status, description=error.message)
+    await flash("Thank you. The comment is hidden until a reviewer looks at it.")
+    return redirect(_case_url(case, "comments"))
+
+
+async def _case_action(public_id: str, action: str) -> Response:
+    state = app_state()
+    values = await form_fields(("reason",))
+    try:
+        async with state.transaction() as db:
+            account, actor, viewer = await _who(db)
+            assert account is not None and actor is not None
+            case = await feed_repo.get_case_by_public_id(db, public_id)
+            if action == "like":
+                await social.like(db, state, actor, viewer, case)
+            elif action == "unlike":
+                await social.unlike(db, state, actor, viewer, case)
+            else:
+                await social.flag_case(db, state, actor, viewer, case, values["reason"], _operator(account))
+    except social.SocialError as error:
+        abort(error.status, description=error.message)
+    if action == "flag":
+        await flash("Thank you. The case is hidden until a reviewer looks at it.")
+        return redirect(url_for("feeds.local_feed"))
+    return redirect(url_for("cases.case_page", public_id=public_id) + "#likes")
+
+
+@blueprint.post("/cases/<public_id>/like")
+@login_required
+async def like_case(public_id: str) -> Response:
+    return await _case_action(public_id, "like")
+
+
+@blueprint.post("/cases/<public_id>/unlike")
+@login_required
+async def unlike_case(public_id: str) -> Response:
+    return await _case_action(public_id, "unlike")
+
+
+@blueprint.post("/cases/<public_id>/flag")
+@login_required
+async def flag_case(public_id: str) -> Response:
+    return await _case_action(public_id, "flag")
+
+
+@blueprint.get("/moderation/flags")
+@reviewer_required
+async def flag_queue() -> str:
+    async with app_state().sessionmaker() as db:
+        flags = await social_repo.open_flags(db)
+    return await render_template("moderation/flags.html", flags=flags)
+
+
+@blueprint.post("/moderation/flags/<int:flag_id>")
+@reviewer_required
+async def decide_flag(flag_id: str) -> Response:
+    values = await form_fields(("decision",))
+    account = current_account()
+    assert account is not None
+    try:
+        async with app_state().transaction() as db:
+            flag = await social_repo.get_flag(db, int(flag_id))
+            await social.decide_flag(db, account, flag, values["decision"], _operator(account))
+    except social.SocialError as error:
+        abort(error.status, description=error.message)
+    await flash(
+        "Flag upheld: the content stays hidden." if values["decision"] == "uphold" else "Flag dismissed."
+    )
+    return redirect(url_for("cases.flag_queue"))

@@ -1,0 +1,192 @@
+"""Feeds and search pages, local follows, and the feed parts of the home and profile pages.
+
+Routes: /feed/local, /feed/following, /tags/<tag>, /specialties, /search?q=,
+/users/<username>/cases, POST /users/<username>/follow|unfollow. The home page (pages.home) and
+the profile page (profile.public_profile) get their feed data from a context processor here, so
+those views stay as they are. Every list uses the SQL listable rule of repositories.feeds.
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from fediverse_cases.services import social
+from fediverse_cases.storage.repositories import feeds as feed_repo
+from fediverse_cases.storage.repositories import social as social_repo
+from fediverse_cases.storage.repositories.accounts import get_actor_for_account, get_local_actor_by_username
+from fediverse_cases.storage.repositories.search import search_cases
+from fediverse_cases.web.auth import current_account, login_required
+from fediverse_cases.web.state import app_state
+
+blueprint = Blueprint("feeds", __name__)
+
+MAX_TAG_LENGTH = 64
+MAX_QUERY_LENGTH = 200
+
+
+def _cursor() -> feed_repo.Cursor | None:
+    text = request.args.get("before", "")
+    if not text:
+        return None
+    try:
+        return feed_repo.Cursor.parse(text)
+    except feed_repo.BadCursor:
+        abort(400, description="That page link is not valid; go back to the first page.")
+
+
+def _normal_tag(tag: str) -> str:
+    tag = tag.strip().lstrip("#").lower()
+    if not tag or len(tag) > MAX_TAG_LENGTH:
+        abort(404)
+    return tag
+
+
+async def _feed_page(template: str, page: feed_repo.FeedPage, **context: object) -> str:
+    return await render_template(
+        template,
+        page=page,
+        next_url=(
+            url_for(
+                request.endpoint or "",
+                **{**request.view_args, **request.args.to_dict(), "before": page.next_cursor.encode()},
+            )
+            if page.next_cursor
+            else ""
+        ),
+        **context,
+    )
+
+
+@blueprint.get("/feed/local")
+async def local_feed() -> str:
+    cursor = _cursor()
+    async with app_state().sessionmaker() as db:
+        page = await feed_repo.page_of(
+            db, feed_repo.local_feed_query(signed_in=current_account() is not None), cursor
+        )
+    return await _feed_page("feeds/feed.html", page, heading="Latest cases at this hospital", feed="local")
+
+
+@blueprint.get("/feed/following")
+@login_required
+async def following_feed() -> str:
+    cursor = _cursor()
+    account = current_account()
+    assert account is not None
+    async with app_state().sessionmaker() as db:
+        actor = await get_actor_for_account(db, account.id)
+        if actor is None:
+            page = feed_repo.FeedPage([], None)
+        else:
+            page = await feed_repo.page_of(db, feed_repo.following_feed_query(actor.id), cursor)
+    return await _feed_page("feeds/feed.html", page, heading="Cases from people you follow", feed="following")
+
+
+@blueprint.get("/tags/<tag>")
+async def tag_feed(tag: str) -> str:
+    tag = _normal_tag(tag)
+    cursor = _cursor()
+    async with app_state().sessionmaker() as db:
+        page = await feed_repo.page_of(
+            db, feed_repo.tag_feed_query(tag, signed_in=current_account() is not None), cursor
+        )
+    return await _feed_page("feeds/feed.html", page, heading=f"#{tag}", feed="tag", tag=tag)
+
+
+@blueprint.get("/specialties")
+async def specialties() -> str:
+    async with app_state().sessionmaker() as db:
+        counts = await feed_repo.specialties(db, signed_in=current_account() is not None)
+    return await render_template("feeds/specialties.html", specialties=counts)
+
+
+@blueprint.get("/search")
+async def search() -> str:
+    query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    cursor = _cursor()
+    async with app_state().sessionmaker() as db:
+        page = await search_cases(db, query, signed_in=current_account() is not None, cursor=cursor)
+    return await _feed_page("feeds/search.html", page, query=query)
+
+
+@blueprint.get("/users/<username>/cases")
+async def person_cases(username: str) -> str:
+    cursor = _cursor()
+    async with app_state().sessionmaker() as db:
+        person = await get_local_actor_by_username(db, username)
+        if person is None or person.account_id is None:
+            abort(404)
+        page = await feed_repo.page_of(
+            db, feed_repo.author_feed_query(person.id, signed_in=current_account() is not None), cursor
+        )
+    return await _feed_page("feeds/feed.html", page, heading=f"Cases by @{person.username}", feed="person")
+
+
+async def _change_follow(username: str, follow: bool) -> Response:
+    state = app_state()
+    account = current_account()
+    assert account is not None
+    try:
+        async with state.transaction() as db:
+            me = await get_actor_for_account(db, account.id)
+            them = await get_local_actor_by_username(db, username)
+            if me is None or them is None or them.account_id is None:
+                abort(404)
+            if follow:
+                await social.follow(db, state, me, them)
+            else:
+                await social.unfollow(db, state, me, them)
+    except social.SocialError as error:
+        abort(error.status, description=error.message)
+    await flash(f"You follow @{username}." if follow else f"You no longer follow @{username}.")
+    return redirect(url_for("profile.public_profile", username=username))
+
+
+@blueprint.post("/users/<username>/follow")
+@login_required
+async def follow(username: str) -> Response:
+    return await _change_follow(username, True)
+
+
+@blueprint.post("/users/<username>/unfollow")
+@login_required
+async def unfollow(username: str) -> Response:
+    return await _change_follow(username, False)
+
+
+@blueprint.app_context_processor
+async def feed_context() -> dict[str, object]:
+    """Feed data for the lead's home and profile views, which render our templates."""
+    if request.endpoint == "pages.home":
+        async with app_state().sessionmaker() as db:
+            page = await feed_repo.page_of(
+                db, feed_repo.local_feed_query(signed_in=current_account() is not None), None
+            )
+        return {
+            "home_page": page,
+            "home_next_url": url_for("feeds.local_feed", before=page.next_cursor.encode())
+            if page.next_cursor
+            else "",
+        }
+    if request.endpoint == "profile.public_profile" and request.view_args:
+        return await _profile_context(str(request.view_args.get("username", "")))
+    return {}
+
+
+async def _profile_context(username: str) -> dict[str, object]:
+    account = current_account()
+    async with app_state().sessionmaker() as db:
+        person = await get_local_actor_by_username(db, username)
+        if person is None:
+            return {}
+        page = await feed_repo.page_of(
+            db, feed_repo.author_feed_query(person.id, signed_in=account is not None), None, limit=6
+        )
+        me = await get_actor_for_account(db, account.id) if account is not None else None
+        following = me is not None and await social_repo.get_follow(db, me.id, person.id) is not None
+    return {
+        "person_page": page,
+        "may_follow": me is not None and me.id != person.id,
+        "following": following,
+    }
