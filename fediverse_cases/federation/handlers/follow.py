@@ -1,0 +1,96 @@
+"""Follow, Accept, Reject and Undo(Follow) between instances.
+
+Inbound Follow of a local actor is accepted automatically (hospitals may make this manual later):
+the Follow row becomes ``accepted`` and an Accept goes back to the follower, whose inbox then
+receives the actor's published cases. Accept/Reject answer a Follow we sent; Undo(Follow) ends a
+remote follower's follow.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fediverse_cases.activitypub.base import id_of
+from fediverse_cases.federation.handlers import Ignored, InboxContext
+from fediverse_cases.federation.outbox import enqueue
+from fediverse_cases.storage.models import Actor, Follow
+from fediverse_cases.storage.repositories import accounts as account_repo
+from fediverse_cases.storage.repositories import federation as repo
+
+
+def accept_activity(local: Actor, follower: Actor, follow_id: str) -> dict[str, object]:
+    return {
+        "id": f"{local.uri}#accepts/{uuid.uuid4().hex}",
+        "type": "Accept",
+        "actor": local.uri,
+        "object": {"id": follow_id, "type": "Follow", "actor": follower.uri, "object": local.uri},
+        "to": [follower.uri],
+    }
+
+
+async def _local_target(ctx: InboxContext, iri: str | None) -> Actor:
+    target = await account_repo.get_actor_by_uri(ctx.db, iri) if iri else None
+    if target is None or not target.is_local:
+        raise Ignored(f"follow of {iri!r}, which is not an actor of this instance")
+    return target
+
+
+async def handle_follow(ctx: InboxContext) -> None:
+    follower = await ctx.actor()
+    followed = await _local_target(ctx, ctx.object_iri)
+    follow_id = str(ctx.activity["id"])
+    follow = await account_repo.get_follow(ctx.db, follower.id, followed.id)
+    if follow is None:
+        follow = Follow(follower_id=follower.id, followed_id=followed.id)
+        ctx.db.add(follow)
+    follow.activity_uri = follow_id
+    follow.state = "accepted"
+    await ctx.db.flush()
+    await enqueue(
+        ctx.db,
+        ctx.state,
+        activity=accept_activity(followed, follower, follow_id),
+        sender=followed,
+        inboxes=[follower.inbox_url or follower.shared_inbox_url],
+    )
+
+
+async def _answered_follow(ctx: InboxContext) -> Follow:
+    """The Follow we sent that this Accept/Reject answers (by id, else by the pair)."""
+    answerer = await ctx.actor()
+    obj = ctx.activity.get("object")
+    follow_id = id_of(obj)
+    follow = await repo.get_follow_by_activity(ctx.db, follow_id) if follow_id else None
+    if follow is None and isinstance(obj, dict):
+        follower = await account_repo.get_actor_by_uri(ctx.db, str(id_of(obj.get("actor")) or ""))
+        if follower is not None and follower.is_local:
+            follow = await account_repo.get_follow(ctx.db, follower.id, answerer.id)
+    if follow is None or follow.followed_id != answerer.id:
+        raise Ignored("answer to a Follow we did not send to this actor")
+    return follow
+
+
+async def handle_accept(ctx: InboxContext) -> None:
+    follow = await _answered_follow(ctx)
+    follow.state = "accepted"
+
+
+async def handle_reject(ctx: InboxContext) -> None:
+    follow = await _answered_follow(ctx)
+    await repo.delete_follow(ctx.db, follow.id)
+
+
+async def handle_undo_follow(ctx: InboxContext) -> None:
+    follower = await ctx.actor()
+    obj = ctx.activity.get("object")
+    follow = await repo.get_follow_by_activity(ctx.db, str(id_of(obj) or ""))
+    if follow is None and isinstance(obj, dict):
+        followed = await _local_target(ctx, id_of(obj.get("object")))
+        follow = await account_repo.get_follow(ctx.db, follower.id, followed.id)
+    if follow is None or follow.follower_id != follower.id:
+        raise Ignored("Undo of a Follow we do not have")
+    await repo.delete_follow(ctx.db, follow.id)
+
+
+HANDLES = {"Follow": handle_follow, "Accept": handle_accept, "Reject": handle_reject}
+UNDO_HANDLES = {"Follow": handle_undo_follow}

@@ -1,0 +1,189 @@
+"""The inbox: accept only. Size cap -> parse -> signature structure -> allow-list -> key and
+signature -> integrity proof -> origin checks -> persist an inbox row (dedupe by id) -> 202.
+
+Nothing here acts on an activity; the inbox worker does, so a slow handler never holds a peer's
+request and a crash loses nothing. Status codes: 413 too large, 400 not a usable JSON activity,
+401 unsigned or a signature that does not verify, 403 a signer or actor that is not allowed or
+an activity failing the origin rules, 202 accepted (also for duplicates, ignored types and
+activities dropped because they reference a host that is not allowed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.activitypub.base import UnsupportedType, VocabularyError, id_of
+from fediverse_cases.activitypub.constants import PUBLIC_ALIASES
+from fediverse_cases.activitypub.json_guard import DEFAULT_MAX_DEPTH, JsonDocumentError, load_json_document
+from fediverse_cases.activitypub.registry import parse_activity
+from fediverse_cases.core.hosts import AllowList
+from fediverse_cases.crypto.http_signatures import SignatureError
+from fediverse_cases.crypto.integrity_proofs import ProofError
+from fediverse_cases.federation.context import FederationState
+from fediverse_cases.federation.dereference import FetchError, get_or_fetch_actor
+from fediverse_cases.federation.origin import check_activity_origin
+from fediverse_cases.federation.peers import current_allow_list
+from fediverse_cases.federation.proofs import authenticate_forwarded, has_proof, proof_is_by, verify_proof_of
+from fediverse_cases.federation.signers import (
+    NotAllowed,
+    check_signer_allowed,
+    parse_request_signature,
+    verify_with_rotation,
+)
+from fediverse_cases.storage.base import utcnow
+from fediverse_cases.storage.repositories import federation as repo
+
+log = logging.getLogger(__name__)
+
+MAX_INBOX_BYTES = 256 * 1024
+MAX_INBOX_DEPTH = min(DEFAULT_MAX_DEPTH, 16)
+_IRI_KEYS = ("id", "actor", "attributedTo", "inReplyTo", "target", "context")
+
+
+@dataclass(frozen=True)
+class InboxResult:
+    status: int
+    message: str
+    stored: bool = False
+
+    def as_json(self) -> dict[str, str]:
+        return {"status": "accepted" if self.status == 202 else "error", "message": self.message}
+
+
+def referenced_iris(activity: dict[str, Any]) -> list[str]:
+    """The IRIs an activity names that we might later fetch or act on (audiences excluded: they
+    list collections, and Public). Nested objects are looked at one level down."""
+    found: list[str] = []
+
+    def take(node: Any, depth: int) -> None:
+        if isinstance(node, str):
+            if node not in PUBLIC_ALIASES:
+                found.append(node)
+            return
+        if not isinstance(node, dict) or depth > 2:
+            return
+        for key in _IRI_KEYS:
+            value = node.get(key)
+            if isinstance(value, str):
+                take(value, depth)
+            elif isinstance(value, dict):
+                ref = id_of(value)
+                if ref:
+                    take(ref, depth)
+        take(node.get("object"), depth + 1)
+
+    take(activity, 0)
+    return found
+
+
+def _not_allowed_references(allow_list: AllowList, iris: list[str]) -> tuple[str, ...]:
+    return allow_list.disallowed_hosts(i for i in iris if i.startswith(("http://", "https://")))
+
+
+async def receive(
+    state: FederationState,
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime | None = None,
+) -> InboxResult:
+    """Run the inbox pipeline for one request; see the module docstring."""
+    if len(body) > MAX_INBOX_BYTES:
+        return InboxResult(413, f"body larger than {MAX_INBOX_BYTES} bytes")
+    try:
+        data = load_json_document(body, max_bytes=MAX_INBOX_BYTES, max_depth=MAX_INBOX_DEPTH)
+    except JsonDocumentError as error:
+        return InboxResult(400, str(error))
+    try:
+        parsed_signature = parse_request_signature(state, method, url, headers, body)
+    except SignatureError as error:
+        return InboxResult(401, f"signature: {error}")
+    async with state.sessionmaker() as db:
+        try:
+            await check_signer_allowed(state, parsed_signature, db)
+        except NotAllowed as error:
+            return InboxResult(403, str(error))
+        allow_list = await current_allow_list(state, db)
+        actor_iri = id_of(data.get("actor"))
+        if not actor_iri or not allow_list.is_iri_allowed(actor_iri):
+            return InboxResult(403, "the activity's actor is not on an allowed peer")
+        refused = _not_allowed_references(allow_list, referenced_iris(data))
+        if refused:
+            log.info("dropped %s: references hosts not allowed: %s", data.get("id"), ", ".join(refused))
+            return InboxResult(202, "dropped: references a host that is not an allowed peer")
+        try:
+            activity = parse_activity(data)
+        except UnsupportedType as error:
+            log.info("ignored activity of unsupported type: %s", error)
+            return InboxResult(202, "ignored: unsupported activity type")
+        except VocabularyError as error:
+            return InboxResult(400, f"not a usable activity: {error}")
+        try:
+            signer = await verify_with_rotation(db, state, parsed_signature)
+        except SignatureError as error:
+            return InboxResult(401, f"signature: {error}")
+        result = await _authorise_and_store(db, state, data, activity, signer.actor_uri, signer.actor_id)
+        await db.commit()
+    if result.stored:
+        wake = state.extras.get("federation.wake")
+        if wake is not None:
+            wake["inbox"].set()
+    return result
+
+
+async def _authorise_and_store(
+    db: AsyncSession,
+    state: FederationState,
+    data: dict[str, Any],
+    activity: Any,
+    signer_uri: str,
+    signer_id: int,
+) -> InboxResult:
+    forwarded = signer_uri != activity.actor
+    refetch: tuple[str, ...] = ()
+    if forwarded:
+        verdict = await authenticate_forwarded(db, state, data)
+        refetch = verdict.refetch
+        if not verdict.trusted and not refetch:
+            return InboxResult(403, f"forwarded activity not verifiable: {verdict.reason}")
+        decision = check_activity_origin(activity, activity.actor)
+    else:
+        if has_proof(data):
+            # A proof that is present must hold (by the actor's own key when it names that key).
+            try:
+                author = await get_or_fetch_actor(db, state, activity.actor)
+                if proof_is_by(data, author):
+                    verify_proof_of(data, author)
+            except (FetchError, ProofError) as error:
+                return InboxResult(401, f"integrity proof: {error}")
+        decision = check_activity_origin(activity, signer_uri)
+    if decision.verdict == "reject":
+        return InboxResult(403, f"origin: {decision.reason}")
+    if decision.verdict == "refetch":
+        refetch = tuple(dict.fromkeys((*refetch, *decision.refetch)))
+    inserted = await repo.add_inbox_item(
+        db,
+        {
+            "activity_id": activity.id,
+            "activity_type": activity.TYPE,
+            "signer_actor_id": signer_id,
+            "payload": json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+            "forwarded": forwarded,
+            "refetch": " ".join(refetch),
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": utcnow(),
+            "last_error": "",
+            "received_at": utcnow(),
+        },
+    )
+    return InboxResult(202, "accepted" if inserted else "duplicate", stored=inserted)

@@ -1,0 +1,220 @@
+"""The one outbound HTTP client: signing, timeouts, size caps, the allow-list and the SSRF guard.
+
+Every request to another instance goes through :class:`Transport` (deliveries, dereferencing,
+WebFinger, media). Before each request, and again before following each redirect:
+
+1. the target host must be allowed (our allow-list, ``federation.peers``);
+2. every address the host resolves to must be public, unless that exact ``host[:port]`` is an
+   allowed peer (loopback test peers are allowed explicitly, never by a debug switch).
+
+Redirects are never followed by httpx; GETs follow at most ``MAX_REDIRECTS`` by hand with the
+checks above; POSTs never follow. Requests are signed at send time (draft-cavage-12,
+``rsa-sha256``). Tests inject an ``httpx.AsyncClient`` (e.g. with ``httpx.MockTransport``) and a
+resolver instead of patching. Known limit: the address httpx connects to is resolved again by
+httpx, so a DNS answer that changes between our check and the connection (rebinding) is not
+caught; peers are few and explicitly allowed, which bounds the risk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from fediverse_cases import __version__
+from fediverse_cases.activitypub.constants import ACTIVITY_JSON
+from fediverse_cases.core.hosts import InvalidHost, host_of
+from fediverse_cases.crypto.http_signatures import sign_request_cavage
+from fediverse_cases.federation.context import FederationState
+from fediverse_cases.federation.peers import current_allow_list
+from fediverse_cases.storage.models import Actor
+
+MAX_REDIRECTS = 3
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_BYTES = 1_000_000
+RESOLVE_CACHE_SECONDS = 30.0
+_EXTRAS_KEY = "federation_transport"
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+class TransportError(Exception):
+    """A request was refused before sending, or failed without a usable response."""
+
+
+class HostRefused(TransportError):
+    """The allow-list or the SSRF guard refused the target."""
+
+
+@dataclass(frozen=True)
+class FetchedResponse:
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    """``status`` is None when there was no HTTP response (timeout, connection error)."""
+
+    status: int | None
+    retry_after: str | None = None
+    error: str = ""
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({info[4][0] for info in infos})
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+@dataclass
+class Transport:
+    state: FederationState
+    client: httpx.AsyncClient | None = None
+    resolver: Resolver = system_resolver
+    timeout: float = DEFAULT_TIMEOUT
+    _checked: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.client is None:
+            self.client = httpx.AsyncClient(
+                follow_redirects=False,
+                timeout=httpx.Timeout(self.timeout, connect=5.0),
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+            )
+
+    @property
+    def user_agent(self) -> str:
+        return f"fediverse-cases/{__version__} (+{self.state.settings.instance.base_url})"
+
+    async def check_target(self, url: str) -> str:
+        """The normalised host of ``url`` if we may send to it; raise HostRefused."""
+        try:
+            host = host_of(url)
+        except InvalidHost as error:
+            raise HostRefused(f"not an http(s) URL: {url}") from error
+        allow_list = await current_allow_list(self.state)
+        decision = allow_list.decide(host)
+        if decision == "local":
+            raise HostRefused(f"{host} is this instance; local objects are read from the database")
+        if decision != "allowed":
+            raise HostRefused(f"{host} is not an allowed peer ({decision})")
+        if self._checked.get(host, 0.0) > time.monotonic():
+            return host
+        parts = urlsplit(url)
+        name = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            addresses = [str(ipaddress.ip_address(name))]
+        except ValueError:
+            try:
+                addresses = await self.resolver(name, port)
+            except OSError as error:
+                raise HostRefused(f"cannot resolve {name}: {error}") from error
+        if not addresses:
+            raise HostRefused(f"{name} resolves to no address")
+        private = [a for a in addresses if not _public(a)]
+        if private and host not in allow_list.allowed:
+            raise HostRefused(
+                f"{host} resolves to a non-public address ({private[0]}) and is not an allowed peer"
+            )
+        self._checked[host] = time.monotonic() + RESOLVE_CACHE_SECONDS
+        return host
+
+    def _signed_headers(
+        self, method: str, url: str, body: bytes | None, signer: Actor | None, base: dict[str, str]
+    ) -> dict[str, str]:
+        headers = {"User-Agent": self.user_agent, **base}
+        if signer is not None:
+            headers.update(
+                sign_request_cavage(method, url, headers, body, signer.public_key_id, signer.private_key_pem)
+            )
+        return headers
+
+    async def get(
+        self,
+        url: str,
+        *,
+        signer: Actor | None = None,
+        accept: str = ACTIVITY_JSON,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> FetchedResponse:
+        assert self.client is not None
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            await self.check_target(current)
+            headers = self._signed_headers("GET", current, None, signer, {"Accept": accept})
+            try:
+                async with self.client.stream("GET", current, headers=headers) as response:
+                    if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
+                        current = urljoin(current, response.headers["location"])
+                        continue
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > max_bytes:
+                            raise TransportError(f"response from {current} larger than {max_bytes} bytes")
+                    return FetchedResponse(current, response.status_code, response.headers, bytes(body))
+            except httpx.HTTPError as error:
+                raise TransportError(f"GET {current} failed: {type(error).__name__}: {error}") from error
+        raise TransportError(f"too many redirects from {url}")
+
+    async def post(
+        self, url: str, body: bytes, *, signer: Actor, content_type: str = ACTIVITY_JSON
+    ) -> PostOutcome:
+        """POST an activity; never raises for network trouble (``status=None`` instead)."""
+        assert self.client is not None
+        try:
+            await self.check_target(url)
+        except HostRefused as error:
+            return PostOutcome(None, error=f"refused: {error}")
+        headers = self._signed_headers(
+            "POST", url, body, signer, {"Content-Type": content_type, "Accept": ACTIVITY_JSON}
+        )
+        try:
+            response = await self.client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            return PostOutcome(None, error=f"{type(error).__name__}: {error}"[:500])
+        text = "" if response.is_success else response.text[:300]
+        return PostOutcome(response.status_code, response.headers.get("retry-after"), text)
+
+    async def aclose(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
+
+def get_transport(state: FederationState) -> Transport:
+    """The state's transport, created on first use (tests put their own in ``state.extras``)."""
+    transport = state.extras.get(_EXTRAS_KEY)
+    if transport is None:
+        transport = Transport(state)
+        state.extras[_EXTRAS_KEY] = transport
+    return transport  # type: ignore[no-any-return]
+
+
+def install_transport(state: FederationState, transport: Transport) -> None:
+    state.extras[_EXTRAS_KEY] = transport
+
+
+async def close_transport(state: FederationState) -> None:
+    transport = state.extras.pop(_EXTRAS_KEY, None)
+    if transport is not None:
+        await transport.aclose()
