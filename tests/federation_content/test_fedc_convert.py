@@ -161,7 +161,10 @@ def test_case_round_trip_through_note() -> None:
     assert remote.visibility == "public"
     assert remote.sensitive and remote.content_warning == "Open wound"
     assert remote.consent_on_file is True
-    assert [i.url for i in remote.images] == [URLS.media_display("k1", "image/jpeg"), URLS.media_display("k2", "image/jpeg")]
+    assert [i.url for i in remote.images] == [
+        URLS.media_display("k1", "image/jpeg"),
+        URLS.media_display("k2", "image/jpeg"),
+    ]
     assert remote.images[0].alt_text == "Erythematous plaque"
     assert remote.tags == ("dermatology", "rash")
     assert remote.published_at == case.published_at
