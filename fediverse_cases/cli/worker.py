@@ -1,0 +1,55 @@
+"""`fediverse-cases worker`: the delivery and inbox workers as a separate process.
+
+Several worker processes (and `serve` processes with background workers) can share one
+PostgreSQL database: rows are claimed with leases and SKIP LOCKED. SIGTERM/SIGINT stop cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from fediverse_cases.cli.common import add_config_argument, run_with_state
+from fediverse_cases.federation import delivery, inbox_worker
+from fediverse_cases.federation.peers import seed_from_settings
+from fediverse_cases.federation.transport import close_transport
+from fediverse_cases.federation.workers import Workers
+from fediverse_cases.services.state import AppState
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("worker", help="run the federation delivery and inbox workers")
+    add_config_argument(parser)
+    parser.add_argument("--once", action="store_true", help="process what is due now, then exit")
+    parser.add_argument(
+        "--lease-seconds", type=int, default=120, help="how long a claimed row stays reserved (default 120)"
+    )
+    parser.add_argument("--poll-seconds", type=float, default=0.5, help="idle polling interval (default 0.5)")
+    parser.set_defaults(handler=run_worker)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    lease = timedelta(seconds=max(1, args.lease_seconds))
+
+    async def work(state: AppState) -> None:
+        await seed_from_settings(state)
+        try:
+            if args.once:
+                sent = await delivery.run_once(state, lease=lease)
+                handled = await inbox_worker.run_once(state, lease=lease)
+                print(f"deliveries attempted: {sent}; inbox items processed: {handled}")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            print(f"worker running for {state.settings.instance.base_url}", flush=True)
+            await Workers(state, poll_seconds=args.poll_seconds, lease=lease).run_until(stop)
+        finally:
+            await close_transport(state)
+
+    return run_with_state(args, work)

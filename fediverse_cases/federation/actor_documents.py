@@ -1,0 +1,70 @@
+"""AS2 documents for local actors (Person for people, Service for the hospital) and their
+collections. Built from the ``Actor`` row: RSA ``publicKey`` (``#main-key``), the Ed25519 key
+as a Multikey in ``assertionMethod`` (FEP-521a, ``#ed25519-key``), inboxes, collections,
+``url`` and our verified-professional claim.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fediverse_cases.activitypub.actors import Multikey, Person, PublicKey, Service
+from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT
+from fediverse_cases.core.urls import LocalUrls
+from fediverse_cases.storage.models import Actor
+
+
+def actor_document(actor: Actor, urls: LocalUrls) -> dict[str, Any]:
+    kind = Service if actor.actor_type in ("Service", "Application") else Person
+    document = kind(
+        id=actor.uri,
+        inbox=actor.inbox_url,
+        preferred_username=actor.username,
+        name=actor.display_name or actor.username,
+        summary=actor.summary or None,
+        outbox=actor.outbox_url or None,
+        followers=actor.followers_url or None,
+        following=actor.following_url or None,
+        shared_inbox=urls.shared_inbox,
+        url=actor.profile_url or actor.uri,
+        public_key=PublicKey(id=actor.public_key_id, owner=actor.uri, public_key_pem=actor.public_key_pem),
+        assertion_methods=(
+            (
+                Multikey(
+                    id=actor.ed25519_key_id,
+                    controller=actor.uri,
+                    public_key_multibase=actor.ed25519_public_multibase,
+                ),
+            )
+            if actor.ed25519_key_id and actor.ed25519_public_multibase
+            else ()
+        ),
+        manually_approves_followers=False,
+        discoverable=True,
+        published=actor.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if actor.created_at else None,
+        verified_professional=actor.verified_professional,
+        profession=actor.profession or None,
+    ).to_json()
+    document["@context"] = DEFAULT_CONTEXT
+    return document
+
+
+def collection_document(collection_id: str, total: int) -> dict[str, Any]:
+    """A count-only OrderedCollection: who follows whom at a hospital is not published."""
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": collection_id,
+        "type": "OrderedCollection",
+        "totalItems": total,
+    }
+
+
+def outbox_document(outbox_id: str, total: int) -> dict[str, Any]:
+    """Minimal outbox: the count of public cases; the cases themselves reach peers by delivery."""
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": outbox_id,
+        "type": "OrderedCollection",
+        "totalItems": total,
+        "orderedItems": [],
+    }

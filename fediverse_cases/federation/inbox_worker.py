@@ -1,0 +1,97 @@
+"""The inbox worker: claim accepted inbox items and dispatch each to its handler.
+
+Each item is processed in its own transaction together with its state change, so a crash
+re-runs it (handlers are idempotent by activity/object id). Items that name IRIs to refetch
+(forwarded without the author's proof, or an embedded object from another host) have those
+documents fetched from their origin first and used instead of the delivered copies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from fediverse_cases.activitypub.base import id_of
+from fediverse_cases.federation.context import FederationState
+from fediverse_cases.federation.dereference import FetchError, fetch_document
+from fediverse_cases.federation.handlers import Ignored, InboxContext, dispatch
+from fediverse_cases.storage.base import utcnow
+from fediverse_cases.storage.models import InboxItem
+from fediverse_cases.storage.repositories import federation as repo
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(seconds=120)
+MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(seconds=10)
+
+
+def _owner(document: dict[str, Any]) -> str | None:
+    return id_of(document.get("attributedTo")) or id_of(document.get("actor"))
+
+
+async def _apply_refetch(state: FederationState, item: InboxItem, activity: dict[str, Any]) -> dict[str, Any]:
+    for iri in item.refetch.split():
+        document = await fetch_document(state, iri)
+        if iri == activity.get("id"):
+            activity = document
+        elif iri == id_of(activity.get("object")):
+            if _owner(document) != id_of(activity.get("actor")):
+                raise Ignored("the refetched object is not the actor's")
+            activity = {**activity, "object": document}
+    return activity
+
+
+async def _process(state: FederationState, item: InboxItem) -> str:
+    activity = json.loads(item.payload)
+    if item.refetch:
+        activity = await _apply_refetch(state, item, activity)
+    async with state.transaction() as db:
+        signer = await repo.get_actor(db, item.signer_actor_id) if item.signer_actor_id else None
+        if signer is None:
+            outcome = "ignored"
+        else:
+            ctx = InboxContext(db=db, state=state, signer=signer, activity=activity, forwarded=item.forwarded)
+            # Ignored propagates: this transaction rolls back and run_once records "ignored".
+            outcome = "done" if await dispatch(ctx) else "ignored"
+        await repo.finish_inbox_item(db, item.id, state=outcome, processed_at=utcnow(), locked_until=None)
+    return outcome
+
+
+async def run_once(state: FederationState, *, limit: int = 100, lease: timedelta = DEFAULT_LEASE) -> int:
+    """Process the inbox items due now; return how many were processed."""
+    now = utcnow()
+    async with state.transaction() as db:
+        items = list(await repo.claim_inbox_items(db, now=now, lease_until=now + lease, limit=limit))
+    for item in items:
+        try:
+            await _process(state, item)
+        except Ignored as reason:
+            async with state.transaction() as db:
+                await repo.finish_inbox_item(
+                    db,
+                    item.id,
+                    state="ignored",
+                    last_error=str(reason)[:1000],
+                    processed_at=utcnow(),
+                    locked_until=None,
+                )
+        except Exception as error:  # any handler failure is retried, then recorded
+            if not isinstance(error, FetchError):
+                log.exception("inbox item %s failed", item.activity_id)
+            attempts = item.attempts + 1
+            final = attempts >= MAX_ATTEMPTS
+            async with state.transaction() as db:
+                await repo.finish_inbox_item(
+                    db,
+                    item.id,
+                    attempts=attempts,
+                    state="failed" if final else "pending",
+                    last_error=f"{type(error).__name__}: {error}"[:1000],
+                    next_attempt_at=utcnow() + RETRY_BASE * (2 ** (attempts - 1)),
+                    locked_until=None,
+                    processed_at=utcnow() if final else None,
+                )
+    return len(items)

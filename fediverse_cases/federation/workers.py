@@ -1,0 +1,94 @@
+"""Background loops for the delivery and inbox workers, inside ``serve`` or ``fediverse-cases
+worker``. Each loop calls ``run_once`` until nothing is due, then waits for a wake-up (new rows
+written by this process) or ``poll_seconds``. Errors are logged and the loop carries on; the
+rows themselves are durable, so stopping at any point loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from fediverse_cases.federation import delivery, inbox_worker
+from fediverse_cases.federation.context import FederationState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_POLL_SECONDS = 0.3
+
+
+def wake_events(state: FederationState) -> dict[str, asyncio.Event]:
+    events = state.extras.get("federation.wake")
+    if events is None:
+        events = {"delivery": asyncio.Event(), "inbox": asyncio.Event()}
+        state.extras["federation.wake"] = events
+    return events  # type: ignore[no-any-return]
+
+
+class Workers:
+    def __init__(
+        self,
+        state: FederationState,
+        *,
+        poll_seconds: float = DEFAULT_POLL_SECONDS,
+        lease: timedelta | None = None,
+    ) -> None:
+        self.state = state
+        self.poll_seconds = poll_seconds
+        self.lease = lease
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        events = wake_events(self.state)
+        lease = self.lease
+        deliver: Callable[[], Awaitable[int]] = (
+            (lambda: delivery.run_once(self.state, lease=lease))
+            if lease
+            else (lambda: delivery.run_once(self.state))
+        )
+        process: Callable[[], Awaitable[int]] = (
+            (lambda: inbox_worker.run_once(self.state, lease=lease))
+            if lease
+            else (lambda: inbox_worker.run_once(self.state))
+        )
+        self._tasks = [
+            asyncio.create_task(self._loop("delivery", deliver, events["delivery"])),
+            asyncio.create_task(self._loop("inbox", process, events["inbox"])),
+        ]
+
+    async def _loop(self, name: str, step: Callable[[], Awaitable[int]], wake: asyncio.Event) -> None:
+        while not self._stop.is_set():
+            try:
+                done = await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s worker step failed", name)
+                done = 0
+            if done:
+                continue
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=self.poll_seconds)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Let the current step finish (bounded by ``timeout``), then cancel."""
+        self._stop.set()
+        for event in wake_events(self.state).values():
+            event.set()
+        if not self._tasks:
+            return
+        _done, pending = await asyncio.wait(self._tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        self.start()
+        await stop.wait()
+        await self.stop()
