@@ -2,7 +2,7 @@
 
 Only the author may update; forwarded updates need the author's integrity proof, otherwise the
 Note is refetched from its origin. Images are not replaced by an Update (a changed image set is
-a new case). Updates of actors belong to the plumbing (``UPDATE_ACTOR_HANDLER`` delegates).
+a new case). An Update of an actor refreshes it from its origin.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ log = logging.getLogger(__name__)
 
 
 async def _update_actor(ctx: Any) -> None:
-    """Delegate Update(Person/Service) to the plumbing's actor refresh, when it provides one."""
-    try:
-        from fediverse_cases.federation.handlers import actors
-    except ImportError:
-        return
-    handler = getattr(actors, "HANDLES", {}).get("Update")
-    if handler is not None:
-        await handler(ctx)
+    """Update(Person/Service): refetch the actor from its origin (never trust the embedded copy),
+    so a changed verified-professional claim or key takes effect."""
+    from fediverse_cases.federation.dereference import get_or_fetch_actor
+
+    raw = ctx.activity.get("object")
+    if isinstance(raw, dict) and raw.get("id") == ctx.activity.get("actor") == ctx.signer.uri:
+        await get_or_fetch_actor(ctx.db, ctx.state, ctx.signer.uri, refresh=True)
 
 
 async def handle_update(ctx: Any) -> None:
