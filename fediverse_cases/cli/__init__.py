@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "fediverse_cases.cli.cases",
     "fediverse_cases.cli.peers",
     "fediverse_cases.cli.worker",
+    "fediverse_cases.cli.tokens",
 )
 
 

@@ -32,6 +32,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "fediverse_cases.web.blueprints.activitypub",
     "fediverse_cases.web.blueprints.activitypub_objects",
     "fediverse_cases.web.blueprints.federation_admin",
+    "fediverse_cases.web.api",
 )
 # Modules with ``setup(app, state)``: put services on the state, start workers in the lifespan.
 SETUP_MODULES: tuple[str, ...] = (

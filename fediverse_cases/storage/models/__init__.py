@@ -17,8 +17,13 @@ from fediverse_cases.storage.models.cases import (
 )
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.federation_content import ContentTombstone, ErasureCheck
+from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
 
 __all__ = [
+    "MediaUpload",
+    "OAuthApp",
+    "OAuthAuthorizationCode",
+    "OAuthToken",
     "Account",
     "Actor",
     "AuditEvent",

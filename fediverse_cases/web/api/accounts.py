@@ -1,0 +1,170 @@
+"""Account endpoints: verify_credentials, one account, lookup, an account's statuses, follow,
+unfollow, relationships and follow requests."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, jsonify
+
+from fediverse_cases.services import social as social_service
+from fediverse_cases.storage.repositories import api_queries
+from fediverse_cases.storage.repositories.accounts import get_actor_for_account
+from fediverse_cases.web.api import pagination
+from fediverse_cases.web.api.auth import api_view, require_account
+from fediverse_cases.web.api.errors import ApiError, not_found
+from fediverse_cases.web.api.params import read_params
+from fediverse_cases.web.api.serializers import account_json, credential_account_json, relationship_json
+from fediverse_cases.web.state import app_state
+
+blueprint = Blueprint("api_accounts", __name__)
+
+
+def _base_url() -> str:
+    return app_state().settings.instance.base_url
+
+
+async def accounts_json(db, actor_ids: list[int]) -> dict[int, dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Account JSON for many actors in a fixed number of queries."""
+    pairs = await api_queries.actors_with_accounts(db, actor_ids)
+    counts = await api_queries.account_counts(db, list(pairs))
+    return {
+        actor_id: account_json(actor, account, counts.get(actor_id), _base_url())
+        for actor_id, (actor, account) in pairs.items()
+    }
+
+
+def _actor_id(text: str) -> int:
+    if not text.isdigit() or len(text) > 18:
+        raise not_found()
+    return int(text)
+
+
+@blueprint.get("/api/v1/accounts/verify_credentials")
+@api_view("read:accounts")
+async def verify_credentials() -> Response:
+    account = require_account()
+    async with app_state().sessionmaker() as db:
+        actor = await get_actor_for_account(db, account.id)
+        if actor is None:
+            raise not_found()
+        counts = (await api_queries.account_counts(db, [actor.id]))[actor.id]
+    return jsonify(credential_account_json(actor, account, counts, _base_url()))
+
+
+@blueprint.get("/api/v1/accounts/lookup")
+@api_view("read:accounts", public=True)
+async def lookup() -> Response:
+    params = await read_params()
+    acct = params.get("acct").strip().lstrip("@")
+    username, _, host = acct.partition("@")
+    if not username:
+        raise not_found()
+    if host == app_state().settings.instance.host:
+        host = ""
+    async with app_state().sessionmaker() as db:
+        actor = await api_queries.find_actor_by_handle(
+            db, username.lower() if not host else username, host or None
+        )
+        if actor is None:
+            raise not_found()
+        rendered = await accounts_json(db, [actor.id])
+    return jsonify(rendered[actor.id])
+
+
+@blueprint.get("/api/v1/accounts/relationships")
+@api_view("read:follows")
+async def relationships() -> Response:
+    account = require_account()
+    params = await read_params()
+    ids = [int(value) for value in params.get_list("id") if value.isdigit() and len(value) <= 18][:40]
+    async with app_state().sessionmaker() as db:
+        me = await get_actor_for_account(db, account.id)
+        if me is None:
+            raise not_found()
+        outgoing, incoming = await api_queries.follows_between(db, me.id, ids)
+    return jsonify([relationship_json(i, outgoing.get(i), incoming.get(i)) for i in ids])
+
+
+@blueprint.get("/api/v1/accounts/<account_id>")
+@api_view("read:accounts", public=True)
+async def show(account_id: str) -> Response:
+    actor_id = _actor_id(account_id)
+    async with app_state().sessionmaker() as db:
+        actor = await api_queries.get_person_actor(db, actor_id)
+        if actor is None:
+            raise not_found()
+        rendered = await accounts_json(db, [actor.id])
+    return jsonify(rendered[actor.id])
+
+
+@blueprint.get("/api/v1/accounts/<account_id>/statuses")
+@api_view("read:statuses", public=True)
+async def statuses(account_id: str) -> Response:
+    from fediverse_cases.web.api.timelines import render_case_page
+
+    actor_id = _actor_id(account_id)
+    async with app_state().sessionmaker() as db:
+        if await api_queries.get_person_actor(db, actor_id) is None:
+            raise not_found()
+    return await render_case_page("author", author_actor_id=actor_id)
+
+
+async def _follow_change(account_id: str, follow: bool) -> Response:
+    account = require_account()
+    target_id = _actor_id(account_id)
+    state = app_state()
+    try:
+        async with state.transaction() as db:
+            me = await get_actor_for_account(db, account.id)
+            target = await api_queries.get_person_actor(db, target_id)
+            if me is None or target is None:
+                raise not_found()
+            if follow:
+                await _follow(db, state, me, target)
+            else:
+                await social_service.unfollow(db, state, me, target)
+    except social_service.SocialError as error:
+        raise ApiError(error.status, error.message) from None
+    async with state.sessionmaker() as db:
+        outgoing, incoming = await api_queries.follows_between(db, me.id, [target_id])
+    return jsonify(relationship_json(target_id, outgoing.get(target_id), incoming.get(target_id)))
+
+
+async def _follow(db, state, me, target) -> None:  # type: ignore[no-untyped-def]
+    """Remote targets go through the federation layer's follow service when it is installed."""
+    if not target.is_local:
+        try:
+            from fediverse_cases.services import follow_remote
+        except ModuleNotFoundError:
+            follow_remote = None  # type: ignore[assignment]
+        handler = getattr(follow_remote, "follow_actor", None) if follow_remote else None
+        if handler is not None:
+            await handler(db, state, me, target)
+            return
+    await social_service.follow(db, state, me, target)
+
+
+@blueprint.post("/api/v1/accounts/<account_id>/follow")
+@api_view("write:follows")
+async def follow(account_id: str) -> Response:
+    return await _follow_change(account_id, True)
+
+
+@blueprint.post("/api/v1/accounts/<account_id>/unfollow")
+@api_view("write:follows")
+async def unfollow(account_id: str) -> Response:
+    return await _follow_change(account_id, False)
+
+
+@blueprint.get("/api/v1/follow_requests")
+@api_view("read:follows")
+async def follow_requests() -> Response:
+    account = require_account()
+    page = await pagination.id_page()
+    async with app_state().sessionmaker() as db:
+        me = await get_actor_for_account(db, account.id)
+        if me is None:
+            raise not_found()
+        requests = await api_queries.pending_follow_requests(db, me.id, page)
+        rendered = await accounts_json(db, [follow.follower_id for follow in requests])
+    body = [rendered[follow.follower_id] for follow in requests if follow.follower_id in rendered]
+    return pagination.paginated(body, [follow.id for follow in requests], page)
