@@ -1,0 +1,340 @@
+"""Composing a case: drafts, images through the de-identification engine, the redaction re-run,
+caption/tags/visibility, the private consent record, and ``submit_case``.
+
+The engine is CPU-bound, so it runs in a thread and outside any database transaction; files are
+written before the rows that name them and removed again if the rows cannot be written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.core.case_access import CaseState, Visibility
+from fediverse_cases.core.specialties import TagError, parse_tags
+from fediverse_cases.deidentify import Box, DeidentificationResult, scan_text
+from fediverse_cases.services.cases import (
+    EDITABLE_STATES,
+    CaseError,
+    deidentifier,
+    media_store,
+    private_store,
+)
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.state import AppState
+from fediverse_cases.storage.base import utcnow
+from fediverse_cases.storage.models import Actor, Case, CaseImage, Consent
+from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories.audit import record
+
+CAPTION_MAX = 5000
+ALT_MAX = 1500
+CONTENT_WARNING_MAX = 300
+CONSENT_METHODS = {
+    "signed_form": "Signed consent form",
+    "verbal_witnessed": "Verbal consent with a witness",
+    "institutional_waiver": "Institutional waiver",
+}
+CONSENT_FORM_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    data: bytes
+    filename: str = ""
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class ImageOutcome:
+    filename: str
+    accepted: bool
+    reason: str | None = None
+    image_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    caption: str
+    alt_texts: dict[int, str] = field(default_factory=dict)
+    specialties: Sequence[str] = ()
+    free_tags: str = ""
+    sensitive: bool = False
+    content_warning: str = ""
+    visibility: str = Visibility.PUBLIC
+
+
+@dataclass(frozen=True)
+class ConsentInput:
+    method: str
+    consent_date: str
+    obtained_by: str
+    witness: str = ""
+    form: UploadedFile | None = None
+
+
+def require_editable(case: Case) -> None:
+    if case.state not in EDITABLE_STATES:
+        raise CaseError("This case can no longer be edited.", status=409)
+
+
+async def start_draft(db: AsyncSession, state: AppState, author: Actor) -> Case:
+    public_id = secrets.token_hex(10)
+    case = Case(
+        public_id=public_id,
+        ap_id=state.urls.case(public_id),
+        author_actor_id=author.id,
+        is_local=True,
+        state=CaseState.DRAFT,
+        visibility=Visibility.PUBLIC,
+    )
+    db.add(case)
+    await db.flush()
+    return case
+
+
+async def _deidentify(
+    state: AppState, data: bytes, filename: str, declared_type: str, **kwargs
+) -> DeidentificationResult:  # type: ignore[no-untyped-def]
+    engine = deidentifier(state)
+    return await asyncio.to_thread(
+        engine.process, data, filename=filename or None, declared_type=declared_type or None, **kwargs
+    )
+
+
+async def add_images(state: AppState, case_id: int, files: Sequence[UploadedFile]) -> list[ImageOutcome]:
+    """Each file through the engine at once; refused files store nothing and keep the reason."""
+    limit = state.settings.uploads.max_images_per_case
+    async with state.sessionmaker() as db:
+        case = await case_repo.get_case(db, case_id)
+        if case is None:
+            raise CaseError("No such case.", status=404)
+        require_editable(case)
+        existing = await case_repo.count_images(db, case_id)
+    if existing + len(files) > limit:
+        raise CaseError(
+            f"A case holds at most {limit} images; this one has {existing} and you sent {len(files)}.",
+            status=413,
+        )
+    outcomes = []
+    for upload in files:
+        if len(upload.data) > state.settings.uploads.max_image_bytes:
+            raise CaseError(_too_large(state, upload.filename), status=413)
+    for upload in files:
+        result = await _deidentify(state, upload.data, upload.filename, upload.content_type)
+        if not result.accepted or result.image is None:
+            outcomes.append(ImageOutcome(upload.filename, False, result.reason))
+            continue
+        stored = media_store(state).save(result.image)
+        original_key = private_store(state).put(upload.data)
+        try:
+            async with state.transaction() as db:
+                image = CaseImage(case_id=case_id, position=existing, original_key=original_key)
+                _apply_result(image, result, stored.key)
+                db.add(image)
+                await db.flush()
+                image_id = image.id
+        except BaseException:
+            media_store(state).delete(stored.key)
+            private_store(state).delete(original_key)
+            raise
+        existing += 1
+        outcomes.append(ImageOutcome(upload.filename, True, None, image_id))
+    return outcomes
+
+
+def _too_large(state: AppState, filename: str) -> str:
+    limit_mb = state.settings.uploads.max_image_bytes / (1024 * 1024)
+    return (
+        f"{filename or 'The image'} is larger than the {limit_mb:g} MB limit per image; nothing was stored."
+    )
+
+
+def _apply_result(image: CaseImage, result: DeidentificationResult, media_key: str) -> None:
+    clean = result.image
+    assert clean is not None
+    image.media_key = media_key
+    image.media_type = clean.media_type
+    image.width, image.height = clean.width, clean.height
+    image.display_width, image.display_height = clean.display_width, clean.display_height
+    image.thumbnail_width, image.thumbnail_height = clean.thumbnail_width, clean.thumbnail_height
+    image.blurhash = clean.blurhash
+    image.deid_report = result.report.to_json()
+
+
+async def redact_image(
+    state: AppState, case_id: int, image_id: int, regions: Sequence[Box], crop: Box | None
+) -> ImageOutcome:
+    """Re-run the engine from the private original with the clinician's boxes and crop."""
+    async with state.sessionmaker() as db:
+        case = await case_repo.get_case(db, case_id)
+        image = await case_repo.get_image(db, case_id, image_id)
+    if case is None or image is None:
+        raise CaseError("No such image.", status=404)
+    require_editable(case)
+    original = private_store(state).read(image.original_key) if image.original_key else None
+    if original is None:
+        raise CaseError(
+            "The original of this image is no longer kept; upload it again to redact more.", status=409
+        )
+    result = await _deidentify(state, original, "", "", regions=tuple(regions), crop=crop)
+    if not result.accepted:
+        return ImageOutcome("", False, result.reason, image_id)
+    stored = media_store(state).save(result.image)  # type: ignore[arg-type]
+    try:
+        async with state.transaction() as db:
+            fresh = await case_repo.get_image(db, case_id, image_id)
+            if fresh is None:
+                raise CaseError("No such image.", status=404)
+            old_key = fresh.media_key
+            _apply_result(fresh, result, stored.key)
+            fresh.manual_regions = [box.to_json() for box in regions]
+            fresh.crop = crop.to_json() if crop else None
+    except BaseException:
+        media_store(state).delete(stored.key)
+        raise
+    media_store(state).delete(old_key)
+    return ImageOutcome("", True, None, image_id)
+
+
+async def remove_image(db: AsyncSession, state: AppState, case: Case, image_id: int) -> None:
+    require_editable(case)
+    image = await case_repo.get_image(db, case.id, image_id)
+    if image is None:
+        raise CaseError("No such image.", status=404)
+    await db.delete(image)
+    await db.flush()
+    media_store(state).delete(image.media_key)
+    if image.original_key:
+        private_store(state).delete(image.original_key)
+
+
+async def save_details(db: AsyncSession, case: Case, details: CaseDetails) -> None:
+    require_editable(case)
+    errors: dict[str, str] = {}
+    caption = details.caption.strip()
+    if len(caption) > CAPTION_MAX:
+        errors["caption"] = f"The caption must be at most {CAPTION_MAX} characters."
+    if len(details.content_warning.strip()) > CONTENT_WARNING_MAX:
+        errors["content_warning"] = f"The content warning must be at most {CONTENT_WARNING_MAX} characters."
+    if details.visibility not in tuple(Visibility):
+        errors["visibility"] = "Choose who may see this case."
+    try:
+        tags = parse_tags(list(details.specialties), details.free_tags)
+    except TagError as error:
+        errors["tags"] = str(error).capitalize() + "."
+        tags = []
+    images = await case_repo.list_images(db, case.id)
+    for image in images:
+        if len(details.alt_texts.get(image.id, "")) > ALT_MAX:
+            errors[f"alt_{image.id}"] = f"Alt text must be at most {ALT_MAX} characters."
+    if errors:
+        raise CaseError("Please correct the marked fields.", field_errors=errors)
+    case.caption = caption
+    case.sensitive = details.sensitive
+    case.content_warning = details.content_warning.strip() if details.sensitive else ""
+    case.visibility = details.visibility
+    case.updated_at = utcnow()
+    for image in images:
+        image.alt_text = details.alt_texts.get(image.id, image.alt_text).strip()
+    await case_repo.replace_tags(db, case.id, [(tag.tag, tag.is_specialty) for tag in tags])
+    case.search_text = " ".join([caption, *(f"#{tag.tag}" for tag in tags)]).lower()
+
+
+def _consent_form_type(data: bytes) -> str | None:
+    return next((kind for magic, kind in CONSENT_FORM_TYPES.items() if data.startswith(magic)), None)
+
+
+async def record_consent(
+    db: AsyncSession, state: AppState, case: Case, consent: ConsentInput, recorded_by_account_id: int | None
+) -> None:
+    """Create or replace the private consent record. A new form scan goes to the private store."""
+    require_editable(case)
+    errors: dict[str, str] = {}
+    if consent.method not in CONSENT_METHODS:
+        errors["consent_method"] = "Choose how consent was obtained."
+    try:
+        when = date.fromisoformat(consent.consent_date.strip())
+        if when > date.today():
+            errors["consent_date"] = "The consent date cannot be in the future."
+    except ValueError:
+        errors["consent_date"] = "Enter the date consent was given (YYYY-MM-DD)."
+        when = date.today()
+    obtained_by = consent.obtained_by.strip()
+    if not obtained_by or len(obtained_by) > 200:
+        errors["consent_obtained_by"] = "Say who obtained consent (at most 200 characters)."
+    witness = consent.witness.strip()
+    if consent.method == "verbal_witnessed" and not witness:
+        errors["consent_witness"] = "Verbal consent needs the witness's name."
+    if len(witness) > 200:
+        errors["consent_witness"] = "At most 200 characters."
+    form_type = None
+    if consent.form is not None and consent.form.data:
+        form_type = _consent_form_type(consent.form.data)
+        if form_type is None:
+            errors["consent_form"] = "The consent form scan must be a PDF, JPEG or PNG file."
+        elif len(consent.form.data) > state.settings.uploads.max_image_bytes:
+            errors["consent_form"] = "The consent form scan is too large."
+    if errors:
+        raise CaseError("Please correct the consent record.", field_errors=errors)
+    existing = await case_repo.get_consent(db, case.id)
+    record_row = existing or Consent(case_id=case.id)
+    old_form_key = record_row.form_key if existing else ""
+    record_row.method = consent.method
+    record_row.consent_date = when
+    record_row.obtained_by = obtained_by
+    record_row.witness = witness
+    record_row.recorded_by_account_id = recorded_by_account_id
+    if form_type is not None and consent.form is not None:
+        record_row.form_key = private_store(state).put(consent.form.data)
+        record_row.form_media_type = form_type
+        if old_form_key:
+            private_store(state).delete(old_form_key)
+    if existing is None:
+        db.add(record_row)
+    await db.flush()
+
+
+async def phi_findings(db: AsyncSession, case: Case) -> dict[str, list]:
+    """Text PHI findings per field: ``caption`` and ``alt_<image id>``; empty when clean."""
+    found: dict[str, list] = {}
+    if findings := scan_text(case.caption):
+        found["caption"] = findings
+    if findings := scan_text(case.content_warning):
+        found["content_warning"] = findings
+    for image in await case_repo.list_images(db, case.id):
+        if findings := scan_text(image.alt_text):
+            found[f"alt_{image.id}"] = findings
+    return found
+
+
+async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: Operator) -> None:
+    """Send a complete draft to the review queue; refused while anything required is missing."""
+    require_editable(case)
+    errors: dict[str, str] = {}
+    if await case_repo.count_images(db, case.id) == 0:
+        errors["images"] = "Add at least one image."
+    if not case.caption.strip():
+        errors["caption"] = "Write a caption."
+    if await case_repo.get_consent(db, case.id) is None:
+        errors["consent"] = "Record the patient's consent before submitting."
+    phi = await phi_findings(db, case)
+    for name in phi:
+        errors[name] = (
+            "This text looks like it contains patient identifiers (marked). Edit it before submitting."
+        )
+    if errors:
+        raise CaseError("The case was not submitted.", field_errors=errors, phi=phi)
+    case.state = CaseState.PENDING
+    case.submitted_at = utcnow()
+    case.updated_at = case.submitted_at
+    record(db, operator.entry("case.submit", target_type="case", target_id=case.public_id, case_id=case.id))

@@ -1,0 +1,174 @@
+"""Queries over cases, their images, tags, consent, review decisions and notifications.
+
+Functions take a session first and never commit. Visibility is decided by the caller with
+``core.case_access``; these functions only fetch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.storage.models import (
+    Case,
+    CaseImage,
+    CaseTag,
+    Comment,
+    Consent,
+    Flag,
+    Like,
+    Notification,
+    ReviewDecision,
+)
+
+
+async def get_case(session: AsyncSession, case_id: int) -> Case | None:
+    return await session.get(Case, case_id)
+
+
+async def get_case_by_public_id(session: AsyncSession, public_id: str) -> Case | None:
+    result = await session.execute(select(Case).where(Case.public_id == public_id))
+    return result.scalar_one_or_none()
+
+
+async def get_local_case_by_ref(session: AsyncSession, ref: str) -> Case | None:
+    """A local case by numeric id or public id (the shell accepts either)."""
+    case = await get_case_by_public_id(session, ref)
+    if case is None and ref.isdigit():
+        case = await get_case(session, int(ref))
+    return case if case is not None and case.is_local else None
+
+
+async def list_images(session: AsyncSession, case_id: int) -> Sequence[CaseImage]:
+    result = await session.execute(
+        select(CaseImage).where(CaseImage.case_id == case_id).order_by(CaseImage.position, CaseImage.id)
+    )
+    return result.scalars().all()
+
+
+async def get_image(session: AsyncSession, case_id: int, image_id: int) -> CaseImage | None:
+    image = await session.get(CaseImage, image_id)
+    return image if image is not None and image.case_id == case_id else None
+
+
+async def get_image_and_case_by_media_key(
+    session: AsyncSession, media_key: str
+) -> tuple[CaseImage, Case] | None:
+    result = await session.execute(
+        select(CaseImage, Case)
+        .join(Case, Case.id == CaseImage.case_id)
+        .where(CaseImage.media_key == media_key)
+    )
+    row = result.first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def count_images(session: AsyncSession, case_id: int) -> int:
+    result = await session.execute(select(func.count(CaseImage.id)).where(CaseImage.case_id == case_id))
+    return int(result.scalar_one())
+
+
+async def list_tags(session: AsyncSession, case_id: int) -> Sequence[CaseTag]:
+    result = await session.execute(select(CaseTag).where(CaseTag.case_id == case_id).order_by(CaseTag.id))
+    return result.scalars().all()
+
+
+async def replace_tags(session: AsyncSession, case_id: int, tags: Sequence[tuple[str, bool]]) -> None:
+    await session.execute(delete(CaseTag).where(CaseTag.case_id == case_id))
+    for tag, is_specialty in tags:
+        session.add(CaseTag(case_id=case_id, tag=tag, is_specialty=is_specialty))
+
+
+async def get_consent(session: AsyncSession, case_id: int) -> Consent | None:
+    result = await session.execute(select(Consent).where(Consent.case_id == case_id))
+    return result.scalar_one_or_none()
+
+
+async def list_review_decisions(session: AsyncSession, case_id: int) -> Sequence[ReviewDecision]:
+    result = await session.execute(
+        select(ReviewDecision).where(ReviewDecision.case_id == case_id).order_by(ReviewDecision.id)
+    )
+    return result.scalars().all()
+
+
+async def review_queue(session: AsyncSession) -> Sequence[Case]:
+    result = await session.execute(
+        select(Case)
+        .where(Case.is_local.is_(True), Case.state == "pending")
+        .order_by(Case.submitted_at, Case.id)
+    )
+    return result.scalars().all()
+
+
+async def list_local_cases(
+    session: AsyncSession, *, state: str | None = None, limit: int = 500
+) -> Sequence[Case]:
+    query = select(Case).where(Case.is_local.is_(True)).order_by(Case.id.desc()).limit(limit)
+    if state:
+        query = query.where(Case.state == state)
+    return (await session.execute(query)).scalars().all()
+
+
+async def list_cases_by_author(session: AsyncSession, actor_id: int, *, limit: int = 200) -> Sequence[Case]:
+    result = await session.execute(
+        select(Case).where(Case.author_actor_id == actor_id).order_by(Case.id.desc()).limit(limit)
+    )
+    return result.scalars().all()
+
+
+async def purge_case_content(session: AsyncSession, case_id: int) -> None:
+    """Remove everything a withdrawn case showed: images, tags, comments, likes, flags."""
+    for model in (CaseImage, CaseTag, Like, Flag):
+        await session.execute(delete(model).where(model.case_id == case_id))
+    # Replies reference their parent comment, so clear the thread links first.
+    await session.execute(update(Comment).where(Comment.case_id == case_id).values(parent_id=None))
+    await session.execute(
+        delete(Notification).where(Notification.case_id == case_id, Notification.comment_id.is_not(None))
+    )
+    await session.execute(delete(Comment).where(Comment.case_id == case_id))
+
+
+def add_notification(
+    session: AsyncSession, *, account_id: int, kind: str, case_id: int | None, message: str
+) -> Notification:
+    notification = Notification(account_id=account_id, kind=kind, case_id=case_id, message=message)
+    session.add(notification)
+    return notification
+
+
+async def list_notifications(
+    session: AsyncSession, account_id: int, *, limit: int = 100
+) -> Sequence[Notification]:
+    result = await session.execute(
+        select(Notification)
+        .where(Notification.account_id == account_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return result.scalars().all()
+
+
+async def count_unread_notifications(session: AsyncSession, account_id: int) -> int:
+    result = await session.execute(
+        select(func.count(Notification.id)).where(
+            Notification.account_id == account_id, Notification.read.is_(False)
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def mark_notifications_read(session: AsyncSession, account_id: int) -> None:
+    await session.execute(
+        update(Notification)
+        .where(Notification.account_id == account_id, Notification.read.is_(False))
+        .values(read=True)
+    )
+
+
+async def cases_by_ids(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, Case]:
+    if not case_ids:
+        return {}
+    result = await session.execute(select(Case).where(Case.id.in_(list(case_ids))))
+    return {case.id: case for case in result.scalars()}

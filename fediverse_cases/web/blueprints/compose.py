@@ -1,0 +1,454 @@
+"""Composing a case in the browser: upload (size-guarded, with progress from static/upload.js),
+the de-identified previews with the redaction editor (static/redaction-editor.js), caption, alt
+texts, tags, visibility, the consent record, PHI highlighting and submission for review.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup, escape
+from quart import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from fediverse_cases.core.case_access import VISIBILITY_LABELS, Visibility
+from fediverse_cases.core.specialties import SPECIALTIES, specialty_label
+from fediverse_cases.deidentify import Box
+from fediverse_cases.services import compose as compose_service
+from fediverse_cases.services.cases import EDITABLE_STATES, CaseError, private_store
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.storage.models import Case, CaseImage
+from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories.accounts import get_actor_for_account
+from fediverse_cases.web.auth import client_ip, current_account, login_required, professional_required
+from fediverse_cases.web.state import app_state
+
+blueprint = Blueprint("compose", __name__)
+
+UPLOAD_ENDPOINTS = frozenset({"compose.create", "compose.upload_images", "compose.save"})
+FORM_OVERHEAD_BYTES = 256 * 1024
+MAX_REGIONS = 50
+
+
+async def upload_size_guard() -> None:
+    """Refuse an oversized upload from its Content-Length, before the body is read."""
+    if request.method != "POST" or request.endpoint not in UPLOAD_ENDPOINTS:
+        return
+    uploads = app_state().settings.uploads
+    per_file = uploads.max_image_bytes
+    cap = per_file * uploads.max_images_per_case + FORM_OVERHEAD_BYTES
+    if request.endpoint == "compose.save":
+        cap = per_file + FORM_OVERHEAD_BYTES  # one consent form scan
+    if request.content_length is not None and request.content_length > cap:
+        abort(413, description=_size_message(per_file, uploads.max_images_per_case))
+    # Quart counts body bytes against this while streaming and stops at the cap (chunked bodies too).
+    request.max_content_length = cap
+    request.body._max_content_length = cap
+
+
+def _size_message(per_file: int, count: int) -> str:
+    return (
+        f"This upload is too large: each image may be at most {per_file / (1024 * 1024):g} MB "
+        f"and a case holds at most {count} images. Nothing was stored."
+    )
+
+
+def _max_images() -> int:
+    return app_state().settings.uploads.max_images_per_case
+
+
+def _operator() -> Operator:
+    account = current_account()
+    assert account is not None
+    return Operator(account.id, account.username, client_ip())
+
+
+def _wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _uploaded(files: list[FileStorage]) -> list[compose_service.UploadedFile]:
+    per_file = app_state().settings.uploads.max_image_bytes
+    uploads = []
+    for storage in files:
+        if not storage or not storage.filename:
+            continue
+        data = storage.stream.read(per_file + 1)
+        if len(data) > per_file:
+            abort(
+                413,
+                description=f"{storage.filename} is larger than the {per_file / (1024 * 1024):g} MB limit per image. Nothing was stored.",
+            )
+        uploads.append(compose_service.UploadedFile(data, storage.filename, storage.mimetype or ""))
+    return uploads
+
+
+async def _own_case(public_id: str) -> tuple[Case, int]:
+    """The signed-in author's own local case, else 404 (no hint that it exists)."""
+    account = current_account()
+    assert account is not None
+    async with app_state().sessionmaker() as db:
+        case = await case_repo.get_case_by_public_id(db, public_id)
+        actor = await get_actor_for_account(db, account.id)
+    if case is None or actor is None or case.author_actor_id != actor.id or not case.is_local:
+        abort(404)
+    return case, actor.id
+
+
+async def _upload_response(case: Case, outcomes: list[compose_service.ImageOutcome]) -> Response:
+    for outcome in outcomes:
+        if not outcome.accepted:
+            await flash(f"{outcome.filename or 'An image'} was refused: {outcome.reason}")
+    target = url_for("compose.edit", public_id=case.public_id)
+    if _wants_json():
+        refused = [{"filename": o.filename, "reason": o.reason} for o in outcomes if not o.accepted]
+        return jsonify({"redirect": target, "refused": refused})
+    return redirect(target)
+
+
+async def _error(error: CaseError, template_context: dict[str, Any] | None = None) -> Any:
+    if _wants_json():
+        return jsonify({"error": error.message}), error.status
+    if template_context is not None:
+        return await render_template(**template_context, message=error.message), error.status
+    abort(error.status, description=error.message)
+
+
+@blueprint.get("/compose")
+@professional_required
+async def index() -> str:
+    account = current_account()
+    assert account is not None
+    async with app_state().sessionmaker() as db:
+        actor = await get_actor_for_account(db, account.id)
+        cases = await case_repo.list_cases_by_author(db, actor.id) if actor else []
+    return await render_template("compose/index.html", cases=cases, refused=[], max_images=_max_images())
+
+
+@blueprint.post("/compose")
+@professional_required
+async def create() -> Any:
+    state = app_state()
+    files = _uploaded((await request.files).getlist("images"))
+    if not files:
+        return await _error(
+            CaseError("Choose at least one image."),
+            {
+                "template_name_or_list": "compose/index.html",
+                "cases": [],
+                "refused": [],
+                "max_images": _max_images(),
+            },
+        )
+    if len(files) > state.settings.uploads.max_images_per_case:
+        limit = state.settings.uploads.max_images_per_case
+        return await _error(
+            CaseError(
+                f"A case holds at most {limit} images; you chose {len(files)}. Nothing was stored.",
+                status=413,
+            )
+        )
+    account = current_account()
+    assert account is not None
+    async with state.transaction() as db:
+        actor = await get_actor_for_account(db, account.id)
+        assert actor is not None
+        case = await compose_service.start_draft(db, state, actor)
+    outcomes = await compose_service.add_images(state, case.id, files)
+    if not any(outcome.accepted for outcome in outcomes):
+        async with state.transaction() as db:
+            draft = await case_repo.get_case(db, case.id)
+            if draft is not None:
+                await db.delete(draft)
+        refused = [(o.filename, o.reason) for o in outcomes]
+        if _wants_json():
+            return jsonify({"error": "; ".join(f"{f}: {r}" for f, r in refused), "refused": refused}), 422
+        return await render_template(
+            "compose/index.html", cases=[], refused=refused, max_images=_max_images()
+        ), 422
+    return await _upload_response(case, outcomes)
+
+
+@blueprint.post("/compose/<public_id>/images")
+@professional_required
+async def upload_images(public_id: str) -> Any:
+    case, _ = await _own_case(public_id)
+    files = _uploaded((await request.files).getlist("images"))
+    if not files:
+        return await _error(CaseError("Choose at least one image."))
+    try:
+        outcomes = await compose_service.add_images(app_state(), case.id, files)
+    except CaseError as error:
+        return await _error(error)
+    return await _upload_response(case, outcomes)
+
+
+def _box(value: Any) -> Box:
+    if not isinstance(value, dict) or not all(isinstance(value.get(k), int) for k in ("x", "y", "w", "h")):
+        raise ValueError("a box needs whole-number x, y, w and h")
+    return Box(value["x"], value["y"], value["w"], value["h"])
+
+
+@blueprint.post("/compose/<public_id>/images/<int:image_id>/redact")
+@professional_required
+async def redact(public_id: str, image_id: int) -> Any:
+    case, _ = await _own_case(public_id)
+    form = await request.form
+    try:
+        raw_regions = json.loads(form.get("regions") or "[]")
+        raw_crop = json.loads(form.get("crop") or "null")
+        if not isinstance(raw_regions, list) or len(raw_regions) > MAX_REGIONS:
+            raise ValueError(f"send at most {MAX_REGIONS} boxes")
+        regions = [_box(item) for item in raw_regions]
+        crop = _box(raw_crop) if raw_crop else None
+    except (ValueError, TypeError) as error:
+        abort(400, description=f"The redaction boxes could not be read: {error}.")
+    try:
+        outcome = await compose_service.redact_image(app_state(), case.id, image_id, regions, crop)
+    except CaseError as error:
+        return await _error(error)
+    if outcome.accepted:
+        await flash("De-identification was run again with your boxes.")
+    else:
+        await flash(f"The engine refused the result, so the previous version is kept: {outcome.reason}")
+    return redirect(url_for("compose.edit", public_id=case.public_id) + f"#image-{image_id}")
+
+
+@blueprint.post("/compose/<public_id>/images/<int:image_id>/delete")
+@professional_required
+async def delete_image(public_id: str, image_id: int) -> Any:
+    case, _ = await _own_case(public_id)
+    try:
+        async with app_state().transaction() as db:
+            fresh = await case_repo.get_case(db, case.id)
+            assert fresh is not None
+            await compose_service.remove_image(db, app_state(), fresh, image_id)
+    except CaseError as error:
+        return await _error(error)
+    await flash("Image removed.")
+    return redirect(url_for("compose.edit", public_id=case.public_id))
+
+
+async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    async with app_state().sessionmaker() as db:
+        images = await case_repo.list_images(db, case.id)
+        tags = await case_repo.list_tags(db, case.id)
+        consent = await case_repo.get_consent(db, case.id)
+        decisions = await case_repo.list_review_decisions(db, case.id)
+    if values is None:
+        values = {
+            "caption": case.caption,
+            "content_warning": case.content_warning,
+            "sensitive": case.sensitive,
+            "visibility": case.visibility,
+            "specialties": [t.tag for t in tags if t.is_specialty],
+            "free_tags": " ".join(f"#{t.tag}" for t in tags if not t.is_specialty),
+            **{f"alt_{image.id}": image.alt_text for image in images},
+        }
+        if consent is not None:
+            values.update(
+                consent_method=consent.method,
+                consent_date=consent.consent_date.isoformat(),
+                consent_obtained_by=consent.obtained_by,
+                consent_witness=consent.witness,
+            )
+    return {
+        "template_name_or_list": "compose/edit.html",
+        "case": case,
+        "images": [image_view(image) for image in images],
+        "consent": consent,
+        "decisions": decisions,
+        "values": values,
+        "errors": {},
+        "highlights": {},
+        "editable": case.state in EDITABLE_STATES,
+        "specialties": SPECIALTIES,
+        "visibility_labels": VISIBILITY_LABELS,
+        "consent_methods": compose_service.CONSENT_METHODS,
+        "max_images": app_state().settings.uploads.max_images_per_case,
+    }
+
+
+def image_view(image: CaseImage) -> dict[str, Any]:
+    """What the preview and the redaction editor need to know about one stored image."""
+    urls = app_state().urls
+    extension = ".jpg" if image.media_type == "image/jpeg" else ".png"
+    report = image.deid_report or {}
+    crop = report.get("crop") or {
+        "x": 0,
+        "y": 0,
+        "w": report.get("source_width") or image.width,
+        "h": report.get("source_height") or image.height,
+    }
+    return {
+        "row": image,
+        "display_url": urls.media_file(image.media_key, "display", extension),
+        "full_url": urls.media_file(image.media_key, "full", extension),
+        "thumb_url": urls.media_file(image.media_key, "thumb", extension),
+        "report": report,
+        "editor": json.dumps(
+            {
+                "source": {"w": report.get("source_width"), "h": report.get("source_height")},
+                "crop": crop,
+                "faces": [f["box"] for f in report.get("faces", [])],
+                "texts": [t["box"] for t in report.get("text_regions", []) if t.get("covered")],
+                "manual": list(image.manual_regions or []),
+                "has_crop": bool(report.get("crop")),
+            }
+        ),
+        "has_original": bool(image.original_key),
+    }
+
+
+def highlight(text: str, findings: list[Any]) -> Markup:
+    """``text`` escaped, with each PHI finding wrapped in <mark> naming its category."""
+    parts: list[str] = []
+    position = 0
+    for finding in sorted(findings, key=lambda f: f.start):
+        if finding.start < position:
+            continue
+        parts.append(str(escape(text[position : finding.start])))
+        parts.append(
+            f'<mark class="phi" title="{escape(finding.category)}">{escape(text[finding.start : finding.end])}</mark>'
+        )
+        position = finding.end
+    parts.append(str(escape(text[position:])))
+    return Markup("".join(parts))
+
+
+@blueprint.get("/compose/<public_id>")
+@professional_required
+async def edit(public_id: str) -> str:
+    case, _ = await _own_case(public_id)
+    return await render_template(**await _edit_context(case))
+
+
+def _form_values(form: Any, images: list[CaseImage]) -> dict[str, Any]:
+    def text(name: str, limit: int = 10_000) -> str:
+        return str(form.get(name, ""))[:limit]
+
+    values: dict[str, Any] = {
+        "caption": text("caption"),
+        "content_warning": text("content_warning", 1000),
+        "sensitive": form.get("sensitive") == "on",
+        "visibility": text("visibility", 20) or Visibility.PUBLIC,
+        "specialties": form.getlist("specialties")[:50],
+        "free_tags": text("free_tags", 1000),
+        "consent_method": text("consent_method", 40),
+        "consent_date": text("consent_date", 20),
+        "consent_obtained_by": text("consent_obtained_by", 400),
+        "consent_witness": text("consent_witness", 400),
+    }
+    for image in images:
+        values[f"alt_{image.id}"] = text(f"alt_{image.id}", 3000)
+    return values
+
+
+@blueprint.post("/compose/<public_id>")
+@professional_required
+async def save(public_id: str) -> Any:
+    state = app_state()
+    case, _ = await _own_case(public_id)
+    form = await request.form
+    files = await request.files
+    async with state.sessionmaker() as db:
+        images = list(await case_repo.list_images(db, case.id))
+    values = _form_values(form, images)
+    form_scan = files.get("consent_form")
+    scan = None
+    if form_scan is not None and form_scan.filename:
+        scan = compose_service.UploadedFile(
+            form_scan.stream.read(state.settings.uploads.max_image_bytes + 1), form_scan.filename
+        )
+    account = current_account()
+    assert account is not None
+    consent_given = any(values[k] for k in ("consent_method", "consent_date", "consent_obtained_by"))
+    try:
+        async with state.transaction() as db:
+            fresh = await case_repo.get_case(db, case.id)
+            assert fresh is not None
+            details = compose_service.CaseDetails(
+                caption=values["caption"],
+                alt_texts={image.id: values[f"alt_{image.id}"] for image in images},
+                specialties=values["specialties"],
+                free_tags=values["free_tags"],
+                sensitive=values["sensitive"],
+                content_warning=values["content_warning"],
+                visibility=values["visibility"],
+            )
+            await compose_service.save_details(db, fresh, details)
+            if consent_given or scan is not None:
+                await compose_service.record_consent(
+                    db,
+                    state,
+                    fresh,
+                    compose_service.ConsentInput(
+                        values["consent_method"],
+                        values["consent_date"],
+                        values["consent_obtained_by"],
+                        values["consent_witness"],
+                        scan,
+                    ),
+                    account.id,
+                )
+            case = fresh
+    except CaseError as error:
+        return await _render_error(case, values, error)
+    if form.get("action") != "submit":
+        await flash("Draft saved.")
+        return redirect(url_for("compose.edit", public_id=case.public_id))
+    try:
+        async with state.transaction() as db:
+            fresh = await case_repo.get_case(db, case.id)
+            assert fresh is not None
+            await compose_service.submit_case(db, state, fresh, _operator())
+    except CaseError as error:
+        return await _render_error(case, values, error)
+    await flash("Submitted. A reviewer will check it before anyone else can see it.")
+    return redirect(url_for("compose.edit", public_id=case.public_id))
+
+
+async def _render_error(case: Case, values: dict[str, Any], error: CaseError) -> tuple[str, int]:
+    async with app_state().sessionmaker() as db:
+        case = await case_repo.get_case(db, case.id) or case
+    context = await _edit_context(case, values)
+    context["errors"] = error.field_errors
+    context["highlights"] = {
+        name: highlight(values.get(name, ""), findings) for name, findings in error.phi.items()
+    }
+    return await render_template(**context, message=error.message), error.status
+
+
+@blueprint.get("/compose/<public_id>/consent-form")
+@login_required
+async def consent_form(public_id: str) -> Response:
+    """The scanned consent form: the author, reviewers and admins only; never cached."""
+    from fediverse_cases.core.accounts import can_review
+
+    account = current_account()
+    async with app_state().sessionmaker() as db:
+        case = await case_repo.get_case_by_public_id(db, public_id)
+        actor = await get_actor_for_account(db, account.id) if account else None
+        consent = await case_repo.get_consent(db, case.id) if case else None
+    allowed = case is not None and (
+        can_review(account) or (actor is not None and case.author_actor_id == actor.id)
+    )
+    if not allowed or consent is None or not consent.form_key:
+        abort(404)
+    data = private_store(app_state()).read(consent.form_key)
+    if data is None:
+        abort(404)
+    return Response(
+        data,
+        content_type=consent.form_media_type,
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": "attachment; filename=consent-form",
+        },
+    )
+
+
+def tag_label(tag: str) -> str:
+    return specialty_label(tag)

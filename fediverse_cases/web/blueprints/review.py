@@ -1,0 +1,164 @@
+"""The review queue for privacy officers, review decisions, withdrawal of consent, and each
+person's notifications page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from fediverse_cases.core.accounts import can_review
+from fediverse_cases.core.case_access import VISIBILITY_LABELS, is_author
+from fediverse_cases.services import review as review_service
+from fediverse_cases.services.cases import CaseError, case_facts, viewer_for
+from fediverse_cases.services.compose import CONSENT_METHODS
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.withdraw import withdraw_consent
+from fediverse_cases.storage.models import Actor
+from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.web.auth import client_ip, current_account, login_required, reviewer_required
+from fediverse_cases.web.blueprints.compose import image_view
+from fediverse_cases.web.state import app_state
+
+blueprint = Blueprint("review", __name__)
+
+DECISIONS = {
+    "approve": review_service.approve_case,
+    "reject": review_service.reject_case,
+    "changes": review_service.request_changes,
+}
+
+
+def _operator() -> Operator:
+    account = current_account()
+    assert account is not None
+    return Operator(account.id, account.username, client_ip())
+
+
+@blueprint.get("/review")
+@reviewer_required
+async def queue() -> str:
+    async with app_state().sessionmaker() as db:
+        cases = await case_repo.review_queue(db)
+        authors = {case.author_actor_id: await db.get(Actor, case.author_actor_id) for case in cases}
+    return await render_template("review/queue.html", cases=cases, authors=authors)
+
+
+async def _review_context(public_id: str) -> dict[str, Any]:
+    async with app_state().sessionmaker() as db:
+        case = await case_repo.get_case_by_public_id(db, public_id)
+        if case is None or not case.is_local:
+            abort(404)
+        images = await case_repo.list_images(db, case.id)
+        tags = await case_repo.list_tags(db, case.id)
+        consent = await case_repo.get_consent(db, case.id)
+        decisions = await case_repo.list_review_decisions(db, case.id)
+        author = await db.get(Actor, case.author_actor_id)
+    return {
+        "case": case,
+        "images": [image_view(image) for image in images],
+        "tags": tags,
+        "consent": consent,
+        "decisions": decisions,
+        "author": author,
+        "visibility_labels": VISIBILITY_LABELS,
+        "consent_methods": CONSENT_METHODS,
+        "errors": {},
+    }
+
+
+@blueprint.get("/review/<public_id>")
+@reviewer_required
+async def review_case(public_id: str) -> str:
+    return await render_template("review/case.html", **await _review_context(public_id))
+
+
+@blueprint.post("/review/<public_id>")
+@reviewer_required
+async def decide(public_id: str) -> Any:
+    form = await request.form
+    decision = DECISIONS.get(str(form.get("decision", "")))
+    if decision is None:
+        abort(400, description="Choose approve, reject or request changes.")
+    note = str(form.get("note", ""))[:5000]
+    state = app_state()
+    try:
+        async with state.transaction() as db:
+            case = await case_repo.get_case_by_public_id(db, public_id)
+            if case is None or not case.is_local:
+                abort(404)
+            await decision(db, state, case, _operator(), note)
+    except CaseError as error:
+        context = await _review_context(public_id)
+        context["errors"] = error.field_errors
+        return await render_template("review/case.html", **context, message=error.message), error.status
+    await flash(
+        {
+            "approve": "Approved and published.",
+            "reject": "Rejected; the author was told why.",
+            "changes": "Sent back to the author for changes.",
+        }[str(form.get("decision"))]
+    )
+    return redirect(url_for("review.queue"))
+
+
+async def _withdrawable(public_id: str) -> Any:
+    account = current_account()
+    async with app_state().sessionmaker() as db:
+        case = await case_repo.get_case_by_public_id(db, public_id)
+        viewer = await viewer_for(db, account)
+    if case is None or not case.is_local:
+        abort(404)
+    if not (can_review(account) or is_author(viewer, case_facts(case))):
+        abort(404)
+    return case
+
+
+@blueprint.get("/cases/<public_id>/withdraw")
+@login_required
+async def withdraw_form(public_id: str) -> str:
+    case = await _withdrawable(public_id)
+    return await render_template("review/withdraw.html", case=case)
+
+
+@blueprint.post("/cases/<public_id>/withdraw")
+@login_required
+async def withdraw(public_id: str) -> Any:
+    case = await _withdrawable(public_id)
+    form = await request.form
+    if form.get("confirm") != "withdraw":
+        return await render_template(
+            "review/withdraw.html", case=case, message="Tick the box to confirm the withdrawal."
+        ), 422
+    state = app_state()
+    try:
+        async with state.transaction() as db:
+            fresh = await case_repo.get_case(db, case.id)
+            assert fresh is not None
+            await withdraw_consent(db, state, fresh, _operator())
+    except CaseError as error:
+        abort(error.status, description=error.message)
+    await flash("Consent withdrawn: the case's images, comments and tags were removed.")
+    return redirect(f"/cases/{case.public_id}")
+
+
+@blueprint.get("/notifications")
+@login_required
+async def notifications() -> str:
+    account = current_account()
+    assert account is not None
+    async with app_state().sessionmaker() as db:
+        items = await case_repo.list_notifications(db, account.id)
+        cases = await case_repo.cases_by_ids(db, [n.case_id for n in items if n.case_id])
+    return await render_template("notifications.html", items=items, cases=cases)
+
+
+@blueprint.post("/notifications/read")
+@login_required
+async def mark_read() -> Response:
+    account = current_account()
+    assert account is not None
+    async with app_state().transaction() as db:
+        await case_repo.mark_notifications_read(db, account.id)
+    return redirect(url_for("review.notifications"))
