@@ -203,3 +203,11 @@ async def case_listing(session: AsyncSession, case: Case) -> CaseListing:
 async def has_consent(session: AsyncSession, case_id: int) -> bool:
     result = await session.execute(select(Consent.id).where(Consent.case_id == case_id).limit(1))
     return result.scalar_one_or_none() is not None
+
+
+async def has_case_with_caption(session: AsyncSession, author_actor_id: int, caption: str) -> bool:
+    """For idempotent seeding: does this author already have a case with exactly this caption?"""
+    result = await session.execute(
+        select(Case.id).where(Case.author_actor_id == author_actor_id, Case.caption == caption).limit(1)
+    )
+    return result.scalar_one_or_none() is not None
