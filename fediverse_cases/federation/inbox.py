@@ -153,8 +153,10 @@ async def _authorise_and_store(
     if forwarded:
         verdict = await authenticate_forwarded(db, state, data)
         refetch = verdict.refetch
-        if not verdict.trusted and not refetch:
-            return InboxResult(403, f"forwarded activity not verifiable: {verdict.reason}")
+        # Without the author's proof only a forwarded Create/Update is kept, and then only to
+        # refetch its object from the origin; anything else must come from its actor.
+        if not verdict.trusted and (activity.TYPE not in ("Create", "Update") or not refetch):
+            return InboxResult(403, f"signer is not the activity's actor ({verdict.reason})")
         decision = check_activity_origin(activity, activity.actor)
     else:
         if has_proof(data):

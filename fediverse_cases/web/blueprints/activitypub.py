@@ -1,0 +1,286 @@
+"""ActivityPub and discovery endpoints: WebFinger, NodeInfo, host-meta, actor documents (content
+negotiation on the same URLs as the HTML profiles), the instance actor, signed inboxes, outbox
+and follower/following collections.
+
+The HTML views of ``/users/<name>`` belong to the profile pages; a ``before_app_request`` hook
+here answers AS2 requests for those URLs so the HTML views stay untouched (``Vary: Accept``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from quart import Blueprint, Response, abort, request
+
+from fediverse_cases import __version__
+from fediverse_cases.activitypub.constants import ACTIVITY_JSON
+from fediverse_cases.core.case_access import CaseState, Visibility
+from fediverse_cases.core.hosts import InvalidHost, normalize_host
+from fediverse_cases.federation import inbox
+from fediverse_cases.federation.actor_documents import actor_document, collection_document, outbox_document
+from fediverse_cases.federation.signed_fetch import request_url
+from fediverse_cases.storage.models import Actor
+from fediverse_cases.storage.repositories import accounts as account_repo
+from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.web.csrf import csrf_exempt
+from fediverse_cases.web.state import app_state
+
+blueprint = Blueprint("activitypub", __name__)
+
+NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
+AS2_MEDIA_TYPES = ("application/activity+json", "application/ld+json")
+_ACTOR_PATH = re.compile(r"^/users/([^/]+)/?$")
+
+
+def wants_as2() -> bool:
+    """True when the client prefers ActivityStreams JSON over HTML."""
+    accept = request.headers.get("Accept", "")
+    if not any(kind in accept for kind in AS2_MEDIA_TYPES):
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", *AS2_MEDIA_TYPES])
+    return best in AS2_MEDIA_TYPES
+
+
+def as2_response(document: dict[str, Any], status: int = 200) -> Response:
+    response = Response(
+        json.dumps(document, ensure_ascii=False),
+        status=status,
+        content_type=f"{ACTIVITY_JSON}; charset=utf-8",
+    )
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def json_response(document: dict[str, Any], content_type: str, status: int = 200) -> Response:
+    response = Response(json.dumps(document), status=status, content_type=content_type)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+async def _local_actor(username: str) -> Actor | None:
+    async with app_state().sessionmaker() as db:
+        actor = await account_repo.get_local_actor_by_username(db, username)
+        if actor is None or actor.actor_type != "Person" or actor.account_id is None:
+            return None
+        account = await account_repo.get_account(db, actor.account_id)
+        return None if account is None or account.disabled else actor
+
+
+async def _instance_actor() -> Actor:
+    async with app_state().sessionmaker() as db:
+        actor = await account_repo.get_instance_actor(db)
+    if actor is None:
+        abort(404)
+    return actor
+
+
+@blueprint.before_app_request
+async def answer_actor_as2() -> Response | None:
+    """AS2 for ``GET /users/<name>`` when the client asks for it; HTML views are untouched."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    match = _ACTOR_PATH.match(request.path)
+    if match is None or not wants_as2():
+        return None
+    actor = await _local_actor(match.group(1))
+    if actor is None:
+        return as2_response({"error": "no such actor"}, 404)
+    return as2_response(actor_document(actor, app_state().urls))
+
+
+@blueprint.after_app_request
+async def vary_on_accept(response: Response) -> Response:
+    if _ACTOR_PATH.match(request.path) and "Vary" not in response.headers:
+        response.headers["Vary"] = "Accept"
+    return response
+
+
+# --- discovery -----------------------------------------------------------------------------------
+
+
+@blueprint.get("/.well-known/webfinger")
+async def webfinger() -> Response:
+    state = app_state()
+    resource = request.args.get("resource", "").strip()
+    if not resource:
+        abort(400, description="resource is required")
+    async with state.sessionmaker() as db:
+        actor: Actor | None = None
+        if resource.startswith(("http://", "https://")):
+            actor = await account_repo.get_actor_by_uri(db, resource)
+        else:
+            handle = resource[5:] if resource.startswith("acct:") else resource
+            name, _, host = handle.lstrip("@").partition("@")
+            try:
+                same_host = normalize_host(host) == state.settings.instance.host
+            except InvalidHost:
+                same_host = False
+            if not same_host:
+                abort(404, description="not an account of this instance")
+            actor = await account_repo.get_local_actor_by_username(db, name)
+    if actor is None or not actor.is_local:
+        abort(404, description="no such account")
+    subject = f"acct:{actor.username}@{state.settings.instance.host}"
+    return json_response(
+        {
+            "subject": subject,
+            "aliases": sorted({actor.uri, actor.profile_url or actor.uri}),
+            "links": [
+                {"rel": "self", "type": ACTIVITY_JSON, "href": actor.uri},
+                {
+                    "rel": "http://webfinger.net/rel/profile-page",
+                    "type": "text/html",
+                    "href": actor.profile_url or actor.uri,
+                },
+            ],
+        },
+        "application/jrd+json",
+    )
+
+
+@blueprint.get("/.well-known/host-meta")
+async def host_meta() -> Response:
+    base = app_state().settings.instance.base_url
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
+        f'  <Link rel="lrdd" template="{base}/.well-known/webfinger?resource={{uri}}"/>\n'
+        "</XRD>\n"
+    )
+    return Response(body, content_type="application/xrd+xml")
+
+
+@blueprint.get("/.well-known/nodeinfo")
+async def nodeinfo_links() -> Response:
+    base = app_state().settings.instance.base_url
+    return json_response(
+        {"links": [{"rel": NODEINFO_SCHEMA, "href": f"{base}/nodeinfo/2.1"}]}, "application/json"
+    )
+
+
+@blueprint.get("/nodeinfo/2.1")
+async def nodeinfo() -> Response:
+    state = app_state()
+    async with state.sessionmaker() as db:
+        users = await account_repo.count_accounts(db)
+    document = {
+        "version": "2.1",
+        "software": {
+            "name": "fediverse-cases",
+            "version": __version__,
+            "homepage": "https://fediverse-cases.example/",
+        },
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": []},
+        "openRegistrations": state.settings.registration == "open",
+        "usage": {"users": {"total": users}},
+        "metadata": {
+            "nodeName": state.settings.instance.name,
+            "nodeDescription": state.settings.instance.description,
+            "fediverseCases": {"instance": True, "federationMode": state.settings.federation.mode},
+        },
+    }
+    return json_response(document, f'application/json; profile="{NODEINFO_SCHEMA}#"')
+
+
+# --- actors and collections ------------------------------------------------------------------
+
+
+@blueprint.get("/actor")
+async def instance_actor() -> Response:
+    return as2_response(actor_document(await _instance_actor(), app_state().urls))
+
+
+async def _collection(actor: Actor | None, which: str) -> Response:
+    if actor is None:
+        return as2_response({"error": "no such actor"}, 404)
+    async with app_state().sessionmaker() as db:
+        if which == "outbox":
+            total = await repo.count_published_cases(
+                db, actor.id, [CaseState.PUBLISHED.value], [Visibility.PUBLIC.value]
+            )
+            return as2_response(outbox_document(actor.outbox_url, total))
+        followers, following = await repo.follow_counts(db, actor.id)
+    if which == "followers":
+        return as2_response(collection_document(actor.followers_url, followers))
+    return as2_response(collection_document(actor.following_url, following))
+
+
+@blueprint.get("/users/<username>/outbox")
+async def outbox(username: str) -> Response:
+    return await _collection(await _local_actor(username), "outbox")
+
+
+@blueprint.get("/users/<username>/followers")
+async def followers(username: str) -> Response:
+    return await _collection(await _local_actor(username), "followers")
+
+
+@blueprint.get("/users/<username>/following")
+async def following(username: str) -> Response:
+    return await _collection(await _local_actor(username), "following")
+
+
+@blueprint.get("/actor/outbox")
+async def instance_outbox() -> Response:
+    return await _collection(await _instance_actor(), "outbox")
+
+
+@blueprint.get("/actor/followers")
+async def instance_followers() -> Response:
+    return await _collection(await _instance_actor(), "followers")
+
+
+@blueprint.get("/actor/following")
+async def instance_following() -> Response:
+    return await _collection(await _instance_actor(), "following")
+
+
+# --- inboxes ---------------------------------------------------------------------------------
+
+
+async def _read_body(limit: int) -> bytes | None:
+    """The request body, or None as soon as it exceeds ``limit`` bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.body:
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+async def _receive() -> Response:
+    state = app_state()
+    body = await _read_body(inbox.MAX_INBOX_BYTES)
+    if body is None:
+        result = inbox.InboxResult(413, f"body larger than {inbox.MAX_INBOX_BYTES} bytes")
+    else:
+        result = await inbox.receive(
+            state, method="POST", url=request_url(state), headers=dict(request.headers), body=body
+        )
+    return json_response(result.as_json(), "application/json", result.status)
+
+
+@blueprint.post("/inbox")
+@csrf_exempt
+async def shared_inbox() -> Response:
+    return await _receive()
+
+
+@blueprint.post("/users/<username>/inbox")
+@csrf_exempt
+async def personal_inbox(username: str) -> Response:
+    if await _local_actor(username) is None:
+        return json_response({"status": "error", "message": "no such actor"}, "application/json", 404)
+    return await _receive()
+
+
+@blueprint.post("/actor/inbox")
+@csrf_exempt
+async def instance_inbox() -> Response:
+    return await _receive()
