@@ -22,13 +22,23 @@ def _id(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
-async def id_page(default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT) -> IdPage:
+async def id_page(default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT, divisor: int = 1) -> IdPage:
+    """``divisor`` maps public ids to row ids (status ids are twice the case id)."""
     params = await read_params()
+
+    def below(name: str) -> int | None:  # row id < ceil(public / divisor)  <=>  public id < given
+        value = _id(params.get(name))
+        return None if value is None else -(-value // divisor)
+
+    def above(name: str) -> int | None:  # row id > floor(public / divisor)  <=>  public id > given
+        value = _id(params.get(name))
+        return None if value is None else value // divisor
+
     return IdPage(
         limit=params.get_int("limit", default_limit, low=1, high=max_limit),
-        max_id=_id(params.get("max_id")),
-        since_id=_id(params.get("since_id")),
-        min_id=_id(params.get("min_id")),
+        max_id=below("max_id"),
+        since_id=above("since_id"),
+        min_id=above("min_id"),
     )
 
 

@@ -1,0 +1,191 @@
+"""Client-API use cases on top of the case pipeline: de-identify an uploaded image into a
+``MediaUpload``, and turn ``POST /api/v1/statuses`` (media + caption + consent) into a case
+submitted for review, in one transaction through ``services.compose``.
+
+Nothing new about cases is decided here: compose validates details and consent and submits,
+``core.case_access`` decides visibility.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.core.accounts import can_post_and_comment
+from fediverse_cases.core.case_access import Visibility
+from fediverse_cases.services import compose
+from fediverse_cases.services.cases import CaseError, deidentifier, media_store, private_store
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.state import AppState
+from fediverse_cases.storage.models import Account, Actor, Case, CaseImage, MediaUpload
+from fediverse_cases.storage.repositories import oauth as oauth_repo
+
+# Mastodon visibilities -> ours. "unlisted" is still public: we have no unlisted feed.
+VISIBILITIES = {
+    "public": Visibility.PUBLIC,
+    "unlisted": Visibility.PUBLIC,
+    "private": Visibility.FOLLOWERS,
+    "local": Visibility.LOCAL,
+}
+
+
+@dataclass
+class ApiRefusal(Exception):
+    status: int
+    message: str
+
+
+async def upload_media(
+    state: AppState, account: Account, data: bytes, filename: str, content_type: str, description: str
+) -> MediaUpload:
+    """De-identify at once (fail closed); store the clean derivatives and the private original."""
+    if not can_post_and_comment(account):
+        raise ApiRefusal(403, "Only verified healthcare professionals upload case images")
+    if not data:
+        raise ApiRefusal(422, "Validation failed: File can't be blank")
+    if len(data) > state.settings.uploads.max_image_bytes:
+        raise ApiRefusal(413, "File is too large")
+    engine = deidentifier(state)
+    result = await asyncio.to_thread(
+        engine.process, data, filename=filename or None, declared_type=content_type or None
+    )
+    if not result.accepted or result.image is None:
+        raise ApiRefusal(
+            422, f"Validation failed: the image was refused by de-identification: {result.reason}"
+        )
+    clean = result.image
+    stored = media_store(state).save(clean)
+    original_key = private_store(state).put(data)
+    upload = MediaUpload(
+        account_id=account.id,
+        state="ready",
+        media_key=stored.key,
+        original_key=original_key,
+        media_type=clean.media_type,
+        width=clean.width,
+        height=clean.height,
+        display_width=clean.display_width,
+        display_height=clean.display_height,
+        thumbnail_width=clean.thumbnail_width,
+        thumbnail_height=clean.thumbnail_height,
+        blurhash=clean.blurhash,
+        description=description.strip()[:1500],
+        deid_report=result.report.to_json(),
+    )
+    try:
+        async with state.transaction() as db:
+            db.add(upload)
+    except BaseException:
+        media_store(state).delete(stored.key)
+        private_store(state).delete(original_key)
+        raise
+    return upload
+
+
+@dataclass(frozen=True)
+class CaseStatusInput:
+    text: str
+    media_ids: list[int]
+    sensitive: bool
+    spoiler_text: str
+    visibility: str
+    consent_method: str
+    consent_date: str
+    consent_obtained_by: str
+    consent_witness: str = ""
+
+
+async def create_case_status(
+    db: AsyncSession,
+    state: AppState,
+    account: Account,
+    actor: Actor,
+    values: CaseStatusInput,
+    operator: Operator,
+) -> Case:
+    """A case from uploaded media, submitted for review; anything wrong refuses it whole."""
+    if not can_post_and_comment(account):
+        raise ApiRefusal(403, "Only verified healthcare professionals post cases")
+    visibility = VISIBILITIES.get(values.visibility or "public")
+    if visibility is None:
+        raise ApiRefusal(
+            422, "Validation failed: direct messages are not supported; use public, private or local"
+        )
+    missing = [
+        name
+        for name, value in (
+            ("consent_method", values.consent_method),
+            ("consent_date", values.consent_date),
+            ("consent_obtained_by", values.consent_obtained_by),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise ApiRefusal(
+            422,
+            "Validation failed: a case needs the patient's recorded consent; missing " + ", ".join(missing),
+        )
+    uploads = await oauth_repo.media_uploads_for_account(db, account.id, values.media_ids)
+    if len(uploads) != len(set(values.media_ids)):
+        raise ApiRefusal(422, "Validation failed: media_ids names media that does not exist or is not yours")
+    if any(upload.case_id is not None or upload.state != "ready" for upload in uploads):
+        raise ApiRefusal(422, "Validation failed: media is already attached to another status")
+    if len(uploads) > state.settings.uploads.max_images_per_case:
+        raise ApiRefusal(422, "Validation failed: too many attachments")
+    order = {media_id: index for index, media_id in enumerate(values.media_ids)}
+    case = await compose.start_draft(db, state, actor)
+    alt_texts: dict[int, str] = {}
+    for upload in sorted(uploads, key=lambda u: order[u.id]):
+        image = CaseImage(
+            case_id=case.id,
+            position=order[upload.id],
+            media_key=upload.media_key,
+            media_type=upload.media_type,
+            width=upload.width,
+            height=upload.height,
+            display_width=upload.display_width,
+            display_height=upload.display_height,
+            thumbnail_width=upload.thumbnail_width,
+            thumbnail_height=upload.thumbnail_height,
+            blurhash=upload.blurhash,
+            alt_text=upload.description,
+            deid_report=upload.deid_report,
+            original_key=upload.original_key,
+        )
+        db.add(image)
+        await db.flush()
+        alt_texts[image.id] = upload.description
+        upload.case_id = case.id
+    try:
+        await compose.save_details(
+            db,
+            case,
+            compose.CaseDetails(
+                caption=values.text,
+                alt_texts=alt_texts,
+                sensitive=values.sensitive,
+                content_warning=values.spoiler_text,
+                visibility=visibility,
+            ),
+        )
+        await compose.record_consent(
+            db,
+            state,
+            case,
+            compose.ConsentInput(
+                method=values.consent_method.strip(),
+                consent_date=values.consent_date.strip(),
+                obtained_by=values.consent_obtained_by.strip(),
+                witness=values.consent_witness.strip(),
+            ),
+            account.id,
+        )
+        await compose.submit_case(db, state, case, operator)
+    except CaseError as error:
+        details = "; ".join(f"{name}: {text}" for name, text in error.field_errors.items())
+        raise ApiRefusal(
+            error.status, f"Validation failed: {error.message}" + (f" ({details})" if details else "")
+        ) from None
+    return case

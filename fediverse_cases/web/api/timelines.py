@@ -1,0 +1,73 @@
+"""Timelines: home (people you follow, plus your own cases), public (``local`` for this hospital
+only) and hashtag, newest first with Mastodon pagination. Only cases anyone may list appear
+(``feeds.listable`` is ``core.case_access`` in SQL); your own pending cases appear on home."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response
+from sqlalchemy import or_, select
+
+from fediverse_cases.storage.models import Case, CaseTag, Follow
+from fediverse_cases.storage.repositories import api_queries
+from fediverse_cases.storage.repositories.feeds import listable
+from fediverse_cases.web.api import pagination
+from fediverse_cases.web.api.auth import api_account, api_view, require_account
+from fediverse_cases.web.api.params import read_params
+from fediverse_cases.web.api.rendering import api_viewer, render_cases
+from fediverse_cases.web.state import app_state
+
+blueprint = Blueprint("api_timelines", __name__)
+
+
+async def render_case_page(kind: str, *, author_actor_id: int | None = None, tag: str = "") -> Response:
+    account = api_account()
+    page = await pagination.id_page(divisor=2)
+    params = await read_params()
+    async with app_state().sessionmaker() as db:
+        viewer = await api_viewer(db, account)
+        visible = listable(signed_in=viewer.signed_in)
+        if kind == "home":
+            followed = select(Follow.followed_id).where(
+                Follow.follower_id == viewer.actor_id, Follow.state == "accepted"
+            )
+            mine = Case.author_actor_id == viewer.actor_id
+            query = select(Case).where(
+                or_(visible & Case.author_actor_id.in_(followed), mine & (Case.state != "withdrawn"))
+            )
+        elif kind == "author":
+            query = select(Case).where(Case.author_actor_id == author_actor_id)
+            if viewer.actor_id == author_actor_id:
+                query = query.where(Case.state != "withdrawn")
+            else:
+                query = query.where(visible)
+        elif kind == "tag":
+            tagged = select(CaseTag.case_id).where(CaseTag.tag == tag.lower())
+            query = select(Case).where(visible, Case.id.in_(tagged))
+        else:
+            query = select(Case).where(visible)
+            if params.get_bool("local"):
+                query = query.where(Case.is_local.is_(True))
+            elif params.get_bool("remote"):
+                query = query.where(Case.is_local.is_(False))
+        cases = await api_queries.cases_page(db, query, page)
+        body = await render_cases(db, cases, viewer)
+    return pagination.paginated(body, [case.id * 2 for case in cases], page)
+
+
+@blueprint.get("/api/v1/timelines/home")
+@api_view("read:statuses")
+async def home() -> Response:
+    require_account()
+    return await render_case_page("home")
+
+
+@blueprint.get("/api/v1/timelines/public")
+@api_view("read:statuses", public=True)
+async def public() -> Response:
+    return await render_case_page("public")
+
+
+@blueprint.get("/api/v1/timelines/tag/<tag>")
+@api_view("read:statuses", public=True)
+async def hashtag(tag: str) -> Response:
+    return await render_case_page("tag", tag=tag)
