@@ -121,7 +121,8 @@ async def forward_reply(
     if not targets:
         return 0
     object_id = activity.get("object", {}).get("id") if isinstance(activity.get("object"), dict) else None
-    count = await outbox.forward(
+    # enqueue keeps an existing proof: the author's own signature travels with the forward.
+    count = await outbox.enqueue(
         db, state, activity=activity, sender=case_author, inboxes=targets, object_id=object_id
     )
     log.info("forwarded %s to %d inboxes", activity.get("id"), count)
