@@ -31,16 +31,27 @@ blueprint = Blueprint("activitypub", __name__)
 
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 AS2_MEDIA_TYPES = ("application/activity+json", "application/ld+json")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
 _ACTOR_PATH = re.compile(r"^/users/([^/]+)/?$")
 
 
 def wants_as2() -> bool:
-    """True when the client prefers ActivityStreams JSON over HTML."""
-    accept = request.headers.get("Accept", "")
-    if not any(kind in accept for kind in AS2_MEDIA_TYPES):
-        return False
-    best = request.accept_mimetypes.best_match(["text/html", *AS2_MEDIA_TYPES])
-    return best in AS2_MEDIA_TYPES
+    """True when the client prefers ActivityStreams JSON over HTML (ties go to AS2: a client that
+    names AS2 at all is a fediverse client). Parameters such as ``profile=`` are ignored."""
+    best = {"as2": 0.0, "html": 0.0}
+    for part in request.headers.get("Accept", "").split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        kind = "as2" if media.lower() in AS2_MEDIA_TYPES else "html" if media.lower() in HTML_TYPES else None
+        if kind:
+            best[kind] = max(best[kind], quality)
+    return best["as2"] > 0 and best["as2"] >= best["html"]
 
 
 def as2_response(document: dict[str, Any], status: int = 200) -> Response:
