@@ -35,14 +35,28 @@ import corpus  # noqa: E402
 from fediverse_cases.deidentify import Deidentifier, DeidentifyPolicy  # noqa: E402
 from fediverse_cases.deidentify.text_regions import TextDetector  # noqa: E402
 
-BAD_GROUPS = ("EXIF", "IFD0", "IFD1", "ExifIFD", "GPS", "XMP", "IPTC", "ICC", "Photoshop", "MakerNotes", "Trailer")
+BAD_GROUPS = (
+    "EXIF",
+    "IFD0",
+    "IFD1",
+    "ExifIFD",
+    "GPS",
+    "XMP",
+    "IPTC",
+    "ICC",
+    "Photoshop",
+    "MakerNotes",
+    "Trailer",
+)
 PNG_OK = {"ImageWidth", "ImageHeight", "BitDepth", "ColorType", "Compression", "Filter", "Interlace"}
 
 
 def residual_metadata(paths: list[Path]) -> list[str]:
     if not paths:
         return []
-    out = subprocess.run(["exiftool", "-a", "-u", "-G1", "-j", *map(str, paths)], capture_output=True, check=False)
+    out = subprocess.run(
+        ["exiftool", "-a", "-u", "-G1", "-j", *map(str, paths)], capture_output=True, check=False
+    )
     bad = []
     for entry in json.loads(out.stdout):
         keys = [k for k in entry if k.split(":")[0].startswith(BAD_GROUPS)]

@@ -87,14 +87,14 @@ class DeidentifyPolicy:
     cover_text: bool = True
     # Detection runs on a copy whose longest side is at most this; boxes are mapped back.
     ocr_max_side: int = 1280
-    face_max_side: int = 1024
+    face_max_side: int = 800
     # Rotations (degrees, counter-clockwise) at which faces are searched, for sideways faces.
     face_rotations: tuple[int, ...] = (0, 90, 270)
     face_min_confidence: float = 0.9
     # A detected text box is kept (not covered) only when the recogniser reads an allow-listed
     # marker with at least this confidence; below ``text_min_confidence`` a box is treated as texture.
     text_allow_confidence: float = 0.8
-    text_min_confidence: float = 0.3
+    text_min_confidence: float = 0.5
     face_margin: float = 0.25
     text_margin: float = 0.25
     display_max_side: int = 2048
