@@ -30,10 +30,10 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import corpus  # noqa: E402
+import corpus
 
-from fediverse_cases.deidentify import Deidentifier, DeidentifyPolicy  # noqa: E402
-from fediverse_cases.deidentify.text_regions import TextDetector  # noqa: E402
+from fediverse_cases.deidentify import Deidentifier, DeidentifyPolicy
+from fediverse_cases.deidentify.text_regions import TextDetector
 
 BAD_GROUPS = (
     "EXIF",
@@ -184,7 +184,7 @@ def main() -> int:
         print(f"time per 12 MP photo (n={n}, ms): step  median  p95")
         for step, values in timings.items():
             values = sorted(values)
-            p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+            p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
             print(f"  {step:<18} {statistics.median(values):8.0f} {p95:8.0f}")
     print(f"bench wall time {time.perf_counter() - t0:.0f} s; outputs in {outdir}")
     return 0
