@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: Chromium for the browser tests, exiftool as the independent metadata checker.
+# Debian packages: Chromium for the browser tests, exiftool as the independent metadata checker,
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
+# DejaVu draws the burned-in test text that OCR must find and the redaction must cover.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
