@@ -137,3 +137,43 @@ def login(app, state):  # type: ignore[no-untyped-def]
         return Pipeline(client, state)
 
     return make
+
+
+class RecordingHooks:
+    """Stands in for the federation layer: records which hooks the case services called."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        async def hook(db, obj, *rest):  # type: ignore[no-untyped-def]
+            self.calls.append((name, getattr(obj, "public_id", "")))
+
+        return hook
+
+
+@pytest.fixture
+def hooks(app, state) -> RecordingHooks:  # type: ignore[no-untyped-def]
+    # After create_app: the federation setup installs its own hooks, which these replace.
+    recorder = RecordingHooks()
+    state.hooks = recorder
+    return recorder
+
+
+@pytest.fixture
+def submitted(login, people, jpeg):  # type: ignore[no-untyped-def]
+    """A case composed and submitted by ``clinician``: (clinician pipeline, public id)."""
+
+    async def make(**fields: Any) -> tuple[Pipeline, str]:
+        clinician = await login("clinician")
+        public_id = await clinician.new_draft(jpeg(text=fields.pop("burned_text", "")))
+        response = await clinician.save(public_id, **fields)
+        assert response.status_code == 302, await response.get_data(as_text=True)
+        return clinician, public_id
+
+    return make
+
+
+@pytest.fixture
+def encode_multipart():  # type: ignore[no-untyped-def]
+    return multipart
