@@ -108,3 +108,45 @@ async def user_token(
     assert response.status_code == 200, await response.get_data(as_text=True)
     await client.post("/logout", form={"csrf_token": await csrf_token(client, "/")})
     return (await response.get_json())["access_token"]
+
+
+def seed_served_accounts(config_path: str, accounts: list[tuple[str, str, bool]]) -> None:
+    """Create (username, role, verified) accounts in a served instance's database, before start."""
+    import asyncio
+
+    from fediverse_cases.core.accounts import Role
+    from fediverse_cases.settings import load_settings
+    from tests.support.instances import create_account, make_state
+
+    async def work() -> None:
+        state = await make_state(load_settings(config_path))
+        try:
+            for username, role, verified in accounts:
+                await create_account(state, username, role=Role(role), verified=verified)
+        finally:
+            await state.close()
+
+    asyncio.run(work())
+
+
+def approve_in_browser(base_url: str, authorize_url: str, username: str) -> str:
+    """Sign in over real HTTP, approve the consent page, return the code from the redirect."""
+    import re
+
+    import httpx
+
+    from tests.support.instances import PASSWORD
+
+    with httpx.Client(base_url=base_url, follow_redirects=False, timeout=30) as browser:
+        login = browser.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)  # type: ignore[union-attr]
+        signed_in = browser.post(
+            "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+        )
+        assert signed_in.status_code == 302, signed_in.text
+        page = browser.get(authorize_url)
+        assert page.status_code == 200, page.text
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+        approved = browser.post("/oauth/authorize", data={**fields, "decision": "approve"})
+        assert approved.status_code == 200, approved.text  # out-of-band: the code is shown
+        return re.search(r'id="authorization-code">([^<]+)<', approved.text).group(1)  # type: ignore[union-attr]

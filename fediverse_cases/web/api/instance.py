@@ -51,6 +51,7 @@ async def _user_count() -> int:
 
 
 @blueprint.get("/api/v1/instance")
+@blueprint.get("/api/v1/instance/")  # Mastodon.py asks with the slash
 @api_view(public=True)
 async def instance_v1() -> Response:
     settings = app_state().settings
@@ -88,6 +89,7 @@ def _extension() -> dict[str, object]:
 
 
 @blueprint.get("/api/v2/instance")
+@blueprint.get("/api/v2/instance/")
 @api_view(public=True)
 async def instance_v2() -> Response:
     settings = app_state().settings
