@@ -1,0 +1,263 @@
+"""Three real hospitals on loopback ports federate cases and comments over real HTTP.
+
+A's clinician publishes; B and C follow her; B comments and A forwards the comment to C; D (not
+on A's allow-list) is refused both ways; consent withdrawal removes the case from B and C and the
+erasure report says so; B is stopped during a fan-out and catches up after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image, ImageDraw
+
+from fediverse_cases.core.accounts import Role
+from fediverse_cases.storage.models import Case, Comment
+from tests.support.live import LiveInstance
+from tests.support.live_fixtures import live_instances  # noqa: F401
+
+pytestmark = pytest.mark.e2e
+
+
+def clinical_image(seed: int) -> bytes:
+    """A plain synthetic 'skin lesion' (no faces, no text) the de-identifier accepts."""
+    img = Image.new("RGB", (640, 480), (205, 160, 140))
+    draw = ImageDraw.Draw(img)
+    for i in range(12):
+        r = 20 + (seed * 7 + i * 13) % 60
+        x, y = 100 + (i * 37 + seed * 11) % 440, 80 + (i * 53 + seed * 5) % 320
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(170 - i * 3, 90 + i * 2, 80))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+async def poll(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+async def with_hooks(instance: LiveInstance, work: Callable[[Any, Any], Awaitable[Any]]) -> Any:
+    """Run ``work(db, state)`` in one transaction on the instance's database, with the real
+    federation hooks installed (as in the server), so outbox rows are written like a web action."""
+    from fediverse_cases.federation.hooks_content import ContentHooks
+
+    async with instance.state() as state:
+        state.hooks = ContentHooks(state)
+        async with state.transaction() as db:
+            return await work(db, state)
+
+
+async def query(instance: LiveInstance, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    async with instance.state() as state, state.sessionmaker() as db:
+        return await work(db)
+
+
+async def remote_case(instance: LiveInstance, ap_id: str) -> Case | None:
+    from fediverse_cases.storage.repositories.federation_content import get_case_by_ap_id
+
+    return await query(instance, lambda db: get_case_by_ap_id(db, ap_id))
+
+
+async def follow(
+    follower_instance: LiveInstance, username: str, target: LiveInstance, target_user: str
+) -> None:
+    from fediverse_cases.federation.dereference import get_or_fetch_actor
+    from fediverse_cases.services import social
+    from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
+
+    async def work(db: Any, state: Any) -> None:
+        me = await get_local_actor_by_username(db, username)
+        them = await get_or_fetch_actor(db, state, target.actor_url(target_user))
+        await social.follow(db, state, me, them)
+
+    await with_hooks(follower_instance, work)
+
+
+async def follow_accepted(instance: LiveInstance, username: str) -> bool:
+    from sqlalchemy import select
+
+    from fediverse_cases.storage.models import Actor, Follow
+
+    async def work(db: Any) -> bool:
+        rows = await db.execute(
+            select(Follow.state).join(Actor, Actor.id == Follow.follower_id).where(Actor.username == username)
+        )
+        return any(state == "accepted" for (state,) in rows)
+
+    return await query(instance, work)
+
+
+async def publish(instance: LiveInstance, username: str, caption: str, seed: int) -> Case:
+    from fediverse_cases.services.case_factory import create_published_case
+    from fediverse_cases.storage.repositories.accounts import get_account_by_username
+
+    async with instance.state() as state:
+        from fediverse_cases.federation.hooks_content import ContentHooks
+
+        state.hooks = ContentHooks(state)
+        async with state.sessionmaker() as db:
+            account = await get_account_by_username(db, username)
+        return await create_published_case(
+            state, account, images=[clinical_image(seed)], caption=caption, tags=["dermatology"]
+        )
+
+
+async def comment_on(instance: LiveInstance, username: str, case_ap_id: str, text: str) -> Comment:
+    from fediverse_cases.services.comments import post_comment
+    from fediverse_cases.services.operator import Operator
+    from fediverse_cases.services.social import viewer_for
+    from fediverse_cases.storage.repositories.accounts import (
+        get_account_by_username,
+        get_local_actor_by_username,
+    )
+    from fediverse_cases.storage.repositories.federation_content import get_case_by_ap_id
+
+    async def work(db: Any, state: Any) -> Comment:
+        account = await get_account_by_username(db, username)
+        actor = await get_local_actor_by_username(db, username)
+        case = await get_case_by_ap_id(db, case_ap_id)
+        return await post_comment(
+            db,
+            state,
+            account,
+            actor,
+            viewer_for(account, actor),
+            case,
+            text,
+            None,
+            Operator(account.id, username),
+        )
+
+    return await with_hooks(instance, work)
+
+
+async def comment_texts(instance: LiveInstance, case_ap_id: str) -> list[str]:
+    from fediverse_cases.storage.repositories.federation_content import comments_of_case, get_case_by_ap_id
+
+    async def work(db: Any) -> list[str]:
+        case = await get_case_by_ap_id(db, case_ap_id)
+        return [c.content for c in await comments_of_case(db, case.id)] if case else []
+
+    return await query(instance, work)
+
+
+async def test_cases_and_comments_travel_and_withdrawal_reaches_everyone(live_instances) -> None:  # noqa: F811
+    from fediverse_cases.federation.erasure import erasure_report, recheck_peers
+    from fediverse_cases.services.comments import CommentError
+
+    a = await live_instances("a")
+    b = await live_instances("b", allow=[a.host])
+    # C allows B too: it must verify (and may fetch) what B's clinicians write.
+    c = await live_instances("c", allow=[a.host, b.host])
+    d = await live_instances("d", allow=[a.host])
+    await a.allow_peer(b.host)
+    await a.allow_peer(c.host)
+    await a.create_account("alice", Role.PROFESSIONAL, verified=True)
+    await b.create_account("bob", Role.PROFESSIONAL, verified=True)
+    await c.create_account("carol", Role.PROFESSIONAL, verified=True)
+    await c.create_account("victor", Role.VIEWER, verified=False)
+    await d.create_account("dave", Role.PROFESSIONAL, verified=True)
+    for instance in (a, b, c, d):
+        await instance.start()
+
+    await follow(b, "bob", a, "alice")
+    await follow(c, "carol", a, "alice")
+    await poll(lambda: follow_accepted(b, "bob"), "B's follow accepted")
+    await poll(lambda: follow_accepted(c, "carol"), "C's follow accepted")
+
+    # D is not on A's allow-list: its signed requests are refused, and A never sends to it.
+    async with httpx.AsyncClient() as http:
+        assert (await http.post(f"{a.url}/inbox", json={"type": "Follow"})).status_code in (401, 403)
+    await follow(d, "dave", a, "alice")  # D may read A's public actor document, but its Follow...
+
+    async def d_follow_refused() -> bool:
+        from sqlalchemy import select
+
+        from fediverse_cases.storage.models import Delivery
+
+        rows = await query(d, lambda db: db.execute(select(Delivery.last_status, Delivery.state)))
+        return any(status == 403 for status, _ in rows)
+
+    await poll(d_follow_refused, "A refusing D's signed Follow with 403")
+    assert not await follow_accepted(d, "dave")
+
+    case = await publish(a, "alice", "Annular plaque on the forearm, three weeks", seed=1)
+    on_b = await poll(lambda: remote_case(b, case.ap_id), "the case on B")
+    await poll(lambda: remote_case(c, case.ap_id), "the case on C")
+    assert on_b.caption.startswith("Annular plaque") and not on_b.is_local
+
+    async def peers_sent_to(db: Any) -> set[str]:
+        from sqlalchemy import select
+
+        from fediverse_cases.storage.models import Delivery
+
+        return {host for (host,) in await db.execute(select(Delivery.peer_host))}
+
+    assert d.host not in await query(a, peers_sent_to)
+
+    from fediverse_cases.storage.repositories.cases import list_images
+
+    images = await query(b, lambda db: list_images(db, on_b.id))
+    assert images and images[0].media_key and images[0].remote_url.startswith(a.url)
+    extension = ".png" if images[0].media_type == "image/png" else ".jpg"
+    async with httpx.AsyncClient() as http:
+        served = await http.get(f"{b.url}/media/{images[0].media_key}-display{extension}")
+    assert served.status_code == 200, (on_b.visibility, on_b.state, on_b.hidden, images[0].media_type)
+    assert served.status_code == 200 and served.headers["content-type"].startswith("image/")
+
+    # A viewer on C cannot comment; bob on B can, and his comment reaches A and (forwarded) C.
+    with pytest.raises(CommentError):
+        await comment_on(c, "victor", case.ap_id, "I am not a clinician")
+    await comment_on(b, "bob", case.ap_id, "Consider tinea corporis; scrape for KOH")
+    await poll(lambda: comment_texts(a, case.ap_id), "bob's comment on A")
+    assert await poll(lambda: comment_texts(c, case.ap_id), "bob's comment forwarded to C") == [
+        "Consider tinea corporis; scrape for KOH"
+    ]
+
+    # B is down while A fans out a second case; it arrives after B restarts.
+    await b.stop()
+    second = await publish(a, "alice", "Second case while B is down", seed=2)
+    await poll(lambda: remote_case(c, second.ap_id), "the second case on C")
+    assert await remote_case(b, second.ap_id) is None
+    await b.start()
+    await poll(lambda: remote_case(b, second.ap_id), "the second case on B after restart", timeout=60)
+
+    # Consent withdrawal on A removes the case from B and C; the erasure report says so.
+    from fediverse_cases.services.operator import Operator
+    from fediverse_cases.services.withdraw import withdraw_consent
+    from fediverse_cases.storage.repositories.federation_content import get_case_by_ap_id
+
+    async def withdraw(db: Any, state: Any) -> None:
+        await withdraw_consent(db, state, await get_case_by_ap_id(db, case.ap_id), Operator.system())
+
+    await with_hooks(a, withdraw)
+
+    async def gone(instance: LiveInstance) -> bool:
+        return await remote_case(instance, case.ap_id) is None
+
+    await poll(lambda: gone(b), "the case purged from B")
+    await poll(lambda: gone(c), "the case purged from C")
+
+    async def delivered_everywhere() -> list[Any]:
+        async with a.state() as state, state.sessionmaker() as db:
+            rows = await erasure_report(db, await get_case_by_ap_id(db, case.ap_id))
+        return rows if rows and all(r.delete_state == "done" for r in rows) else []
+
+    rows = await poll(delivered_everywhere, "Delete delivered to B and C")
+    assert {r.peer_host for r in rows} == {b.host, c.host}
+    async with a.state() as state:
+        results = dict(await recheck_peers(state, (await remote_case(a, case.ap_id)).id))
+    assert results == {b.host: "gone", c.host: "gone"}
