@@ -318,13 +318,13 @@ async def flag_queue() -> str:
 
 @blueprint.post("/moderation/flags/<int:flag_id>")
 @reviewer_required
-async def decide_flag(flag_id: str) -> Response:
+async def decide_flag(flag_id: int) -> Response:
     values = await form_fields(("decision",))
     account = current_account()
     assert account is not None
     try:
         async with app_state().transaction() as db:
-            flag = await social_repo.get_flag(db, int(flag_id))
+            flag = await social_repo.get_flag(db, flag_id)
             await social.decide_flag(db, account, flag, values["decision"], _operator(account))
     except social.SocialError as error:
         abort(error.status, description=error.message)
