@@ -205,4 +205,3 @@ async def erasure_recheck(public_id: str) -> Any:
     results = await erasure.recheck_peers(app_state(), case.id)
     await flash(f"Re-checked {len(results)} peer(s).")
     return redirect(url_for("activitypub_objects.erasure_page", public_id=public_id))
-
