@@ -12,6 +12,7 @@ The factory reserves the port first, so peers can be allowed before either insta
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -37,5 +38,4 @@ async def live_instances(tmp_path: Path) -> AsyncIterator[LiveFactory]:
         return instance
 
     yield factory
-    for instance in made:
-        await instance.stop()
+    await asyncio.gather(*(instance.stop() for instance in made))
