@@ -88,7 +88,9 @@ async def test_post_without_csrf_token_is_refused_and_nothing_written(client, st
 
 async def test_login_errors_do_not_reveal_which_usernames_exist(client, state) -> None:  # type: ignore[no-untyped-def]
     await create_account(state, "real_user")
-    wrong_password = await post_form(client, "/login", {"username": "real_user", "password": "nope nope nope"})
+    wrong_password = await post_form(
+        client, "/login", {"username": "real_user", "password": "nope nope nope"}
+    )
     no_such_user = await post_form(client, "/login", {"username": "ghost_user", "password": "nope nope nope"})
     assert wrong_password.status_code == no_such_user.status_code == 401
     body_a = await wrong_password.get_data(as_text=True)
@@ -148,7 +150,11 @@ async def test_verification_request_approval_and_badge(client, state, app) -> No
     queue = await (await admin.get("/admin/verifications")).get_data(as_text=True)
     assert "dr_bob" in queue and "GMC-42" in queue
     # A viewer cannot decide on anyone.
-    assert (await post_form(client, "/admin/verifications/dr_bob", {"decision": "approve"}, page="/settings/profile")).status_code == 403
+    assert (
+        await post_form(
+            client, "/admin/verifications/dr_bob", {"decision": "approve"}, page="/settings/profile"
+        )
+    ).status_code == 403
     approved = await post_form(admin, "/admin/verifications/dr_bob", {"decision": "approve"}, page="/admin/")
     assert approved.status_code == 302
 
@@ -177,7 +183,10 @@ async def test_rejection_needs_a_reason_which_the_applicant_sees(client, state, 
     assert no_reason.status_code == 422
     assert "Give a reason" in await no_reason.get_data(as_text=True)
     await post_form(
-        admin, "/admin/verifications/dr_eve", {"decision": "reject", "reason": "Licence not found"}, page="/admin/"
+        admin,
+        "/admin/verifications/dr_eve",
+        {"decision": "reject", "reason": "Licence not found"},
+        page="/admin/",
     )
     page = await (await client.get("/settings/profile")).get_data(as_text=True)
     assert "Licence not found" in page and "Verified" not in page
@@ -193,7 +202,9 @@ async def test_admin_changes_role_and_disabling_ends_sessions(client, state, app
         admin, "/admin/users/priv_officer", {"action": "set_role", "role": "reviewer"}, page="/admin/"
     )
     assert response.status_code == 302
-    assert "Reviewer (privacy officer)" in await (await client.get("/settings/profile")).get_data(as_text=True)
+    assert "Reviewer (privacy officer)" in await (await client.get("/settings/profile")).get_data(
+        as_text=True
+    )
     # Unverified people cannot be made professionals by a role change alone.
     refused = await post_form(
         admin, "/admin/users/priv_officer", {"action": "set_role", "role": "professional"}, page="/admin/"
@@ -201,7 +212,9 @@ async def test_admin_changes_role_and_disabling_ends_sessions(client, state, app
     assert refused.status_code == 422
     await post_form(admin, "/admin/users/priv_officer", {"action": "disable"}, page="/admin/")
     assert (await client.get("/settings/profile")).status_code == 302  # the live session is gone
-    assert (await post_form(client, "/login", {"username": "priv_officer", "password": PASSWORD})).status_code == 401
+    assert (
+        await post_form(client, "/login", {"username": "priv_officer", "password": PASSWORD})
+    ).status_code == 401
     actions = await _audit_actions(state)
     assert "account.role_change" in actions and "account.disable" in actions
 

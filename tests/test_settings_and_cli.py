@@ -53,7 +53,9 @@ def test_invalid_setting_is_named_in_one_line(env: dict[str, str], message: str)
         load_settings(EXAMPLE, env=env)
 
 
-def _cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "fediverse_cases.cli", *args],
         capture_output=True,
@@ -77,8 +79,8 @@ def test_missing_setting_stops_start_up_with_one_clear_line(tmp_path: Path) -> N
 def _write_config(tmp_path: Path, database_url: str) -> Path:
     config = tmp_path / "instance.toml"
     config.write_text(
-        "[instance]\nname = \"CLI Hospital\"\nbase_url = \"http://cli.test\"\n"
-        f"[database]\nurl = \"{database_url}\"\n[session]\nsecret = \"{'s' * 40}\"\n"
+        '[instance]\nname = "CLI Hospital"\nbase_url = "http://cli.test"\n'
+        f'[database]\nurl = "{database_url}"\n[session]\nsecret = "{"s" * 40}"\n'
     )
     return config
 
@@ -110,7 +112,10 @@ def test_users_commands_verify_set_role_and_disable(tmp_path: Path) -> None:
     assert _cli("users", "verify", "reviewer", "--config", config).returncode == 0
     assert _cli("users", "set-role", "reviewer", "admin", "--config", config).returncode == 0
     assert _cli("users", "disable", "clinician", "--config", config).returncode == 0
-    rows = {line.split()[0]: line.split() for line in _cli("users", "list", "--config", config).stdout.splitlines()[1:]}
+    rows = {
+        line.split()[0]: line.split()
+        for line in _cli("users", "list", "--config", config).stdout.splitlines()[1:]
+    }
     assert rows["reviewer"][1:3] == ["admin", "verified"]
     assert rows["clinician"][3] == "disabled"
 

@@ -19,7 +19,9 @@ from fediverse_cases.storage.models import Account
 PASSWORD = "correct horse battery"
 
 
-def make_settings(database_url: str, root: Path, base_url: str = "http://cases.test", **sections: dict) -> Settings:
+def make_settings(
+    database_url: str, root: Path, base_url: str = "http://cases.test", **sections: dict
+) -> Settings:
     raw: dict = {
         "instance": {"name": "Test General Hospital", "base_url": base_url},
         "database": {"url": database_url},

@@ -19,7 +19,9 @@ async def csrf_token(client: TestClientProtocol, page: str = "/login") -> str:
     return match.group(1)
 
 
-async def post_form(client: TestClientProtocol, path: str, data: dict[str, Any], *, page: str = "/login") -> Any:
+async def post_form(
+    client: TestClientProtocol, path: str, data: dict[str, Any], *, page: str = "/login"
+) -> Any:
     token = await csrf_token(client, page)
     return await client.post(path, form={**data, "csrf_token": token})
 
