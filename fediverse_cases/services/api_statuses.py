@@ -1,6 +1,6 @@
-"""Client-API use cases on top of the case pipeline: de-identify an uploaded image into a
-``MediaUpload``, and turn ``POST /api/v1/statuses`` (media + caption + consent) into a case
-submitted for review, in one transaction through ``services.compose``.
+"""Client-API use cases on top of the case pipeline: turn ``POST /api/v1/statuses`` (media +
+caption + consent) into a case submitted for review, in one transaction through
+``services.compose``. Uploads (``MediaUpload``) are ``services.api_media``.
 
 Nothing new about cases is decided here: compose validates details and consent and submits,
 ``core.case_access`` decides visibility.
@@ -8,7 +8,6 @@ Nothing new about cases is decided here: compose validates details and consent a
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.core.accounts import can_post_and_comment
 from fediverse_cases.core.case_access import Visibility
 from fediverse_cases.services import compose
-from fediverse_cases.services.cases import CaseError, deidentifier, media_store, private_store
+from fediverse_cases.services.cases import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
-from fediverse_cases.storage.models import Account, Actor, Case, CaseImage, MediaUpload
+from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
 from fediverse_cases.storage.repositories import oauth as oauth_repo
 
 # Mastodon visibilities -> ours. "unlisted" is still public: we have no unlisted feed.
@@ -35,53 +34,6 @@ VISIBILITIES = {
 class ApiRefusal(Exception):
     status: int
     message: str
-
-
-async def upload_media(
-    state: AppState, account: Account, data: bytes, filename: str, content_type: str, description: str
-) -> MediaUpload:
-    """De-identify at once (fail closed); store the clean derivatives and the private original."""
-    if not can_post_and_comment(account):
-        raise ApiRefusal(403, "Only verified healthcare professionals upload case images")
-    if not data:
-        raise ApiRefusal(422, "Validation failed: File can't be blank")
-    if len(data) > state.settings.uploads.max_image_bytes:
-        raise ApiRefusal(413, "File is too large")
-    engine = deidentifier(state)
-    result = await asyncio.to_thread(
-        engine.process, data, filename=filename or None, declared_type=content_type or None
-    )
-    if not result.accepted or result.image is None:
-        raise ApiRefusal(
-            422, f"Validation failed: the image was refused by de-identification: {result.reason}"
-        )
-    clean = result.image
-    stored = media_store(state).save(clean)
-    original_key = private_store(state).put(data)
-    upload = MediaUpload(
-        account_id=account.id,
-        state="ready",
-        media_key=stored.key,
-        original_key=original_key,
-        media_type=clean.media_type,
-        width=clean.width,
-        height=clean.height,
-        display_width=clean.display_width,
-        display_height=clean.display_height,
-        thumbnail_width=clean.thumbnail_width,
-        thumbnail_height=clean.thumbnail_height,
-        blurhash=clean.blurhash,
-        description=description.strip()[:1500],
-        deid_report=result.report.to_json(),
-    )
-    try:
-        async with state.transaction() as db:
-            db.add(upload)
-    except BaseException:
-        media_store(state).delete(stored.key)
-        private_store(state).delete(original_key)
-        raise
-    return upload
 
 
 @dataclass(frozen=True)
@@ -130,8 +82,10 @@ async def create_case_status(
     uploads = await oauth_repo.media_uploads_for_account(db, account.id, values.media_ids)
     if len(uploads) != len(set(values.media_ids)):
         raise ApiRefusal(422, "Validation failed: media_ids names media that does not exist or is not yours")
-    if any(upload.case_id is not None or upload.state != "ready" for upload in uploads):
+    if any(upload.case_id is not None for upload in uploads):
         raise ApiRefusal(422, "Validation failed: media is already attached to another status")
+    if any(upload.state != "ready" for upload in uploads):
+        raise ApiRefusal(422, "Cannot attach files that have not finished processing. Try again in a moment!")
     if len(uploads) > state.settings.uploads.max_images_per_case:
         raise ApiRefusal(422, "Validation failed: too many attachments")
     order = {media_id: index for index, media_id in enumerate(values.media_ids)}

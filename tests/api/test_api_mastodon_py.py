@@ -1,9 +1,12 @@
-"""The client API driven by Mastodon.py (a real client nobody here wrote) against a served
-instance over real HTTP, on SQLite."""
+"""The client API driven by Mastodon.py (a real client nobody here wrote) against served
+instances over real HTTP, on SQLite: a case from upload to notification on one instance, and a
+remote account searched and followed across two live instances that allow each other."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +15,13 @@ import pytest
 from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError
 from PIL import Image
+from sqlalchemy import select
 
+from fediverse_cases.core.accounts import Role
+from fediverse_cases.storage.models import Follow
 from tests.api.test_api_statuses import CONSENT, planted_jpeg
 from tests.support.api_server import approve_in_browser, seed_served_accounts
+from tests.support.live_fixtures import live_instances  # noqa: F401
 from tests.support.server import ServedInstance
 
 
@@ -31,15 +38,23 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedInstance]
     instance.stop()
 
 
-def _client(served: ServedInstance, username: str, scopes: list[str]) -> Mastodon:
+async def wait_for(check, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.3)
+
+
+def _client(base_url: str, username: str, scopes: list[str]) -> Mastodon:
     client_id, client_secret = Mastodon.create_app(
-        "Mastodon.py test", scopes=scopes, api_base_url=served.url, redirect_uris="urn:ietf:wg:oauth:2.0:oob"
+        "Mastodon.py test", scopes=scopes, api_base_url=base_url, redirect_uris="urn:ietf:wg:oauth:2.0:oob"
     )
     api = Mastodon(
-        client_id=client_id, client_secret=client_secret, api_base_url=served.url, version_check_mode="none"
+        client_id=client_id, client_secret=client_secret, api_base_url=base_url, version_check_mode="none"
     )
     url = api.auth_request_url(scopes=scopes, redirect_uris="urn:ietf:wg:oauth:2.0:oob", allow_http=True)
-    code = approve_in_browser(served.url, url.replace(served.url, ""), username)
+    code = approve_in_browser(base_url, url.replace(base_url, ""), username)
     api.log_in(code=code, scopes=scopes, redirect_uri="urn:ietf:wg:oauth:2.0:oob", allow_http=True)
     return api
 
@@ -47,15 +62,20 @@ def _client(served: ServedInstance, username: str, scopes: list[str]) -> Mastodo
 def test_mastodon_py_posts_a_case_that_is_reviewed_commented_and_notified(
     served: ServedInstance, tmp_path: Path
 ) -> None:
-    ada = _client(served, "dr_ada", ["read", "write", "follow", "push"])
-    bob = _client(served, "dr_bob", ["read", "write", "follow", "push"])
-    reviewer = _client(served, "privacy", ["read", "admin:read", "admin:write"])
+    ada = _client(served.url, "dr_ada", ["read", "write", "follow", "push"])
+    bob = _client(served.url, "dr_bob", ["read", "write", "follow", "push"])
+    reviewer = _client(served.url, "privacy", ["read", "admin:read", "admin:write"])
     assert ada.account_verify_credentials()["username"] == "dr_ada"
 
-    media = ada.media_post(
-        io.BytesIO(planted_jpeg()), mime_type="image/jpeg", description="Plaque", file_name="x.jpg"
+    media = ada.media_post(  # v2 answers 202; synchronous=True makes Mastodon.py poll GET media
+        io.BytesIO(planted_jpeg()),
+        mime_type="image/jpeg",
+        description="Plaque",
+        file_name="x.jpg",
+        synchronous=True,
     )
-    assert media["blurhash"] and media["description"] == "Plaque"
+    assert media["url"] and media["blurhash"] and media["description"] == "Plaque"
+    assert media["meta"]["original"]["width"] > 0
     with pytest.raises(MastodonAPIError):
         ada.status_post("No consent", media_ids=[media])
     status = ada._Mastodon__api_request(  # consent travels as extra parameters on the status
@@ -88,8 +108,37 @@ def test_mastodon_py_posts_a_case_that_is_reviewed_commented_and_notified(
     assert bob.timeline_public(max_id=status["id"]) == []
 
 
-@pytest.mark.skip(
-    reason="remote search + follow over a second LiveInstance not wired yet (federation tests/support/live.py)"
-)
-def test_mastodon_py_resolves_and_follows_a_remote_account() -> None:
-    raise AssertionError("not implemented")
+async def test_mastodon_py_resolves_and_follows_a_remote_account(live_instances) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    a = await live_instances("a", prepare=False)
+    b = await live_instances("b", prepare=False)
+    a.allow, b.allow = [b.host], [a.host]
+    for instance in (a, b):
+        await instance.prepare()
+    await a.create_account("dr_ada", Role.PROFESSIONAL, verified=True)
+    await b.create_account("clinician", Role.PROFESSIONAL, verified=True)
+    await asyncio.gather(a.start(), b.start())
+
+    ada = await asyncio.to_thread(_client, a.url, "dr_ada", ["read", "write", "follow"])
+    unresolved = await asyncio.to_thread(ada.search_v2, f"@clinician@{b.host}", resolve=False)
+    assert unresolved["accounts"] == []  # nothing known yet, and no lookup was asked for
+    found = await asyncio.to_thread(ada.search_v2, f"@clinician@{b.host}", resolve=True)
+    assert [account["acct"] for account in found["accounts"]] == [f"clinician@{b.host}"]
+    remote = found["accounts"][0]
+    assert remote["url"] == b.actor_url("clinician") or remote["uri"] == b.actor_url("clinician")
+    assert remote["fediverse_cases"]["local"] is False
+
+    relationship = await asyncio.to_thread(ada.account_follow, remote["id"])
+    assert relationship["requested"] is True and relationship["following"] is False
+
+    async def following() -> bool:
+        rows = await asyncio.to_thread(ada.account_relationships, remote["id"])
+        return bool(rows[0]["following"])
+
+    await wait_for(following, timeout=30)
+    async with b.state() as state, state.sessionmaker() as db:
+        follows = list((await db.execute(select(Follow))).scalars())
+    assert [follow.state for follow in follows] == ["accepted"]  # B recorded A's Follow and accepted
+
+    # A handle on a host A does not allow is never fetched: no result, not an error.
+    stranger = await asyncio.to_thread(ada.search_v2, "@clinician@127.0.0.1:9", resolve=True)
+    assert stranger["accounts"] == []

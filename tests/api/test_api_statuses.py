@@ -3,10 +3,13 @@ consent, review, visibility, comments, context, notifications, pagination and ow
 
 from __future__ import annotations
 
+import asyncio
 import io
+import time
 
 import pytest
 from PIL import Image
+from quart.datastructures import FileStorage
 
 from fediverse_cases.core.accounts import Role
 from tests.support.api_server import bearer, user_token
@@ -30,19 +33,31 @@ def planted_jpeg() -> bytes:
     return out.getvalue()
 
 
-async def _upload(client, token: str, description: str = "Erythematous plaque") -> dict:  # type: ignore[no-untyped-def,type-arg]
-    response = await client.post(
-        "/api/v2/media",
+async def post_media(client, token: str, data: bytes, description: str = "", path: str = "/api/v2/media"):  # type: ignore[no-untyped-def]
+    return await client.post(
+        path,
         headers=bearer(token),
-        files={
-            "file": __import__("quart.datastructures", fromlist=["FileStorage"]).FileStorage(
-                io.BytesIO(planted_jpeg()), filename="lesion.jpg", content_type="image/jpeg"
-            )
-        },
+        files={"file": FileStorage(io.BytesIO(data), filename="lesion.jpg", content_type="image/jpeg")},
         form={"description": description},
     )
-    assert response.status_code == 200, await response.get_data(as_text=True)
-    return await response.get_json()
+
+
+async def wait_for_media(client, token: str, media_id: str, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+    """Poll ``GET /api/v1/media/:id`` as Mastodon clients do until it stops answering 206."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await client.get(f"/api/v1/media/{media_id}", headers=bearer(token))
+        if response.status_code != 206 or time.monotonic() > deadline:
+            return response
+        await asyncio.sleep(0.05)
+
+
+async def _upload(client, token: str, description: str = "Erythematous plaque") -> dict:  # type: ignore[no-untyped-def,type-arg]
+    accepted = await post_media(client, token, planted_jpeg(), description)
+    assert accepted.status_code == 202, await accepted.get_data(as_text=True)
+    done = await wait_for_media(client, token, (await accepted.get_json())["id"])
+    assert done.status_code == 200, await done.get_data(as_text=True)
+    return await done.get_json()
 
 
 async def test_case_lifecycle_through_the_api(client, state) -> None:  # type: ignore[no-untyped-def]

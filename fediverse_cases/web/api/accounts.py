@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, jsonify
 
+from fediverse_cases.services import follow_remote
 from fediverse_cases.services import social as social_service
+from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.api import pagination
@@ -13,6 +15,7 @@ from fediverse_cases.web.api.auth import api_view, require_account
 from fediverse_cases.web.api.errors import ApiError, not_found
 from fediverse_cases.web.api.params import read_params
 from fediverse_cases.web.api.serializers import account_json, credential_account_json, relationship_json
+from fediverse_cases.web.auth import client_ip
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("api_accounts", __name__)
@@ -109,38 +112,36 @@ async def statuses(account_id: str) -> Response:
 
 
 async def _follow_change(account_id: str, follow: bool) -> Response:
+    """Local people are followed at once (``services.social``); remote ones through
+    ``services.follow_remote``, which queues the Follow (or Undo) for the peer's inbox and leaves
+    the follow ``requested`` until the peer's Accept arrives."""
     account = require_account()
     target_id = _actor_id(account_id)
     state = app_state()
+    async with state.sessionmaker() as db:
+        me = await get_actor_for_account(db, account.id)
+        target = await api_queries.get_person_actor(db, target_id)
+    if me is None or target is None:
+        raise not_found()
+    operator = Operator(account.id, account.username, client_ip())
     try:
-        async with state.transaction() as db:
-            me = await get_actor_for_account(db, account.id)
-            target = await api_queries.get_person_actor(db, target_id)
-            if me is None or target is None:
-                raise not_found()
-            if follow:
-                await _follow(db, state, me, target)
-            else:
-                await social_service.unfollow(db, state, me, target)
+        if target.is_local:
+            async with state.transaction() as db:
+                if follow:
+                    await social_service.follow(db, state, me, target)
+                else:
+                    await social_service.unfollow(db, state, me, target)
+        elif follow:
+            await follow_remote.follow_actor(state, account, target.id, operator)
+        else:
+            await follow_remote.unfollow_actor(state, account, target.id, operator)
     except social_service.SocialError as error:
         raise ApiError(error.status, error.message) from None
+    except follow_remote.FollowError as error:
+        raise ApiError(422, f"Validation failed: {error}") from None
     async with state.sessionmaker() as db:
         outgoing, incoming = await api_queries.follows_between(db, me.id, [target_id])
     return jsonify(relationship_json(target_id, outgoing.get(target_id), incoming.get(target_id)))
-
-
-async def _follow(db, state, me, target) -> None:  # type: ignore[no-untyped-def]
-    """Remote targets go through the federation layer's follow service when it is installed."""
-    if not target.is_local:
-        try:
-            from fediverse_cases.services import follow_remote
-        except ModuleNotFoundError:
-            follow_remote = None  # type: ignore[assignment]
-        handler = getattr(follow_remote, "follow_actor", None) if follow_remote else None
-        if handler is not None:
-            await handler(db, state, me, target)
-            return
-    await social_service.follow(db, state, me, target)
 
 
 @blueprint.post("/api/v1/accounts/<account_id>/follow")

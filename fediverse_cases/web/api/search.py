@@ -1,10 +1,12 @@
-"""``GET /api/v2/search``: accounts (``@user@host`` resolved through federation when asked and
-available), hashtags and statuses (full-text over captions and tags, visible cases only)."""
+"""``GET /api/v2/search``: accounts (``@user@host`` resolved through federation with
+``resolve=true`` by a signed-in caller), hashtags and statuses (full-text over captions and tags, visible cases only)."""
 
 from __future__ import annotations
 
 from quart import Blueprint, Response, jsonify
 
+from fediverse_cases.services import follow_remote
+from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories.search import search_cases
 from fediverse_cases.web.api.accounts import accounts_json
@@ -16,17 +18,12 @@ from fediverse_cases.web.state import app_state
 blueprint = Blueprint("api_search", __name__)
 
 
-async def _resolve_remote(handle: str):  # type: ignore[no-untyped-def]
-    """The federation layer's ``resolve_handle`` when installed; None otherwise or on failure."""
+async def _resolve_remote(handle: str) -> Actor | None:
+    """WebFinger + actor fetch through the federation service (allow-list and SSRF guarded);
+    a peer that is not allowed, unreachable or has no such person is simply no result."""
     try:
-        from fediverse_cases.federation.dereference import resolve_handle
-    except ImportError:
-        return None
-    state = app_state()
-    try:
-        async with state.transaction() as db:
-            return await resolve_handle(db, state, handle)
-    except Exception:  # an unreachable or refused peer is "no result", never a 500
+        return await follow_remote.lookup_remote(app_state(), handle)
+    except follow_remote.FollowError:
         return None
 
 
@@ -44,20 +41,22 @@ async def search() -> Response:
     state = app_state()
     handle = query.lstrip("@")
     if kind in ("", "accounts"):
-        actors = []
-        if "@" in handle and params.get_bool("resolve") and account is not None:
-            username, _, host = handle.partition("@")
+        actors: list[Actor] = []
+        username, _, host = handle.partition("@")
+        if host:
+            # A full handle names one person: the one we know, or (resolve=true, signed in) the
+            # one WebFinger finds on an allowed peer; never a fuzzy match on the name alone.
+            local = host == state.settings.instance.host
             async with state.sessionmaker() as db:
                 found = await api_queries.find_actor_by_handle(
-                    db, username, host if host != state.settings.instance.host else None
+                    db, username.lower() if local else username, None if local else host
                 )
-            if found is None and host != state.settings.instance.host:
+            if found is None and not local and params.get_bool("resolve") and account is not None:
                 found = await _resolve_remote(f"@{handle}")
-            if found is not None:
-                actors.append(found)
+            actors = [found] if found is not None else []
         async with state.sessionmaker() as db:
-            if not actors:
-                actors = list(await api_queries.search_actors(db, handle.split("@")[0], limit=limit))
+            if not host:
+                actors = list(await api_queries.search_actors(db, username, limit=limit))
             rendered = await accounts_json(db, [actor.id for actor in actors])
         result["accounts"] = [rendered[actor.id] for actor in actors if actor.id in rendered]
     if kind in ("", "hashtags"):

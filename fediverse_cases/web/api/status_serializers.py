@@ -52,17 +52,19 @@ def _meta(width: int, height: int, small_width: int, small_height: int) -> dict[
 
 
 def attachment_json(item: CaseImage | MediaUpload, base_url: str) -> dict[str, object]:
+    """An upload still being de-identified has no key yet: ``url``, ``meta`` and ``blurhash``
+    are null until it is ready, which is how Mastodon clients know to poll."""
     key = item.media_key
     description = item.alt_text if isinstance(item, CaseImage) else item.description
     return {
         "id": str(item.id) if isinstance(item, MediaUpload) else f"i{item.id}",
         "type": "image",
-        "url": _media_url(base_url, key, "full", item.media_type),
-        "preview_url": _media_url(base_url, key, "thumb", item.media_type),
+        "url": _media_url(base_url, key, "full", item.media_type) if key else None,
+        "preview_url": _media_url(base_url, key, "thumb", item.media_type) if key else None,
         "remote_url": None if isinstance(item, MediaUpload) or not item.remote_url else item.remote_url,
         "preview_remote_url": None,
         "text_url": None,
-        "meta": _meta(item.width, item.height, item.thumbnail_width, item.thumbnail_height),
+        "meta": _meta(item.width, item.height, item.thumbnail_width, item.thumbnail_height) if key else None,
         "description": description or None,
         "blurhash": item.blurhash or None,
     }
