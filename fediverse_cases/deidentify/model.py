@@ -87,6 +87,10 @@ class DeidentifyPolicy:
     cover_text: bool = True
     # Detection runs on a copy whose longest side is at most this; boxes are mapped back.
     ocr_max_side: int = 1280
+    # The text detector's input is cut into this many horizontal bands (run concurrently), each
+    # sharing this fraction of the input height with its neighbour (longer than any text line is tall).
+    ocr_bands: int = 2
+    ocr_band_overlap: float = 0.15
     face_max_side: int = 800
     # Rotations (degrees, counter-clockwise) at which faces are searched, for sideways faces.
     face_rotations: tuple[int, ...] = (0, 90, 270)
@@ -108,6 +112,8 @@ class DeidentifyPolicy:
             raise ValueError("max_bytes and max_pixels must be positive")
         if not 0.0 <= self.text_min_confidence <= self.text_allow_confidence <= 1.0:
             raise ValueError("need 0 <= text_min_confidence <= text_allow_confidence <= 1")
+        if self.ocr_bands < 1 or not 0.0 <= self.ocr_band_overlap < 0.5:
+            raise ValueError("need ocr_bands >= 1 and 0 <= ocr_band_overlap < 0.5")
         if any(r not in (0, 90, 180, 270) for r in self.face_rotations):
             raise ValueError("face_rotations must be multiples of 90 degrees")
 

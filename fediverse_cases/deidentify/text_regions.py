@@ -8,6 +8,7 @@ rapidocr and onnxruntime; never downloads anything (model paths are given explic
 
 from __future__ import annotations
 
+import queue
 import re
 import threading
 from dataclasses import dataclass
@@ -85,12 +86,72 @@ def decide(tb: TextBox, image_size: tuple[int, int], policy: DeidentifyPolicy) -
     return policy.cover_text, categorise(tb.text, tb.confidence, policy)
 
 
+# RapidOCR enlarges any image whose short side is below 736 px before detection; the engine now
+# sizes the detector input itself (so that bands are not enlarged) and keeps that behaviour.
+DET_MIN_SHORT_SIDE = 736
+
+
+@dataclass(frozen=True, slots=True)
+class TextTile:
+    """One detector input: a BGR band of the downscaled image, where it sits, and the scale."""
+
+    pixels: np.ndarray  # BGR, uint8, contiguous
+    y0: int  # top of the band in detector-input pixels
+    scale: float  # detector-input pixels per image pixel
+    size: tuple[int, int]  # (width, height) of the image the boxes are mapped back to
+
+
+def detector_scale(width: int, height: int, max_side: int) -> float:
+    """Image -> detector-input scale: at most ``max_side`` on the long side, and small images
+    enlarged to a short side of ``DET_MIN_SHORT_SIDE`` (what RapidOCR does by itself)."""
+    scale = min(1.0, max_side / float(max(width, height)))
+    if min(width, height) * scale < DET_MIN_SHORT_SIDE:
+        scale = DET_MIN_SHORT_SIDE / float(min(width, height))
+    return scale
+
+
+def band_limits(height: int, bands: int, overlap: int) -> list[tuple[int, int]]:
+    """``bands`` horizontal bands (y0, y1) covering ``height`` rows, neighbours sharing ``overlap``
+    rows, so that any text line shorter than ``overlap`` lies whole inside at least one band."""
+    if bands <= 1 or height <= 2 * overlap:
+        return [(0, height)]
+    step = (height - overlap) / float(bands)
+    out = []
+    for i in range(bands):
+        y0 = round(i * step)
+        y1 = height if i == bands - 1 else round(i * step + step + overlap)
+        out.append((y0, min(height, y1)))
+    return out
+
+
+def plan_tiles(image: Image.Image, policy: DeidentifyPolicy) -> list[TextTile]:
+    """Downscale ``image`` once for detection and cut it into overlapping horizontal bands (one
+    detector pass each; bands run concurrently on separate cores)."""
+    width, height = image.size
+    scale = detector_scale(width, height, policy.ocr_max_side)
+    dw, dh = max(1, round(width * scale)), max(1, round(height * scale))
+    small = image if (dw, dh) == (width, height) else image.resize((dw, dh), Image.Resampling.BILINEAR)
+    arr = np.asarray(small if small.mode == "RGB" else small.convert("RGB"))
+    bands = policy.ocr_bands if dh >= 2 * DET_MIN_SHORT_SIDE // 3 else 1
+    overlap = max(32, round(dh * policy.ocr_band_overlap))
+    return [
+        TextTile(np.ascontiguousarray(arr[y0:y1, :, ::-1]), y0, scale, (width, height))
+        for y0, y1 in band_limits(dh, bands, overlap)
+    ]
+
+
 class TextDetector:
-    def __init__(self, policy: DeidentifyPolicy, threads: int = 2) -> None:
+    """RapidOCR detection + recognition with one single-threaded onnxruntime session per worker
+    (``instances``), so that several bands and the face detector share the cores without
+    oversubscribing them. Safe to call from several threads."""
+
+    def __init__(self, policy: DeidentifyPolicy, threads: int = 1, instances: int = 1) -> None:
         self._policy = policy
         self._threads = threads
+        self._instances = max(1, instances)
         self._lock = threading.Lock()
-        self._engine = None
+        self._created = 0
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
 
     @staticmethod
     def version() -> str:
@@ -101,12 +162,12 @@ class TextDetector:
         )
 
     def load(self) -> None:
-        with self._lock:
-            self._load_locked()
+        """Create every engine instance now."""
+        engines = [self._checkout() for _ in range(self._instances)]
+        for engine in engines:
+            self._idle.put(engine)
 
-    def _load_locked(self) -> None:
-        if self._engine is not None:
-            return
+    def _new_engine(self):
         import rapidocr
         from rapidocr import RapidOCR
 
@@ -114,11 +175,16 @@ class TextDetector:
         det, rec = models / "PP-OCRv6_det_small.onnx", models / "PP-OCRv6_rec_small.onnx"
         if not det.is_file() or not rec.is_file():
             raise RuntimeError("the OCR models are missing from the rapidocr package")
-        self._engine = RapidOCR(
+        return RapidOCR(
             params={
                 "Global.log_level": "error",
                 "Global.use_cls": False,
                 "Global.text_score": 0.0,
+                # The input is sized by plan_tiles(): RapidOCR must not resize it again.
+                "Global.max_side_len": 100_000,
+                "Global.min_side_len": 1,
+                "Det.limit_type": "max",
+                "Det.limit_side_len": 100_000,
                 "Det.model_path": str(det),
                 "Rec.model_path": str(rec),
                 "EngineConfig.onnxruntime.intra_op_num_threads": self._threads,
@@ -126,30 +192,50 @@ class TextDetector:
             }
         )
 
-    def detect(self, image: Image.Image) -> list[TextBox]:
-        width, height = image.size
-        scale = min(1.0, self._policy.ocr_max_side / float(max(width, height)))
-        small = (
-            image
-            if scale >= 1.0
-            else image.resize(
-                (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BILINEAR
-            )
-        )
-        arr = np.ascontiguousarray(np.asarray(small.convert("RGB"))[:, :, ::-1])  # RapidOCR wants BGR
+    def _checkout(self):
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
         with self._lock:
-            self._load_locked()
-            assert self._engine is not None
-            result = self._engine(arr, use_det=True, use_cls=False, use_rec=True, text_score=0.0)
+            create = self._created < self._instances
+            if create:
+                self._created += 1
+        if create:
+            try:
+                return self._new_engine()
+            except Exception:
+                with self._lock:
+                    self._created -= 1
+                raise
+        return self._idle.get()
+
+    def read_tile(self, tile: TextTile) -> list[TextBox]:
+        """Text boxes found in one band, in the full image's coordinates."""
+        engine = self._checkout()
+        try:
+            result = engine(tile.pixels, use_det=True, use_cls=False, use_rec=True, text_score=0.0)
+        finally:
+            self._idle.put(engine)
         boxes = getattr(result, "boxes", None)
         if boxes is None or len(boxes) == 0:
             return []
+        width, height = tile.size
         out = []
         for quad, text, score in zip(boxes, result.txts, result.scores, strict=True):
-            q = np.asarray(quad, dtype=np.float32) / scale
+            q = np.asarray(quad, dtype=np.float32)
+            q[:, 1] += tile.y0
+            q /= tile.scale
             x0, y0 = int(np.floor(q[:, 0].min())), int(np.floor(q[:, 1].min()))
             x1, y1 = int(np.ceil(q[:, 0].max())), int(np.ceil(q[:, 1].max()))
             box = Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0)).clip(width, height)
             if box is not None:
                 out.append(TextBox(box, str(text), float(score)))
+        return out
+
+    def detect(self, image: Image.Image) -> list[TextBox]:
+        """All text boxes in ``image`` (bands read one after the other)."""
+        out: list[TextBox] = []
+        for tile in plan_tiles(image, self._policy):
+            out.extend(self.read_tile(tile))
         return out

@@ -105,6 +105,6 @@ def test_detector_failure_refuses(monkeypatch) -> None:
     def boom(image):
         raise RuntimeError("model exploded")
 
-    monkeypatch.setattr(deid._text, "detect", boom)
+    monkeypatch.setattr(deid._text, "read_tile", boom)
     result = deid.process(_png(), filename="a.png")
     assert not result.accepted and "text detector failed" in result.reason
