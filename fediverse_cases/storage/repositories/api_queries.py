@@ -1,5 +1,5 @@
 """Queries the client API needs beyond the page feeds: account counts, relationships, follow
-requests, id-paginated case lists (Mastodon's ``max_id``/``since_id``/``min_id``), favourites
+requests, case lists in publication order paged by Mastodon's ``max_id``/``since_id``/``min_id``, favourites
 and notifications by id. Visibility is the feeds' ``listable`` rule (``core.case_access`` in SQL).
 
 Functions take a session first and never commit.
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.storage.models import Account, Actor, Case, Comment, Follow, Like, Notification
@@ -172,8 +173,48 @@ async def like_counts(session: AsyncSession, case_ids: Sequence[int]) -> dict[in
     return {case_id: int(count) for case_id, count in result.all()}
 
 
-async def cases_page(session: AsyncSession, query: Select[tuple[Case]], page: IdPage) -> list[Case]:
-    return await run_id_page(session, query, Case.id, page)
+def publication_key(*, include_unpublished: bool = False) -> ColumnElement[Any]:
+    """What timelines sort by. Published-only lists use ``published_at`` (the feed index); a list
+    that may hold the caller's own unpublished cases falls back to ``created_at`` for those."""
+    if include_unpublished:
+        return func.coalesce(Case.published_at, Case.created_at)
+    return Case.published_at
+
+
+async def _cursor_condition(
+    session: AsyncSession, key: ColumnElement[Any], case_id: int, *, before: bool
+) -> ColumnElement[bool]:
+    """Rows strictly before (older) or after (newer) case ``case_id`` in (key, id) order. A
+    cursor naming no case (purged, or not a case id) falls back to comparing ids alone."""
+    value = (await session.execute(select(key).where(Case.id == case_id))).scalar_one_or_none()
+    if value is None:
+        return Case.id < case_id if before else Case.id > case_id
+    if before:
+        return or_(key < value, and_(key == value, Case.id < case_id))
+    return or_(key > value, and_(key == value, Case.id > case_id))
+
+
+async def cases_page(
+    session: AsyncSession, query: Select[tuple[Case]], page: IdPage, key: ColumnElement[Any] | None = None
+) -> list[Case]:
+    """Newest publication first. ``page`` holds case ids (from status ids); each is resolved to
+    that case's (published_at, id), so a case approved late, whose id is old, still reaches a
+    client polling with ``since_id``."""
+    key = Case.published_at if key is None else key
+    if page.max_id is not None:
+        query = query.where(await _cursor_condition(session, key, page.max_id, before=True))
+    if page.since_id is not None:
+        query = query.where(await _cursor_condition(session, key, page.since_id, before=False))
+    if page.min_id is not None:
+        query = query.where(await _cursor_condition(session, key, page.min_id, before=False))
+        rows = list(
+            (await session.execute(query.order_by(key.asc(), Case.id.asc()).limit(page.limit))).scalars()
+        )
+        rows.reverse()
+        return rows
+    return list(
+        (await session.execute(query.order_by(key.desc(), Case.id.desc()).limit(page.limit))).scalars()
+    )
 
 
 def own_cases_query(actor_id: int) -> Select[tuple[Case]]:

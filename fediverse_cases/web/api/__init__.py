@@ -25,6 +25,7 @@ SUB_MODULES: tuple[str, ...] = (
     "notifications",
     "search",
     "review",
+    "reports",
 )
 
 blueprint = Blueprint("api", __name__)

@@ -50,9 +50,10 @@ def _url(**changes: str) -> str:
 
 
 def paginated(body: Sequence[object], ids: Sequence[int], page: IdPage) -> Response:
-    """``ids`` are the pagination keys of ``body`` (newest first)."""
+    """``ids`` are the pagination keys of ``body`` in its order (newest first): ``next`` pages
+    on from the last item, ``prev`` from the first, whatever the list is sorted by."""
     response = jsonify(list(body))
     if ids:
-        links = [f'<{_url(max_id=str(min(ids)))}>; rel="next"', f'<{_url(min_id=str(max(ids)))}>; rel="prev"']
+        links = [f'<{_url(max_id=str(ids[-1]))}>; rel="next"', f'<{_url(min_id=str(ids[0]))}>; rel="prev"']
         response.headers["Link"] = ", ".join(links)
     return response

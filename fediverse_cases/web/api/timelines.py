@@ -1,6 +1,8 @@
 """Timelines: home (people you follow, plus your own cases), public (``local`` for this hospital
-only) and hashtag, newest first with Mastodon pagination. Only cases anyone may list appear
-(``feeds.listable`` is ``core.case_access`` in SQL); your own pending cases appear on home."""
+only) and hashtag, newest publication first (``published_at``, then id) with Mastodon
+pagination; ``max_id``/``since_id``/``min_id`` are status ids resolved to that case's place in
+this order. Only cases anyone may list appear (``feeds.listable`` is ``core.case_access`` in
+SQL); your own pending cases appear on home."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ async def render_case_page(kind: str, *, author_actor_id: int | None = None, tag
     async with app_state().sessionmaker() as db:
         viewer = await api_viewer(db, account)
         visible = listable(signed_in=viewer.signed_in)
+        key = api_queries.publication_key()
         if kind == "home":
             followed = select(Follow.followed_id).where(
                 Follow.follower_id == viewer.actor_id, Follow.state == "accepted"
@@ -34,10 +37,12 @@ async def render_case_page(kind: str, *, author_actor_id: int | None = None, tag
             query = select(Case).where(
                 or_(visible & Case.author_actor_id.in_(followed), mine & (Case.state != "withdrawn"))
             )
+            key = api_queries.publication_key(include_unpublished=True)
         elif kind == "author":
             query = select(Case).where(Case.author_actor_id == author_actor_id)
             if viewer.actor_id == author_actor_id:
                 query = query.where(Case.state != "withdrawn")
+                key = api_queries.publication_key(include_unpublished=True)
             else:
                 query = query.where(visible)
         elif kind == "tag":
@@ -49,7 +54,7 @@ async def render_case_page(kind: str, *, author_actor_id: int | None = None, tag
                 query = query.where(Case.is_local.is_(True))
             elif params.get_bool("remote"):
                 query = query.where(Case.is_local.is_(False))
-        cases = await api_queries.cases_page(db, query, page)
+        cases = await api_queries.cases_page(db, query, page, key)
         body = await render_cases(db, cases, viewer)
     return pagination.paginated(body, [case.id * 2 for case in cases], page)
 
