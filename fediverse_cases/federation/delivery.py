@@ -42,11 +42,14 @@ def _outcome_values(
     )
     values: dict[str, Any] = {
         "id": row.id,
+        "state": "pending",
         "attempts": attempts,
         "first_attempt_at": first,
         "last_status": outcome.status,
         "last_error": (outcome.error or ("" if decision.action == "done" else decision.reason))[:1000],
         "locked_until": None,
+        "next_attempt_at": row.next_attempt_at,
+        "done_at": None,
     }
     if decision.action == "done":
         values.update(state="done", done_at=now, last_error="")
@@ -57,6 +60,20 @@ def _outcome_values(
     else:
         values.update(state="gave_up", done_at=now)
     return values
+
+
+def _cancelled(row: Delivery, reason: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "state": "cancelled",
+        "attempts": row.attempts,
+        "first_attempt_at": row.first_attempt_at,
+        "last_status": row.last_status,
+        "last_error": reason,
+        "locked_until": None,
+        "next_attempt_at": row.next_attempt_at,
+        "done_at": utcnow(),
+    }
 
 
 async def run_once(
@@ -80,20 +97,10 @@ async def run_once(
 
     async def send(row: Delivery) -> dict[str, Any]:
         if not allow_list.is_allowed(row.peer_host):
-            return {
-                "id": row.id,
-                "state": "cancelled",
-                "locked_until": None,
-                "last_error": "cancelled: peer not allowed",
-            }
+            return _cancelled(row, "cancelled: peer not allowed")
         sender = senders.get(row.sender_actor_id)
         if sender is None:
-            return {
-                "id": row.id,
-                "state": "cancelled",
-                "locked_until": None,
-                "last_error": "cancelled: sender gone",
-            }
+            return _cancelled(row, "cancelled: sender gone")
         async with gate:
             outcome = await transport.post(row.inbox_url, row.payload.encode("utf-8"), signer=sender)
         return _outcome_values(row, outcome, give_up_after, utcnow())

@@ -111,37 +111,42 @@ async def store_actor_document(db: AsyncSession, state: FederationState, documen
             ed25519_public_from_multibase(multikey.public_key_multibase)
         except KeyFormatError:
             multikey = None
-    actor = await account_repo.get_actor_by_uri(db, parsed.id)
-    if actor is None:
-        actor = Actor(uri=parsed.id, is_local=False, host=host)
-        db.add(actor)
-    elif actor.is_local:
+    existing = await account_repo.get_actor_by_uri(db, parsed.id)
+    if existing is not None and existing.is_local:
         raise FetchError(f"{parsed.id} is a local actor")
     peers = await repo.peers_by_hosts(db, [host])
-    actor.actor_type = parsed.TYPE
-    actor.username = _clean_text(
-        parsed.preferred_username or urlsplit(parsed.id).path.rsplit("/", 1)[-1], 100
+    verified = parsed.verified_professional
+    return await repo.upsert_remote_actor(
+        db,
+        {
+            "uri": parsed.id,
+            "is_local": False,
+            "actor_type": parsed.TYPE,
+            "username": _clean_text(
+                parsed.preferred_username or urlsplit(parsed.id).path.rsplit("/", 1)[-1], 100
+            ),
+            "host": host,
+            "display_name": _clean_text(parsed.name, 200),
+            "summary": nh3.clean(parsed.summary or "")[:5000],
+            "profile_url": parsed.url or parsed.id,
+            "inbox_url": parsed.inbox,
+            "shared_inbox_url": parsed.shared_inbox or "",
+            "outbox_url": parsed.outbox or "",
+            "followers_url": parsed.followers or "",
+            "following_url": parsed.following or "",
+            "public_key_id": parsed.public_key.id,
+            "public_key_pem": parsed.public_key.public_key_pem,
+            "private_key_pem": "",
+            "ed25519_key_id": multikey.id if multikey else "",
+            "ed25519_public_multibase": multikey.public_key_multibase if multikey else "",
+            "ed25519_private_pem": "",
+            "verified_professional": verified,
+            "profession": _clean_text(parsed.profession, 100) if verified else "",
+            "vouched": bool(host in peers and peers[host].vouch_professionals),
+            "fetched_at": utcnow(),
+            "created_at": utcnow(),
+        },
     )
-    actor.host = host
-    actor.display_name = _clean_text(parsed.name, 200)
-    actor.summary = nh3.clean(parsed.summary or "")[:5000]
-    actor.profile_url = parsed.url or parsed.id
-    actor.inbox_url = parsed.inbox
-    actor.shared_inbox_url = parsed.shared_inbox or ""
-    actor.outbox_url = parsed.outbox or ""
-    actor.followers_url = parsed.followers or ""
-    actor.following_url = parsed.following or ""
-    actor.public_key_id = parsed.public_key.id
-    actor.public_key_pem = parsed.public_key.public_key_pem
-    actor.ed25519_key_id = multikey.id if multikey else ""
-    actor.ed25519_public_multibase = multikey.public_key_multibase if multikey else ""
-    actor.verified_professional = parsed.verified_professional
-    actor.profession = _clean_text(parsed.profession, 100) if parsed.verified_professional else ""
-    if host in peers and peers[host].vouch_professionals:
-        actor.vouched = True
-    actor.fetched_at = utcnow()
-    await db.flush()
-    return actor
 
 
 async def get_or_fetch_actor(
@@ -160,6 +165,9 @@ async def get_or_fetch_actor(
     allow_list = await current_allow_list(state, db)
     if not allow_list.is_iri_allowed(uri):
         raise FetchError(f"{uri} is not on an allowed peer")
+    # Load the signing instance actor with this session: a second session per request could
+    # exhaust the pool under concurrent inbox requests.
+    await _instance_actor(state, db)
     try:
         document = await fetch_document(state, uri)
     except FetchError:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,20 +24,20 @@ from fediverse_cases.activitypub.json_guard import DEFAULT_MAX_DEPTH, JsonDocume
 from fediverse_cases.activitypub.registry import parse_activity
 from fediverse_cases.core.hosts import AllowList
 from fediverse_cases.crypto.http_signatures import SignatureError
-from fediverse_cases.crypto.integrity_proofs import ProofError
+from fediverse_cases.crypto.integrity_proofs import ProofError, proofs_of, verify_object
 from fediverse_cases.federation.context import FederationState
-from fediverse_cases.federation.dereference import FetchError, get_or_fetch_actor
+from fediverse_cases.federation.inbox_writer import inbox_writer
 from fediverse_cases.federation.origin import check_activity_origin
 from fediverse_cases.federation.peers import current_allow_list
-from fediverse_cases.federation.proofs import authenticate_forwarded, has_proof, proof_is_by, verify_proof_of
+from fediverse_cases.federation.proofs import authenticate_forwarded, has_proof
 from fediverse_cases.federation.signers import (
     NotAllowed,
+    SignerKey,
     check_signer_allowed,
     parse_request_signature,
     verify_with_rotation,
 )
 from fediverse_cases.storage.base import utcnow
-from fediverse_cases.storage.repositories import federation as repo
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +51,7 @@ class InboxResult:
     status: int
     message: str
     stored: bool = False
+    row: dict[str, Any] | None = field(default=None, repr=False)
 
     def as_json(self) -> dict[str, str]:
         return {"status": "accepted" if self.status == 202 else "error", "message": self.message}
@@ -94,7 +94,6 @@ async def receive(
     url: str,
     headers: Mapping[str, str],
     body: bytes,
-    now: datetime | None = None,
 ) -> InboxResult:
     """Run the inbox pipeline for one request; see the module docstring."""
     if len(body) > MAX_INBOX_BYTES:
@@ -131,24 +130,25 @@ async def receive(
             signer = await verify_with_rotation(db, state, parsed_signature)
         except SignatureError as error:
             return InboxResult(401, f"signature: {error}")
-        result = await _authorise_and_store(db, state, data, activity, signer.actor_uri, signer.actor_id)
-        await db.commit()
+        result = await _authorise(db, state, data, activity, signer)
+        # Whatever was learnt on the way (a fetched actor) must be committed before the item
+        # that references it is written by the batch writer on another connection.
+        if db.in_transaction():
+            await db.commit()
     if result.stored:
+        inserted = await inbox_writer(state).add(result.row)
+        result = InboxResult(202, "accepted" if inserted else "duplicate", stored=inserted)
         wake = state.extras.get("federation.wake")
-        if wake is not None:
+        if inserted and wake is not None:
             wake["inbox"].set()
     return result
 
 
-async def _authorise_and_store(
-    db: AsyncSession,
-    state: FederationState,
-    data: dict[str, Any],
-    activity: Any,
-    signer_uri: str,
-    signer_id: int,
+async def _authorise(
+    db: AsyncSession, state: FederationState, data: dict[str, Any], activity: Any, signer: SignerKey
 ) -> InboxResult:
-    forwarded = signer_uri != activity.actor
+    """Proof and origin checks; on success the result carries the inbox row to write."""
+    forwarded = signer.actor_uri != activity.actor
     refetch: tuple[str, ...] = ()
     if forwarded:
         verdict = await authenticate_forwarded(db, state, data)
@@ -159,33 +159,30 @@ async def _authorise_and_store(
             return InboxResult(403, f"signer is not the activity's actor ({verdict.reason})")
         decision = check_activity_origin(activity, activity.actor)
     else:
-        if has_proof(data):
-            # A proof that is present must hold (by the actor's own key when it names that key).
+        if has_proof(data) and signer.ed25519_key_id:
+            # A proof by the actor's own key must hold (the key is cached with the signer's).
             try:
-                author = await get_or_fetch_actor(db, state, activity.actor)
-                if proof_is_by(data, author):
-                    verify_proof_of(data, author)
-            except (FetchError, ProofError) as error:
+                if any(p.verification_method == signer.ed25519_key_id for p in proofs_of(data)):
+                    verify_object(data, signer.ed25519_multibase, signer.ed25519_key_id)
+            except ProofError as error:
                 return InboxResult(401, f"integrity proof: {error}")
-        decision = check_activity_origin(activity, signer_uri)
+        decision = check_activity_origin(activity, signer.actor_uri)
     if decision.verdict == "reject":
         return InboxResult(403, f"origin: {decision.reason}")
     if decision.verdict == "refetch":
         refetch = tuple(dict.fromkeys((*refetch, *decision.refetch)))
-    inserted = await repo.add_inbox_item(
-        db,
-        {
-            "activity_id": activity.id,
-            "activity_type": activity.TYPE,
-            "signer_actor_id": signer_id,
-            "payload": json.dumps(data, separators=(",", ":"), ensure_ascii=False),
-            "forwarded": forwarded,
-            "refetch": " ".join(refetch),
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": utcnow(),
-            "last_error": "",
-            "received_at": utcnow(),
-        },
-    )
-    return InboxResult(202, "accepted" if inserted else "duplicate", stored=inserted)
+    now = utcnow()
+    row = {
+        "activity_id": activity.id,
+        "activity_type": activity.TYPE,
+        "signer_actor_id": signer.actor_id,
+        "payload": json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+        "forwarded": forwarded,
+        "refetch": " ".join(refetch),
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "received_at": now,
+    }
+    return InboxResult(202, "accepted", stored=True, row=row)

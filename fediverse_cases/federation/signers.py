@@ -45,6 +45,9 @@ class SignerKey:
     actor_id: int
     actor_uri: str
     public_pem: str
+    # The actor's Ed25519 assertion key, for integrity proofs on what this signer sends.
+    ed25519_key_id: str = ""
+    ed25519_multibase: str = ""
 
 
 def _cache(state: FederationState) -> dict[str, SignerKey]:
@@ -81,7 +84,7 @@ async def lookup_key(
     pem = _pem_for(actor, key_id)
     if pem is None:
         raise SignatureError("the key's actor does not list this key")
-    entry = SignerKey(key_id, actor.id, actor.uri, pem)
+    entry = SignerKey(key_id, actor.id, actor.uri, pem, actor.ed25519_key_id, actor.ed25519_public_multibase)
     cache[key_id] = entry
     return entry
 

@@ -117,12 +117,17 @@ async def find_actor_by_handle(session: AsyncSession, username: str, host: str |
 
 
 async def search_actors(session: AsyncSession, text: str, *, limit: int) -> Sequence[Actor]:
-    pattern = f"%{text.replace('%', '').replace('_', '').lower()}%"
+    # LIKE wildcards in what was typed are literal characters (dr_ada has an underscore).
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
     result = await session.execute(
         select(Actor)
         .where(
             Actor.actor_type == "Person",
-            or_(func.lower(Actor.username).like(pattern), func.lower(Actor.display_name).like(pattern)),
+            or_(
+                func.lower(Actor.username).like(pattern, escape="\\"),
+                func.lower(Actor.display_name).like(pattern, escape="\\"),
+            ),
         )
         .order_by(Actor.is_local.desc(), Actor.id)
         .limit(limit)

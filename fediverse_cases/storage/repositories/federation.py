@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,18 +101,37 @@ async def claim_deliveries(
     return (await session.execute(statement)).scalars().all()
 
 
+DELIVERY_RESULT_COLUMNS = (
+    "state",
+    "attempts",
+    "first_attempt_at",
+    "last_status",
+    "last_error",
+    "locked_until",
+    "next_attempt_at",
+    "done_at",
+)
+
+
 async def save_delivery_results(session: AsyncSession, results: list[dict[str, Any]]) -> None:
-    """Bulk update by primary key (``id`` plus the changed columns); only rows still pending
-    change, so a cancellation that happened during the send wins."""
-    for values in results:
-        row_id = values["id"]
-        changes = {k: v for k, v in values.items() if k != "id"}
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id == row_id, Delivery.state == "pending")
-            .values(**changes)
-            .execution_options(synchronize_session=False)
-        )
+    """One executemany UPDATE by primary key; each dict has ``id`` and every column of
+    ``DELIVERY_RESULT_COLUMNS``. Only rows still pending change, so a cancellation that happened
+    during the send wins."""
+    if not results:
+        return
+    table = Delivery.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.state == "pending")
+        .values({name: bindparam(f"new_{name}") for name in DELIVERY_RESULT_COLUMNS})
+    )
+    await session.execute(
+        statement,
+        [
+            {"row_id": r["id"], **{f"new_{name}": r[name] for name in DELIVERY_RESULT_COLUMNS}}
+            for r in results
+        ],
+    )
 
 
 async def cancel_pending_for_object(session: AsyncSession, object_id: str, *, keep_activity: str = "") -> int:
@@ -161,10 +180,21 @@ async def delivery_state_counts(session: AsyncSession) -> dict[str, int]:
 
 async def add_inbox_item(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert unless an item with the same activity id exists; True when inserted."""
-    statement = _insert(session, InboxItem).values(**values)
-    statement = statement.on_conflict_do_nothing(index_elements=["activity_id"])
-    result = await session.execute(statement)
-    return bool(result.rowcount)
+    return bool(await add_inbox_items(session, [values]))
+
+
+async def add_inbox_items(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert many (distinct activity ids); return the activity ids actually inserted
+    (the others already existed)."""
+    if not rows:
+        return set()
+    # executemany with RETURNING ("insertmanyvalues"): one cached statement whatever the batch size.
+    statement = (
+        _insert(session, InboxItem)
+        .on_conflict_do_nothing(index_elements=["activity_id"])
+        .returning(InboxItem.activity_id)
+    )
+    return set((await session.execute(statement, rows)).scalars().all())
 
 
 async def claim_inbox_items(
@@ -337,3 +367,21 @@ async def delete_remote_actors_of_host(session: AsyncSession, host: str) -> int:
     """Remote actors of ``host`` and, by cascade, their cases, comments, likes and follows."""
     result = await session.execute(delete(Actor).where(and_(Actor.host == host, Actor.is_local.is_(False))))
     return result.rowcount or 0
+
+
+async def upsert_remote_actor(session: AsyncSession, values: dict[str, Any]) -> Actor:
+    """Insert or update a remote actor by ``uri`` in one statement, so two requests storing the
+    same new actor at once (two workers, two inbox requests) cannot collide; local rows are
+    never touched."""
+    statement = _insert(session, Actor).values(**values)
+    changes = {k: statement.excluded[k] for k in values if k not in ("uri", "created_at", "is_local")}
+    if not values.get("vouched"):
+        changes.pop("vouched", None)  # only a peer-wide vouch sets it here; never clear a per-actor vouch
+    statement = statement.on_conflict_do_update(
+        index_elements=["uri"], set_=changes, where=Actor.is_local.is_(False)
+    )
+    await session.execute(statement)
+    result = await session.execute(
+        select(Actor).where(Actor.uri == values["uri"]).execution_options(populate_existing=True)
+    )
+    return result.scalar_one()

@@ -15,7 +15,7 @@ from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.withdraw import withdraw_consent as withdraw_service
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
-from fediverse_cases.web.api.auth import api_context, api_view, require_account
+from fediverse_cases.web.api.auth import OUTSIDE_SCOPES, api_context, api_view, require_account
 from fediverse_cases.web.api.errors import ApiError, not_found
 from fediverse_cases.web.api.params import read_params
 from fediverse_cases.web.api.rendering import api_viewer, render_cases
@@ -85,10 +85,14 @@ async def reject(status_id: str) -> Response:
 
 
 @blueprint.post(f"{PREFIX}/statuses/<status_id>/withdraw_consent")
-@api_view("write:statuses")
+@api_view(None)  # either scope will do; checked below
 async def withdraw(status_id: str) -> Response:
     account = require_account()
     context = api_context()
+    as_author_scope = context is not None and context.allows("write:statuses")
+    as_reviewer_scope = can_review(account) and context is not None and context.allows("admin:write")
+    if not (as_author_scope or as_reviewer_scope):
+        raise ApiError(403, OUTSIDE_SCOPES)
     state = app_state()
     try:
         async with state.transaction() as db:
@@ -96,9 +100,8 @@ async def withdraw(status_id: str) -> Response:
             actor = await get_actor_for_account(db, account.id)
             if case is None or actor is None:
                 raise not_found()
-            is_author = case.author_actor_id == actor.id
-            as_reviewer = can_review(account) and context is not None and context.allows("admin:write")
-            if not (is_author or as_reviewer):
+            is_author = case.author_actor_id == actor.id and as_author_scope
+            if not (is_author or as_reviewer_scope):
                 raise not_found()
             await withdraw_service(db, state, case, Operator(account.id, account.username, client_ip()))
     except CaseError as error:

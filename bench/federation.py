@@ -1,0 +1,232 @@
+"""Federation throughput: inbox ingestion rate and the fan-out time of one case to 1,000 inboxes.
+
+Run from the repository root (one command, both measurements):
+
+    .venv/bin/python bench/federation.py                      # SQLite in a temporary folder
+    .venv/bin/python bench/federation.py --database postgresql  # the test PostgreSQL server
+
+1. Inbox ingestion: ``--activities`` signed activities (draft-cavage rsa-sha256 with digest and
+   an eddsa-jcs-2022 integrity proof, from ``--senders`` remote actors on allowed peers) go
+   through the real inbox code path ``federation.inbox.receive`` — size cap, guarded JSON parse,
+   allow-list, signature parse and verify, proof verify, origin checks, persist with dedupe —
+   with ``--concurrency`` requests in flight. Signing happens before the clock starts. The first
+   request of each sender fetches its key (from an in-process fake network); later ones use the
+   cached key, as in production.
+2. Fan-out: one case-sized Create (caption, tags, 4 image attachments, ~3 kB) is queued for
+   ``--inboxes`` distinct inboxes spread over ``--peer-hosts`` loopback peers (ports) and sent by
+   ``federation.delivery.run_once`` over real HTTP. The peers (a tiny keep-alive HTTP server
+   answering 202) run in a separate process so they do not share the worker's event loop.
+
+Targets on 2 cores: >= 1,000 activities/s ingested; <= 5 s for the 1,000-inbox fan-out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT, PUBLIC
+from fediverse_cases.core.accounts import Role
+from fediverse_cases.federation import delivery, inbox
+from fediverse_cases.federation.outbox import enqueue
+from fediverse_cases.federation.transport import Transport, install_transport
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.peers import allow_peer
+from fediverse_cases.storage.db import create_engine
+from fediverse_cases.storage.migrate import upgrade_to_head
+from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
+from tests.support.fed_peer import FakePeer, install_fake_network
+from tests.support.instances import create_account, make_settings, make_state
+
+BASE = "http://cases.test"
+
+
+def _peer_process(count: int, ports, ready) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.http_peer import FakeHttpPeer
+
+    async def main() -> None:
+        peers = [await FakeHttpPeer(record_bodies=False).start() for _ in range(count)]
+        for peer in peers:
+            ports.put(peer.port)
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+async def _database(kind: str, root: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{root / 'bench.sqlite'}"
+    from tests.support.databases import DatabaseFactory
+
+    return await DatabaseFactory("postgresql", root).new_database()
+
+
+async def bench_inbox(args: argparse.Namespace, root: Path, database_url: str) -> float:
+    state = await make_state(make_settings(database_url, root / "inbox"))
+    senders = [FakePeer(f"peer{i % 4}.example", f"doc{i}") for i in range(args.senders)]
+    async with state.transaction() as db:
+        for host in {s.host for s in senders}:
+            await allow_peer(db, state, host, Operator.system())
+    install_fake_network(state, senders)
+    url = f"{BASE}/inbox"
+    requests = []
+    for n in range(args.activities):
+        sender = senders[n % len(senders)]
+        activity = sender.with_proof(
+            sender.activity(
+                "Like", f"{BASE}/cases/{uuid.uuid4().hex}", to=[PUBLIC], published="2026-01-01T00:00:00Z"
+            )
+        )
+        headers, body = sender.signed_post(url, activity)
+        requests.append(({**headers, "Host": "cases.test"}, body))
+    queue: asyncio.Queue[tuple[dict[str, str], bytes]] = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+    statuses: dict[int, int] = {}
+
+    async def worker() -> None:
+        while not queue.empty():
+            headers, body = queue.get_nowait()
+            result = await inbox.receive(state, method="POST", url=url, headers=headers, body=body)
+            statuses[result.status] = statuses.get(result.status, 0) + 1
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    await state.close()
+    rate = args.activities / elapsed
+    print(
+        f"inbox: {args.activities} signed activities in {elapsed:.2f} s = {rate:,.0f}/s (statuses {statuses})"
+    )
+    if statuses != {202: args.activities}:
+        raise SystemExit("inbox bench: not every activity was accepted")
+    return rate
+
+
+def case_create(actor_uri: str) -> dict:
+    note_id = f"{BASE}/cases/{uuid.uuid4().hex}"
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": f"{note_id}#create",
+        "type": "Create",
+        "actor": actor_uri,
+        "to": [PUBLIC],
+        "cc": [f"{actor_uri}/followers"],
+        "object": {
+            "id": note_id,
+            "type": "Note",
+            "attributedTo": actor_uri,
+            "content": "<p>" + "Progressive dyspnoea with bilateral reticular opacities; " * 20 + "</p>",
+            "sensitive": True,
+            "summary": "Clinical images",
+            "tag": [{"type": "Hashtag", "name": f"#{t}"} for t in ("radiology", "pulmonology", "ild")],
+            "attachment": [
+                {
+                    "type": "Image",
+                    "mediaType": "image/jpeg",
+                    "url": f"{BASE}/media/{uuid.uuid4().hex}.jpg",
+                    "name": "Axial CT slice at the level of the carina",
+                    "width": 1600,
+                    "height": 1200,
+                    "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+                }
+                for _ in range(4)
+            ],
+        },
+    }
+
+
+async def bench_fanout(args: argparse.Namespace, root: Path, database_url: str, ports: list[int]) -> float:
+    state = await make_state(make_settings(database_url, root / "fanout"))
+    await create_account(state, "drlee", role=Role.PROFESSIONAL, verified=True)
+    async with state.transaction() as db:
+        for port in ports:
+            await allow_peer(db, state, f"127.0.0.1:{port}", Operator.system())
+    install_transport(state, Transport(state))
+    inboxes = [f"http://127.0.0.1:{ports[i % len(ports)]}/users/u{i}/inbox" for i in range(args.inboxes)]
+    async with state.transaction() as db:
+        actor = await get_local_actor_by_username(db, "drlee")
+        assert actor is not None
+        queued_at = time.perf_counter()
+        written = await enqueue(db, state, activity=case_create(actor.uri), sender=actor, inboxes=inboxes)
+    enqueue_time = time.perf_counter() - queued_at
+    started, cpu_started = time.perf_counter(), time.process_time()
+    sent = 0
+    while True:
+        batch = await delivery.run_once(state, limit=args.inboxes)
+        if not batch:
+            break
+        sent += batch
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    async with state.sessionmaker() as db:
+        from sqlalchemy import func, select
+
+        from fediverse_cases.storage.models import Delivery
+
+        done = (await db.execute(select(func.count()).where(Delivery.state == "done"))).scalar_one()
+    await state.close()
+    print(
+        f"fan-out: {written} deliveries queued in {enqueue_time:.2f} s; "
+        f"sent and recorded in {elapsed:.2f} s ({done} done, {written / elapsed:,.0f}/s); "
+        f"worker CPU {cpu:.2f} s"
+    )
+    if done != written:
+        raise SystemExit("fan-out bench: not every delivery succeeded")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--activities", type=int, default=3000)
+    parser.add_argument("--senders", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--inboxes", type=int, default=1000)
+    parser.add_argument("--peer-hosts", type=int, default=10)
+    args = parser.parse_args()
+
+    ports_queue: multiprocessing.Queue[int] = multiprocessing.Queue()
+    ready = multiprocessing.Event()
+    peers = multiprocessing.Process(
+        target=_peer_process, args=(args.peer_hosts, ports_queue, ready), daemon=True
+    )
+    peers.start()
+    ready.wait(30)
+    ports = [ports_queue.get() for _ in range(args.peer_hosts)]
+
+    async def run() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            url = await _database(args.database, root)
+            engine = create_engine(url)
+            await upgrade_to_head(engine)
+            await engine.dispose()
+            load = os.getloadavg()[0]
+            print(f"database: {args.database}; cores: {multiprocessing.cpu_count()}; load average {load:.1f}")
+            rate = await bench_inbox(args, root, url)
+            seconds = await bench_fanout(args, root, url, ports)
+            verdict_inbox = "meets" if rate >= 1000 else "MISSES"
+            verdict_fanout = "meets" if seconds <= 5 else "MISSES"
+            print(
+                f"summary: ingestion {rate:,.0f}/s ({verdict_inbox} >= 1,000/s); "
+                f"fan-out to {args.inboxes} inboxes {seconds:.2f} s ({verdict_fanout} <= 5 s)"
+            )
+
+    try:
+        asyncio.run(run())
+    finally:
+        peers.terminate()
+
+
+if __name__ == "__main__":
+    main()
