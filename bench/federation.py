@@ -106,7 +106,9 @@ async def bench_inbox(args: argparse.Namespace, root: Path, database_url: str) -
     await state.close()
     rate = args.activities / elapsed
     print(
-        f"inbox: {args.activities} signed activities in {elapsed:.2f} s = {rate:,.0f}/s (statuses {statuses})"
+        f"inbox: {args.activities} signed activities in {elapsed:.2f} s = {rate:,.0f}/s (statuses {statuses}); "
+        f"CPU {cpu:.2f} s = {1000 * cpu / args.activities:.2f} ms per activity "
+        f"({args.activities / cpu:,.0f} per CPU-second)"
     )
     if statuses != {202: args.activities}:
         raise SystemExit("inbox bench: not every activity was accepted")
