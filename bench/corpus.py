@@ -429,7 +429,8 @@ def dicom_samples() -> list[Sample]:
 
 
 def photo_12mp_samples(count: int = 6, seed: int = 900) -> list[Sample]:
-    """4000x3000 photo-like images with burned-in PHI and a pasted face (timing and recall at 12 MP)."""
+    """4000x3000 photo-like images with a pasted face, four large burned-in PHI strings and one small
+    (28-48 px, wristband-sized) label: timing and recall at 12 MP."""
     out = []
     face = astronaut()
     for i in range(count):
@@ -443,8 +444,9 @@ def photo_12mp_samples(count: int = 6, seed: int = 900) -> list[Sample]:
         faces = [(px + int(fx * scale), py + int(fy * scale), int(fw * scale), int(fh * scale))]
         planted = []
         occupied = [(px, py, big.width, big.height)]
-        for text in fake_phi(rng):
-            size = rng.randint(60, 140)
+        small_label = f"ID {rng.randrange(10**7, 10**8)} {rng.choice(LAST)}"  # wristband-sized
+        for k, text in enumerate([*fake_phi(rng), small_label]):
+            size = rng.randint(60, 140) if k < 4 else rng.randint(28, 48)
             for _ in range(50):
                 x, y = rng.randint(0, 4000 - size * len(text) // 2 - 10), rng.randint(0, 3000 - size * 2)
                 if not any(_overlap((x, y, size * len(text) // 2, size * 2), o) for o in occupied):

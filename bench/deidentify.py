@@ -152,8 +152,10 @@ def painted_fraction(image: Image.Image, box: tuple[int, int, int, int]) -> floa
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="fewer images, for a smoke check")
+    parser.add_argument("--ocr-max-side", type=int, default=None, help="override the policy (to compare)")
     args = parser.parse_args()
+    overrides = {"ocr_max_side": args.ocr_max_side} if args.ocr_max_side else {}
     t0 = time.perf_counter()
     samples = (
         corpus.metadata_samples()
@@ -164,7 +166,9 @@ def main() -> int:
         + corpus.photo_12mp_samples(2 if args.quick else 8)
     )
     print(f"corpus: {len(samples)} files generated in {time.perf_counter() - t0:.1f} s")
-    engine = Deidentifier(DeidentifyPolicy())
+    engine = Deidentifier(DeidentifyPolicy(**overrides))
+    if overrides:
+        print(f"policy overrides: {overrides}")
     t = time.perf_counter()
     engine.warm_up()
     print(f"models loaded in {time.perf_counter() - t:.2f} s")

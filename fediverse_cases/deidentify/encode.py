@@ -7,6 +7,7 @@ and re-parsed with Pillow; anything left over refuses the image. Imports Pillow 
 from __future__ import annotations
 
 import io
+from concurrent.futures import Executor, Future
 
 from PIL import Image
 
@@ -18,8 +19,7 @@ _ALLOWED_INFO = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "pr
 
 def choose_media_type(image: Image.Image) -> str:
     """PNG for flat images with few colours (screenshots, line art), JPEG for photographic content."""
-    sample = image.copy()
-    sample.thumbnail((256, 256), Image.Resampling.NEAREST)  # NEAREST invents no new colours
+    sample = image.resize(_fit(image.size, 256), Image.Resampling.NEAREST)  # invents no new colours
     colours = sample.getcolors(maxcolors=sample.width * sample.height)
     if colours is None:
         return "image/jpeg"
@@ -39,12 +39,22 @@ def encode(image: Image.Image, media_type: str, policy: DeidentifyPolicy) -> byt
     return buf.getvalue()
 
 
-def resized(image: Image.Image, max_side: int) -> Image.Image:
+def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """``size`` scaled down (aspect kept) so that its longer side is at most ``max_side``."""
+    width, height = size
+    if max(width, height) <= max_side:
+        return size
+    scale = max_side / float(max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def resized(
+    image: Image.Image, max_side: int, resample: Image.Resampling = Image.Resampling.LANCZOS
+) -> Image.Image:
+    """A new, smaller image (never a copy of a large one), or ``image`` itself when it fits."""
     if max(image.size) <= max_side:
         return image
-    out = image.copy()
-    out.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    return out
+    return image.resize(_fit(image.size, max_side), resample, reducing_gap=2.0)
 
 
 def blurhash_of(image: Image.Image) -> str:
@@ -75,18 +85,43 @@ def verify(data: bytes, media_type: str, size: tuple[int, int], *, decode: bool)
         raise Refusal("verification of the cleaned image failed: " + "; ".join(problems))
 
 
-def build_clean_image(image: Image.Image, policy: DeidentifyPolicy) -> CleanImage:
-    """Encode the (already redacted) image and its derivatives, verify each, and seal the result."""
-    media_type = choose_media_type(image)
+def _encode_verified(image: Image.Image, media_type: str, policy: DeidentifyPolicy, *, decode: bool) -> bytes:
     data = encode(image, media_type, policy)
-    verify(data, media_type, image.size, decode=False)
-    display_img = resized(image, policy.display_max_side)
-    display = data if display_img is image else encode(display_img, media_type, policy)
-    if display is not data:
-        verify(display, media_type, display_img.size, decode=True)
-    thumb_img = resized(display_img, policy.thumbnail_max_side)
-    thumbnail = encode(thumb_img, media_type, policy)
-    verify(thumbnail, media_type, thumb_img.size, decode=True)
+    verify(data, media_type, image.size, decode=decode)
+    return data
+
+
+def build_clean_image(
+    image: Image.Image, policy: DeidentifyPolicy, pool: Executor | None = None
+) -> CleanImage:
+    """Encode the (already redacted) image and its derivatives, verify each, and seal the result.
+
+    With ``pool``, the full-size file is encoded on a worker while this thread makes the display
+    copy and thumbnail (Pillow releases the GIL while resizing and encoding)."""
+    media_type = choose_media_type(image)
+    full: Future[bytes] | None = None
+    if pool is not None and max(image.size) > policy.display_max_side:
+        full = pool.submit(_encode_verified, image, media_type, policy, decode=False)
+    try:
+        # Antialiased bilinear for the (about 2x) display reduction: a third of Lanczos' cost.
+        display_img = resized(image, policy.display_max_side, Image.Resampling.BILINEAR)
+        if display_img is image:
+            data = _encode_verified(image, media_type, policy, decode=False)
+            display = data
+        else:
+            display = _encode_verified(display_img, media_type, policy, decode=True)
+        thumb_img = resized(display_img, policy.thumbnail_max_side)
+        thumbnail = _encode_verified(thumb_img, media_type, policy, decode=True)
+        hash_ = blurhash_of(thumb_img)
+        if display_img is not image:
+            data = (
+                full.result()
+                if full is not None
+                else _encode_verified(image, media_type, policy, decode=False)
+            )
+    finally:
+        if full is not None and not full.done():
+            full.cancel()
     return CleanImage(
         data=data,
         media_type=media_type,
@@ -99,6 +134,6 @@ def build_clean_image(image: Image.Image, policy: DeidentifyPolicy) -> CleanImag
         thumbnail=thumbnail,
         thumbnail_width=thumb_img.width,
         thumbnail_height=thumb_img.height,
-        blurhash=blurhash_of(thumb_img),
+        blurhash=hash_,
         _seal=_SEAL,
     )

@@ -162,7 +162,7 @@ class Deidentifier:
         )
         draft.lap("redact")
 
-        clean = encode_mod.build_clean_image(image, policy)
+        clean = encode_mod.build_clean_image(image, policy, self._executor())
         draft.fields.update(
             output_media_type=clean.media_type, output_width=clean.width, output_height=clean.height
         )
@@ -231,13 +231,7 @@ class Deidentifier:
 
 
 def _union_fraction(boxes: list[Box], width: int, height: int) -> float:
-    import numpy as np
-
     if not boxes or not width or not height:
         return 0.0
-    mask = np.zeros((height, width), dtype=bool)
-    for box in boxes:
-        c = box.clip(width, height)
-        if c is not None:
-            mask[c.y : c.bottom, c.x : c.right] = True
-    return float(mask.mean())
+    clipped = [c for c in (b.clip(width, height) for b in boxes) if c is not None]
+    return redact.union_area(clipped) / float(width * height)

@@ -1,6 +1,6 @@
 """Irreversible redaction: paint solid pixels over boxes (never blur), and crop.
 
-Works in place on a numpy copy of the pixels. Imports numpy and Pillow only.
+Paints on a copy of the image. Imports numpy and Pillow only.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from .model import Box, Refusal
 
@@ -23,16 +23,29 @@ def with_margin(box: Box, fraction: float, minimum: int = 2) -> Box:
 
 def paint(image: Image.Image, boxes: Iterable[Box]) -> tuple[Image.Image, int]:
     """A new image with every box (clipped to the image) filled solid; returns it and the painted area."""
-    arr = np.array(image, dtype=np.uint8)
-    height, width = arr.shape[:2]
-    mask = np.zeros((height, width), dtype=bool)
-    for box in boxes:
-        clipped = box.clip(width, height)
-        if clipped is None:
-            continue
-        arr[clipped.y : clipped.bottom, clipped.x : clipped.right] = FILL
-        mask[clipped.y : clipped.bottom, clipped.x : clipped.right] = True
-    return Image.fromarray(arr, image.mode), int(mask.sum())
+    out = image.copy()
+    draw = ImageDraw.Draw(out)
+    fill = FILL if out.mode == "L" else (FILL,) * len(out.getbands())
+    clipped = [c for c in (box.clip(*out.size) for box in boxes) if c is not None]
+    for c in clipped:
+        draw.rectangle((c.x, c.y, c.right - 1, c.bottom - 1), fill=fill)
+    return out, union_area(clipped)
+
+
+def union_area(boxes: Iterable[Box]) -> int:
+    """Exact area covered by the union of ``boxes`` (on the grid of their edges, not per pixel)."""
+    boxes = list(boxes)
+    if not boxes:
+        return 0
+    xs = np.unique([v for b in boxes for v in (b.x, b.right)])
+    ys = np.unique([v for b in boxes for v in (b.y, b.bottom)])
+    covered = np.zeros((len(ys) - 1, len(xs) - 1), dtype=bool)
+    for b in boxes:
+        i0, i1 = np.searchsorted(ys, (b.y, b.bottom))
+        j0, j1 = np.searchsorted(xs, (b.x, b.right))
+        covered[i0:i1, j0:j1] = True
+    cell = np.outer(np.diff(ys), np.diff(xs))
+    return int(cell[covered].sum())
 
 
 def crop(image: Image.Image, box: Box) -> tuple[Image.Image, Box]:
