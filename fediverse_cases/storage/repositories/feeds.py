@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import CaseState, Visibility
@@ -85,20 +85,92 @@ def _before(cursor: Cursor | None) -> ColumnElement[bool] | None:
     )
 
 
+# A candidate set (a tag's cases, full-text matches) at most this big is fetched whole and
+# sorted; a bigger one is filtered while walking the feed index newest first, which meets a page
+# of matches after about ``limit * total / size`` index entries. Either way a page costs
+# O(sqrt(total cases)) rows at worst, never a sort of every match.
+SMALL_SET = 1500
+# Following at most this many people: one "newest ``limit``" range per author on
+# ix_cases_author_feed, merged; beyond it the feed index is walked with an author filter.
+MAX_MERGED_AUTHORS = 64
+
+
+def _ordered(query: Select[tuple[Case]], cursor: Cursor | None, limit: int) -> Select[tuple[Case]]:
+    if (condition := _before(cursor)) is not None:
+        query = query.where(condition)
+    return query.order_by(Case.published_at.desc(), Case.id.desc()).limit(limit)
+
+
+def _unindexed(column: ColumnElement[int]) -> ColumnElement[int]:
+    """``column + 0``: the same value, but SQLite can no longer drive the query from it, so the
+    planner walks the feed index in ORDER BY order instead of collecting every match and sorting."""
+    return column + literal(0)
+
+
+async def _more_than(session: AsyncSession, candidates: Select[tuple[int]], size: int) -> bool:
+    counted = select(func.count()).select_from(candidates.limit(size + 1).subquery())
+    return int((await session.execute(counted)).scalar_one()) > size
+
+
 async def page_of(
     session: AsyncSession, query: Select[tuple[Case]], cursor: Cursor | None, limit: int = PAGE_SIZE
 ) -> FeedPage:
-    """Run a case query (already filtered) newest first from ``cursor``; one page plus the next cursor."""
-    if (condition := _before(cursor)) is not None:
-        query = query.where(condition)
-    query = query.order_by(Case.published_at.desc(), Case.id.desc()).limit(limit + 1)
-    cases = list((await session.execute(query)).scalars())
-    more = len(cases) > limit
-    cases = cases[:limit]
-    items = await hydrate(session, cases)
-    last = cases[-1] if more and cases else None
-    next_cursor = Cursor(last.published_at, last.id) if last and last.published_at else None
+    """Run a case query (already filtered) newest first from ``cursor``; one page plus the next cursor.
+
+    The page is chosen on (id, published_at) only, so the planner can answer from the feed index;
+    the rows, authors, counts, images and tags are then loaded for those ids in three queries.
+    """
+    keys = _ordered(query.with_only_columns(Case.id, Case.published_at), cursor, limit + 1)
+    rows = (await session.execute(keys)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = await hydrate_ids(session, [case_id for case_id, _ in rows])
+    last = rows[-1] if more and rows else None
+    next_cursor = Cursor(last[1], last[0]) if last and last[1] else None
     return FeedPage(items, next_cursor)
+
+
+def _visible_comments() -> ColumnElement[int]:
+    return (
+        select(func.count(Comment.id))
+        .where(Comment.case_id == Case.id, Comment.state == "visible")
+        .correlate(Case)
+        .scalar_subquery()
+    )
+
+
+async def hydrate_ids(session: AsyncSession, case_ids: Sequence[int]) -> list[CaseListing]:
+    """Listings for ``case_ids`` in that order: cases with authors, accounts and comment counts in
+    one query, then images and tags (two more)."""
+    if not case_ids:
+        return []
+    rows = await session.execute(
+        select(Case, Actor, Account, _visible_comments())
+        .join(Actor, Actor.id == Case.author_actor_id)
+        .outerjoin(Account, Account.id == Actor.account_id)
+        .where(Case.id.in_(case_ids))
+    )
+    found = {case.id: (case, actor, account, count) for case, actor, account, count in rows.all()}
+    listings = [
+        CaseListing(case, actor, account, comment_count=int(count or 0))
+        for case, actor, account, count in (found[case_id] for case_id in case_ids if case_id in found)
+    ]
+    await _attach_media(session, listings)
+    return listings
+
+
+async def _attach_media(session: AsyncSession, listings: list[CaseListing]) -> None:
+    by_id = {listing.case.id: listing for listing in listings}
+    image_rows = await session.execute(
+        select(CaseImage).where(CaseImage.case_id.in_(by_id)).order_by(CaseImage.position, CaseImage.id)
+    )
+    for image in image_rows.scalars():
+        by_id[image.case_id].images.append(image)
+    tag_rows = await session.execute(
+        select(CaseTag).where(CaseTag.case_id.in_(by_id)).order_by(CaseTag.is_specialty.desc(), CaseTag.tag)
+    )
+    for tag in tag_rows.scalars():
+        by_id[tag.case_id].tags.append(tag)
 
 
 async def hydrate(session: AsyncSession, cases: Sequence[Case]) -> list[CaseListing]:
@@ -106,46 +178,18 @@ async def hydrate(session: AsyncSession, cases: Sequence[Case]) -> list[CaseList
     if not cases:
         return []
     case_ids = [case.id for case in cases]
-    actor_ids = {case.author_actor_id for case in cases}
-    actors = {
-        actor.id: actor
-        for actor in (await session.execute(select(Actor).where(Actor.id.in_(actor_ids)))).scalars()
-    }
-    account_ids = {actor.account_id for actor in actors.values() if actor.account_id is not None}
-    accounts = {
-        account.id: account
-        for account in (await session.execute(select(Account).where(Account.id.in_(account_ids)))).scalars()
-    }
-    images: dict[int, list[CaseImage]] = {case_id: [] for case_id in case_ids}
-    image_rows = await session.execute(
-        select(CaseImage).where(CaseImage.case_id.in_(case_ids)).order_by(CaseImage.position, CaseImage.id)
+    rows = await session.execute(
+        select(Case.id, Actor, Account, _visible_comments())
+        .join(Actor, Actor.id == Case.author_actor_id)
+        .outerjoin(Account, Account.id == Actor.account_id)
+        .where(Case.id.in_(case_ids))
     )
-    for image in image_rows.scalars():
-        images[image.case_id].append(image)
-    tags: dict[int, list[CaseTag]] = {case_id: [] for case_id in case_ids}
-    tag_rows = await session.execute(
-        select(CaseTag)
-        .where(CaseTag.case_id.in_(case_ids))
-        .order_by(CaseTag.is_specialty.desc(), CaseTag.tag)
-    )
-    for tag in tag_rows.scalars():
-        tags[tag.case_id].append(tag)
-    counts = dict(
-        (
-            await session.execute(
-                select(Comment.case_id, func.count(Comment.id))
-                .where(Comment.case_id.in_(case_ids), Comment.state == "visible")
-                .group_by(Comment.case_id)
-            )
-        ).all()
-    )
+    extra = {case_id: (actor, account, count) for case_id, actor, account, count in rows.all()}
     listings = []
     for case in cases:
-        author = actors[case.author_actor_id]
-        account = accounts.get(author.account_id) if author.account_id is not None else None
-        listings.append(
-            CaseListing(case, author, account, images[case.id], tags[case.id], int(counts.get(case.id, 0)))
-        )
+        actor, account, count = extra[case.id]
+        listings.append(CaseListing(case, actor, account, comment_count=int(count or 0)))
+    await _attach_media(session, listings)
     return listings
 
 
@@ -163,6 +207,64 @@ def following_feed_query(follower_actor_id: int) -> Select[tuple[Case]]:
 def tag_feed_query(tag: str, *, signed_in: bool) -> Select[tuple[Case]]:
     tagged = select(CaseTag.case_id).where(CaseTag.tag == tag)
     return select(Case).where(listable(signed_in=signed_in), Case.id.in_(tagged))
+
+
+async def tag_feed(
+    session: AsyncSession, tag: str, *, signed_in: bool, cursor: Cursor | None, limit: int = PAGE_SIZE
+) -> FeedPage:
+    tagged = select(CaseTag.case_id).where(CaseTag.tag == tag)
+    return await candidates_page(session, tagged, signed_in=signed_in, cursor=cursor, limit=limit)
+
+
+async def candidates_page(
+    session: AsyncSession,
+    candidates: Select[tuple[int]],
+    *,
+    signed_in: bool,
+    cursor: Cursor | None,
+    limit: int = PAGE_SIZE,
+) -> FeedPage:
+    """A page of the listable cases among ``candidates`` (a query of case ids), newest first.
+
+    PostgreSQL's planner weighs the two plans from its statistics; SQLite's does not know how many
+    candidates there are, so it is told: a small set drives the query (lookups and a sort of at
+    most SMALL_SET rows), a big one is probed while walking the feed index.
+    """
+    big = session.bind.dialect.name == "sqlite" and await _more_than(session, candidates, SMALL_SET)
+    key = _unindexed(Case.id) if big else Case.id
+    query = select(Case).where(listable(signed_in=signed_in), key.in_(candidates))
+    return await page_of(session, query, cursor, limit)
+
+
+async def following_feed(
+    session: AsyncSession, follower_actor_id: int, *, cursor: Cursor | None, limit: int = PAGE_SIZE
+) -> FeedPage:
+    followed = list(
+        (
+            await session.execute(
+                select(Follow.followed_id).where(
+                    Follow.follower_id == follower_actor_id, Follow.state == "accepted"
+                )
+            )
+        ).scalars()
+    )
+    if not followed:
+        return FeedPage([], None)
+    if len(followed) > MAX_MERGED_AUTHORS:
+        query = select(Case).where(listable(signed_in=True), _unindexed(Case.author_actor_id).in_(followed))
+        return await page_of(session, query, cursor, limit)
+    # Newest page of each author (an ordered range of ix_cases_author_feed), merged by the outer
+    # ORDER BY: at most limit + 1 rows per author are looked at, however old the page.
+    per_author = [
+        _ordered(
+            select(Case.id).where(listable(signed_in=True), Case.author_actor_id == actor_id),
+            cursor,
+            limit + 1,
+        ).subquery()
+        for actor_id in followed
+    ]
+    newest = union_all(*(select(part.c.id) for part in per_author))
+    return await page_of(session, select(Case).where(Case.id.in_(newest)), cursor, limit)
 
 
 def author_feed_query(actor_id: int, *, signed_in: bool) -> Select[tuple[Case]]:

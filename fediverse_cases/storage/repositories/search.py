@@ -2,7 +2,9 @@
 
 The index is the ``case_search`` table of migration 0004_search (SQLite FTS5 / PostgreSQL
 tsvector + GIN), kept in sync by database triggers, so nothing here writes. Results follow the
-same listable rule and (published_at, id) keyset as the feeds: newest matches first.
+same listable rule and (published_at, id) keyset as the feeds: newest matches first. The matches
+are a candidate set like a tag's cases (``feeds.candidates_page`` picks the plan), so a common
+word never means sorting every match by date.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ import re
 from sqlalchemy import Select, column, func, literal_column, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.models import Case
-from fediverse_cases.storage.repositories.feeds import PAGE_SIZE, Cursor, FeedPage, listable, page_of
+from fediverse_cases.storage.repositories.feeds import PAGE_SIZE, Cursor, FeedPage, candidates_page
 
 MAX_TERMS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -52,6 +53,5 @@ async def search_cases(
     terms = search_terms(query)
     if not terms:
         return FeedPage([], None)
-    dialect = session.bind.dialect.name
-    cases = select(Case).where(listable(signed_in=signed_in), Case.id.in_(_matching_ids(dialect, terms)))
-    return await page_of(session, cases, cursor, limit)
+    matching = _matching_ids(session.bind.dialect.name, terms)
+    return await candidates_page(session, matching, signed_in=signed_in, cursor=cursor, limit=limit)

@@ -8,7 +8,9 @@ those views stay as they are. Every list uses the SQL listable rule of repositor
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from jinja2 import Environment
+from markupsafe import Markup
+from quart import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from fediverse_cases.services import social
@@ -42,19 +44,35 @@ def _normal_tag(tag: str) -> str:
     return tag
 
 
-async def _feed_page(template: str, page: feed_repo.FeedPage, **context: object) -> str:
+def _sync_templates() -> Environment:
+    """The app's templates, filters and globals, rendered without async: the card list needs
+    no awaits, and Jinja's async mode costs more per expression than the page's queries."""
+    environment = current_app.extensions.get("fediverse_cases.sync_jinja")
+    if environment is None:
+        environment = current_app.jinja_env.overlay(enable_async=False)
+        current_app.extensions["fediverse_cases.sync_jinja"] = environment
+    return environment
+
+
+def case_list(page: feed_repo.FeedPage, next_url: str, empty_message: str = "") -> Markup:
+    """The cards of ``page`` and its "older" link (templates/feeds/_list.html), as markup."""
+    template = _sync_templates().get_template("feeds/_list.html")
+    return Markup(template.render(page=page, next_url=next_url, empty_message=empty_message))
+
+
+async def _feed_page(
+    template: str, page: feed_repo.FeedPage, empty_message: str = "", **context: object
+) -> str:
+    next_url = (
+        url_for(
+            request.endpoint or "",
+            **{**request.view_args, **request.args.to_dict(), "before": page.next_cursor.encode()},
+        )
+        if page.next_cursor
+        else ""
+    )
     return await render_template(
-        template,
-        page=page,
-        next_url=(
-            url_for(
-                request.endpoint or "",
-                **{**request.view_args, **request.args.to_dict(), "before": page.next_cursor.encode()},
-            )
-            if page.next_cursor
-            else ""
-        ),
-        **context,
+        template, page=page, next_url=next_url, case_list=case_list(page, next_url, empty_message), **context
     )
 
 
@@ -79,8 +97,14 @@ async def following_feed() -> str:
         if actor is None:
             page = feed_repo.FeedPage([], None)
         else:
-            page = await feed_repo.page_of(db, feed_repo.following_feed_query(actor.id), cursor)
-    return await _feed_page("feeds/feed.html", page, heading="Cases from people you follow", feed="following")
+            page = await feed_repo.following_feed(db, actor.id, cursor=cursor)
+    return await _feed_page(
+        "feeds/feed.html",
+        page,
+        "Follow colleagues from their profile pages to see their cases here.",
+        heading="Cases from people you follow",
+        feed="following",
+    )
 
 
 @blueprint.get("/tags/<tag>")
@@ -88,9 +112,7 @@ async def tag_feed(tag: str) -> str:
     tag = _normal_tag(tag)
     cursor = _cursor()
     async with app_state().sessionmaker() as db:
-        page = await feed_repo.page_of(
-            db, feed_repo.tag_feed_query(tag, signed_in=current_account() is not None), cursor
-        )
+        page = await feed_repo.tag_feed(db, tag, signed_in=current_account() is not None, cursor=cursor)
     return await _feed_page("feeds/feed.html", page, heading=f"#{tag}", feed="tag", tag=tag)
 
 
@@ -107,7 +129,12 @@ async def search() -> str:
     cursor = _cursor()
     async with app_state().sessionmaker() as db:
         page = await search_cases(db, query, signed_in=current_account() is not None, cursor=cursor)
-    return await _feed_page("feeds/search.html", page, query=query)
+    return await _feed_page(
+        "feeds/search.html",
+        page,
+        "No cases match. Try fewer or different words, or a specialty tag.",
+        query=query,
+    )
 
 
 @blueprint.get("/users/<username>/cases")
@@ -163,12 +190,8 @@ async def feed_context() -> dict[str, object]:
             page = await feed_repo.page_of(
                 db, feed_repo.local_feed_query(signed_in=current_account() is not None), None
             )
-        return {
-            "home_page": page,
-            "home_next_url": url_for("feeds.local_feed", before=page.next_cursor.encode())
-            if page.next_cursor
-            else "",
-        }
+        next_url = url_for("feeds.local_feed", before=page.next_cursor.encode()) if page.next_cursor else ""
+        return {"home_page": page, "home_next_url": next_url, "home_case_list": case_list(page, next_url)}
     if request.endpoint == "profile.public_profile" and request.view_args:
         return await _profile_context(str(request.view_args.get("username", "")))
     return {}
