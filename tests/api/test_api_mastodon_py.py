@@ -76,6 +76,13 @@ def test_mastodon_py_posts_a_case_that_is_reviewed_commented_and_notified(
     )
     assert media["url"] and media["blurhash"] and media["description"] == "Plaque"
     assert media["meta"]["original"]["width"] > 0
+    with pytest.raises(MastodonAPIError):  # refused by de-identification: GET media answers 422
+        ada.media_post(
+            io.BytesIO(b"\xff\xd8\xff\xe0 not a JPEG"),
+            mime_type="image/jpeg",
+            file_name="y.jpg",
+            synchronous=True,
+        )
     with pytest.raises(MastodonAPIError):
         ada.status_post("No consent", media_ids=[media])
     status = ada._Mastodon__api_request(  # consent travels as extra parameters on the status
