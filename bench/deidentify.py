@@ -2,12 +2,15 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/deidentify.py            # full run, a few minutes on 2 cores
+    .venv/bin/python bench/deidentify.py            # full run: 67 files, ~4-6 min on 2 loaded cores
     .venv/bin/python bench/deidentify.py --quick    # fewer images, for a smoke check
+    .venv/bin/python bench/deidentify.py --ocr-max-side 960   # compare a policy setting
 
-Prints: files with residual metadata (exiftool -a -u -G1 -j), planted PHI strings still readable by
-OCR after redaction, faces covered, area redacted on PHI-free images, and median/p95 time per
-12-megapixel photo for each step and in total.
+Prints: files with residual metadata (exiftool -a -u -G1 -j), planted PHI strings readable by an
+independent OCR pass before and after redaction (each string read on a crop around its box,
+upright and turned 90/270 degrees, so vertical text counts too), planted boxes painted solid, faces
+covered, area redacted on PHI-free images, median/p95 wall time per 12-megapixel photo for each
+step and in total, process CPU time per photo, and the load average (the machine is shared).
 """
 
 from __future__ import annotations
