@@ -61,7 +61,14 @@ def note_activity(kind: str = "Create", object_id: str = "http://cases.test/case
 async def queue(state, inboxes: list[str], activity: dict | None = None, object_id: str | None = None) -> int:  # type: ignore[no-untyped-def]
     actor = await sender(state)
     async with state.transaction() as db:
-        return await enqueue(db, state, activity=activity or note_activity(), sender=actor, inboxes=inboxes, object_id=object_id)
+        return await enqueue(
+            db,
+            state,
+            activity=activity or note_activity(),
+            sender=actor,
+            inboxes=inboxes,
+            object_id=object_id,
+        )
 
 
 async def rows(state) -> dict[str, Delivery]:  # type: ignore[no-untyped-def]
@@ -142,7 +149,15 @@ async def test_removing_a_peer_cancels_its_pending_deliveries_at_once(state, pee
 
 async def test_remove_with_purge_deletes_what_was_cached_from_the_peer(state, peer):  # type: ignore[no-untyped-def]
     async with state.transaction() as db:
-        db.add(Actor(uri=peer.url("/users/x"), username="x", host=peer.host, is_local=False, inbox_url=peer.url("/users/x/inbox")))
+        db.add(
+            Actor(
+                uri=peer.url("/users/x"),
+                username="x",
+                host=peer.host,
+                is_local=False,
+                inbox_url=peer.url("/users/x/inbox"),
+            )
+        )
     async with state.transaction() as db:
         result = await remove_peer(db, state, peer.host, Operator.system(), purge=True)
     assert result.purged_actors == 1

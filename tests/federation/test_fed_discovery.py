@@ -29,7 +29,9 @@ async def test_webfinger_finds_a_local_person(state, client):  # type: ignore[no
 
 async def test_webfinger_answers_404_for_other_hosts_and_unknown_people(state, client):  # type: ignore[no-untyped-def]
     assert (await client.get("/.well-known/webfinger?resource=acct:nobody@cases.test")).status_code == 404
-    assert (await client.get("/.well-known/webfinger?resource=acct:admin@elsewhere.example")).status_code == 404
+    assert (
+        await client.get("/.well-known/webfinger?resource=acct:admin@elsewhere.example")
+    ).status_code == 404
     assert (await client.get("/.well-known/webfinger")).status_code == 400
 
 
@@ -65,7 +67,9 @@ async def test_actor_url_serves_as2_to_activitypub_clients(state, client, accept
 
 async def test_actor_url_serves_html_to_browsers(state, client):  # type: ignore[no-untyped-def]
     await create_account(state, "drlee", role=Role.PROFESSIONAL, verified=True)
-    response = await client.get("/users/drlee", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    response = await client.get(
+        "/users/drlee", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    )
     assert response.status_code == 200
     assert response.content_type.startswith("text/html")
     assert "Accept" in response.headers.get("Vary", "")
@@ -105,7 +109,9 @@ async def test_handle_with_port_resolves_through_webfinger(state):  # type: igno
     assert actor.host == "127.0.0.1:8123"
     assert actor.verified_professional is True
     assert actor.shared_inbox_url == "http://127.0.0.1:8123/inbox"
-    assert str(network.calls[0].url).startswith("http://127.0.0.1:8123/.well-known/webfinger?resource=acct:drkim@127.0.0.1:8123")
+    assert str(network.calls[0].url).startswith(
+        "http://127.0.0.1:8123/.well-known/webfinger?resource=acct:drkim@127.0.0.1:8123"
+    )
 
 
 async def test_handle_on_a_host_that_is_not_allowed_is_not_looked_up(state):  # type: ignore[no-untyped-def]

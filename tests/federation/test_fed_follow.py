@@ -72,7 +72,9 @@ async def test_inbound_follow_is_accepted_and_answered(state, client, setup):  #
 
 async def test_follow_of_an_unknown_local_actor_is_ignored(state, client, setup):  # type: ignore[no-untyped-def]
     _account, alice, _network = setup
-    assert (await post(client, alice, alice.activity("Follow", "http://cases.test/users/nobody"))).status_code == 202
+    assert (
+        await post(client, alice, alice.activity("Follow", "http://cases.test/users/nobody"))
+    ).status_code == 202
     await inbox_worker.run_once(state)
     assert await follows(state) == []
 
@@ -101,12 +103,12 @@ async def test_outbound_follow_waits_for_accept(state, client, setup):  # type: 
 
 
 async def test_accept_from_someone_else_does_not_accept_the_follow(state, client, setup):  # type: ignore[no-untyped-def]
-    account, alice, network = setup
+    account, _alice, network = setup
     mallory = FakePeer("remote.example", "mallory")
     network.peers.append(mallory)
     await follow_remote(state, account, "@alice@remote.example", Operator.system())
     await delivery.run_once(state)
-    sent_follow = json.loads([r for r in network.calls if r.method == "POST"][0].content)
+    sent_follow = json.loads(next(r for r in network.calls if r.method == "POST").content)
     forged = mallory.activity("Accept", sent_follow)
     assert (await post(client, mallory, forged)).status_code == 403  # origin: answering someone else's Follow
     [row] = await follows(state)

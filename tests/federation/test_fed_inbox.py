@@ -157,3 +157,41 @@ async def test_invalid_integrity_proof_is_refused(state, client, alice):  # type
     response = await post(client, *alice.signed_post(INBOX, activity))
     assert response.status_code == 401
     assert "proof" in (await response.get_json())["message"]
+
+
+async def test_inbox_accepts_an_rfc9421_signature(state, client, alice):  # type: ignore[no-untyped-def]
+    from fediverse_cases.crypto.http_signatures import sign_request_rfc9421
+
+    install_fake_network(state, [alice])
+    body = json.dumps(like(alice)).encode()
+    headers = {"Content-Type": "application/activity+json"}
+    headers.update(sign_request_rfc9421("POST", INBOX, headers, body, alice.key_id, alice.rsa.private_pem))
+    response = await post(client, headers, body)
+    assert response.status_code == 202, await response.get_data(as_text=True)
+
+
+async def test_forwarded_activity_with_the_authors_proof_is_trusted(state, client, alice):  # type: ignore[no-untyped-def]
+    relay = FakePeer("other.example", "hospital")
+    install_fake_network(state, [alice, relay])
+    activity = alice.with_proof(like(alice))
+    response = await post(client, *relay.signed_post(INBOX, activity))
+    assert response.status_code == 202, await response.get_data(as_text=True)
+    async with state.sessionmaker() as db:
+        item = (await db.execute(select(InboxItem))).scalar_one()
+    assert item.forwarded and item.refetch == ""
+
+
+async def test_forwarded_create_without_proof_is_kept_only_to_refetch_its_object(state, client, alice):  # type: ignore[no-untyped-def]
+    relay = FakePeer("other.example", "hospital")
+    install_fake_network(state, [alice, relay])
+    note = {
+        "id": f"{alice.actor_uri}/notes/1",
+        "type": "Note",
+        "attributedTo": alice.actor_uri,
+        "content": "hi",
+    }
+    response = await post(client, *relay.signed_post(INBOX, alice.activity("Create", note)))
+    assert response.status_code == 202
+    async with state.sessionmaker() as db:
+        item = (await db.execute(select(InboxItem))).scalar_one()
+    assert item.forwarded and item.refetch == note["id"]

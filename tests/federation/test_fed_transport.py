@@ -35,9 +35,13 @@ def transport(state, calls: list[httpx.Request]) -> Transport:  # type: ignore[n
         calls.append(request)
         if request.url.host == "redirector.example":
             return httpx.Response(302, headers={"Location": "http://10.0.0.1/latest/meta-data"})
-        return httpx.Response(200, json={"id": str(request.url)}, headers={"Content-Type": "application/activity+json"})
+        return httpx.Response(
+            200, json={"id": str(request.url)}, headers={"Content-Type": "application/activity+json"}
+        )
 
-    return Transport(state, client=httpx.AsyncClient(transport=httpx.MockTransport(handler)), resolver=resolver)
+    return Transport(
+        state, client=httpx.AsyncClient(transport=httpx.MockTransport(handler)), resolver=resolver
+    )
 
 
 async def test_public_hosts_are_reachable(state):  # type: ignore[no-untyped-def]
