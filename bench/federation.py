@@ -71,44 +71,94 @@ async def _database(kind: str, root: Path) -> str:
     return await DatabaseFactory("postgresql", root).new_database()
 
 
-async def bench_inbox(args: argparse.Namespace, root: Path, database_url: str) -> float:
-    state = await make_state(make_settings(database_url, root / "inbox"))
+def _signed_requests(args: argparse.Namespace) -> tuple[list[FakePeer], list[tuple[dict[str, str], bytes]]]:
     senders = [FakePeer(f"peer{i % 4}.example", f"doc{i}") for i in range(args.senders)]
-    async with state.transaction() as db:
-        for host in {s.host for s in senders}:
-            await allow_peer(db, state, host, Operator.system())
-    install_fake_network(state, senders)
-    url = f"{BASE}/inbox"
     requests = []
     for n in range(args.activities):
         sender = senders[n % len(senders)]
-        activity = sender.with_proof(
-            sender.activity(
-                "Like", f"{BASE}/cases/{uuid.uuid4().hex}", to=[PUBLIC], published="2026-01-01T00:00:00Z"
-            )
+        activity = sender.activity(
+            "Like", f"{BASE}/cases/{uuid.uuid4().hex}", to=[PUBLIC], published="2026-01-01T00:00:00Z"
         )
-        headers, body = sender.signed_post(url, activity)
+        if not args.no_proofs:
+            activity = sender.with_proof(activity)
+        headers, body = sender.signed_post(f"{BASE}/inbox", activity)
         requests.append(({**headers, "Host": "cases.test"}, body))
-    queue: asyncio.Queue[tuple[dict[str, str], bytes]] = asyncio.Queue()
-    for item in requests:
-        queue.put_nowait(item)
+    return senders, requests
+
+
+async def _ingest(
+    database_url: str, root: Path, senders: list[FakePeer], requests: list, concurrency: int
+) -> tuple[dict[int, int], float, float, float]:
+    """Feed ``requests`` to the inbox; return (statuses, wall start, wall end, CPU seconds)."""
+    state = await make_state(make_settings(database_url, root))
+    install_fake_network(state, senders)
+    pending = list(requests)
     statuses: dict[int, int] = {}
 
     async def worker() -> None:
-        while not queue.empty():
-            headers, body = queue.get_nowait()
-            result = await inbox.receive(state, method="POST", url=url, headers=headers, body=body)
+        while pending:
+            headers, body = pending.pop()
+            result = await inbox.receive(
+                state, method="POST", url=f"{BASE}/inbox", headers=headers, body=body
+            )
             statuses[result.status] = statuses.get(result.status, 0) + 1
 
-    started, cpu_started = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(worker() for _ in range(args.concurrency)))
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    started, cpu_started = time.time(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    ended, cpu = time.time(), time.process_time() - cpu_started
     await state.close()
+    return statuses, started, ended, cpu
+
+
+def _ingest_process(database_url, root, senders, requests, concurrency, barrier, results) -> None:  # type: ignore[no-untyped-def]
+    barrier.wait()
+    results.put(asyncio.run(_ingest(database_url, Path(root), senders, requests, concurrency)))
+
+
+async def bench_inbox(args: argparse.Namespace, root: Path, database_url: str) -> float:
+    senders, requests = _signed_requests(args)
+    state = await make_state(make_settings(database_url, root / "inbox"))
+    async with state.transaction() as db:
+        for host in sorted({s.host for s in senders}):
+            await allow_peer(db, state, host, Operator.system())
+    await state.close()
+    if args.processes == 1:
+        outcomes = [await _ingest(database_url, root / "inbox", senders, requests, args.concurrency)]
+    else:
+        # Like `serve` with server.workers = N: N processes share the database.
+        context = multiprocessing.get_context("spawn")
+        barrier, results = context.Barrier(args.processes), context.Queue()
+        workers = [
+            context.Process(
+                target=_ingest_process,
+                args=(
+                    database_url,
+                    str(root / "inbox"),
+                    senders,
+                    requests[i :: args.processes],
+                    args.concurrency,
+                    barrier,
+                    results,
+                ),
+            )
+            for i in range(args.processes)
+        ]
+        for process in workers:
+            process.start()
+        outcomes = [results.get() for _ in workers]
+        for process in workers:
+            process.join()
+    statuses: dict[int, int] = {}
+    for outcome in outcomes:
+        for status, count in outcome[0].items():
+            statuses[status] = statuses.get(status, 0) + count
+    elapsed = max(o[2] for o in outcomes) - min(o[1] for o in outcomes)
+    cpu = sum(o[3] for o in outcomes)
     rate = args.activities / elapsed
     print(
-        f"inbox: {args.activities} signed activities in {elapsed:.2f} s = {rate:,.0f}/s (statuses {statuses}); "
-        f"CPU {cpu:.2f} s = {1000 * cpu / args.activities:.2f} ms per activity "
-        f"({args.activities / cpu:,.0f} per CPU-second)"
+        f"inbox: {args.activities} signed activities, {args.processes} process(es) x {args.concurrency} in flight: "
+        f"{elapsed:.2f} s = {rate:,.0f}/s (statuses {statuses}); CPU {cpu:.2f} s = "
+        f"{1000 * cpu / args.activities:.2f} ms per activity ({args.activities / cpu:,.0f} per CPU-second)"
     )
     if statuses != {202: args.activities}:
         raise SystemExit("inbox bench: not every activity was accepted")
@@ -192,7 +242,15 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--activities", type=int, default=3000)
     parser.add_argument("--senders", type=int, default=20)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight per process")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="inbox processes sharing the database (like server.workers)"
+    )
+    parser.add_argument(
+        "--no-proofs",
+        action="store_true",
+        help="send activities without integrity proofs (HTTP signature only)",
+    )
     parser.add_argument("--inboxes", type=int, default=1000)
     parser.add_argument("--peer-hosts", type=int, default=10)
     args = parser.parse_args()

@@ -104,7 +104,27 @@ def _write(value: Any, out: list[str]) -> None:
         raise JcsError(f"cannot canonicalize {type(value).__name__}")
 
 
+def _plain(value: Any) -> bool:
+    """True when ``json.dumps(sort_keys=True)`` already gives the JCS form: no floats, no
+    integers beyond 2**53, string keys without astral characters (code-point order and UTF-16
+    order then agree)."""
+    if isinstance(value, str) or value is None or value is True or value is False:
+        return True
+    if isinstance(value, int):
+        return -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT
+    if isinstance(value, list | tuple):
+        return all(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(
+            isinstance(k, str) and (k.isascii() or max(k) <= "\uffff") and _plain(v) for k, v in value.items()
+        )
+    return False
+
+
 def canonicalize_str(value: Any) -> str:
+    if _plain(value):
+        # Fast path (the common ActivityPub document): the C JSON encoder, same bytes as _write.
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     out: list[str] = []
     _write(value, out)
     return "".join(out)

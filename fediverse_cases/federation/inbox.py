@@ -10,7 +10,6 @@ activities dropped because they reference a host that is not allowed).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -130,7 +129,8 @@ async def receive(
             signer = await verify_with_rotation(db, state, parsed_signature)
         except SignatureError as error:
             return InboxResult(401, f"signature: {error}")
-        result = await _authorise(db, state, data, activity, signer)
+        # The payload stored is the body as received (already checked to be this JSON object).
+        result = await _authorise(db, state, data, activity, signer, body.decode("utf-8-sig"))
         # Whatever was learnt on the way (a fetched actor) must be committed before the item
         # that references it is written by the batch writer on another connection.
         if db.in_transaction():
@@ -145,7 +145,12 @@ async def receive(
 
 
 async def _authorise(
-    db: AsyncSession, state: FederationState, data: dict[str, Any], activity: Any, signer: SignerKey
+    db: AsyncSession,
+    state: FederationState,
+    data: dict[str, Any],
+    activity: Any,
+    signer: SignerKey,
+    payload: str,
 ) -> InboxResult:
     """Proof and origin checks; on success the result carries the inbox row to write."""
     forwarded = signer.actor_uri != activity.actor
@@ -176,7 +181,7 @@ async def _authorise(
         "activity_id": activity.id,
         "activity_type": activity.TYPE,
         "signer_actor_id": signer.actor_id,
-        "payload": json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+        "payload": payload,
         "forwarded": forwarded,
         "refetch": " ".join(refetch),
         "state": "pending",
