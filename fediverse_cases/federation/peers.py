@@ -10,6 +10,7 @@ the database, so nothing is sent after a removal either way.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from fediverse_cases.storage.repositories import federation as repo
 
 CACHE_SECONDS = 2.0
 _CACHE_KEY = "federation.allow_list"
+_LOCK_KEY = "federation.allow_list_lock"
 
 
 @dataclass(frozen=True)
@@ -68,16 +70,29 @@ async def build_allow_list(db: AsyncSession, state: FederationState) -> AllowLis
 
 async def current_allow_list(state: FederationState, db: AsyncSession | None = None) -> AllowList:
     cached = state.extras.get(_CACHE_KEY)
-    now = time.monotonic()
-    if cached is not None and cached[0] > now:
+    if cached is not None and cached[0] > time.monotonic():
         return cached[1]  # type: ignore[no-any-return]
-    if db is None:
-        async with state.sessionmaker() as session:
-            allow_list = await build_allow_list(session, state)
-    else:
-        allow_list = await build_allow_list(db, state)
-    state.extras[_CACHE_KEY] = (now + CACHE_SECONDS, allow_list)
+    # Single flight: a fan-out of a thousand sends must not rebuild it a thousand times at once.
+    async with _rebuild_lock(state):
+        cached = state.extras.get(_CACHE_KEY)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]  # type: ignore[no-any-return]
+        if db is None:
+            async with state.sessionmaker() as session:
+                allow_list = await build_allow_list(session, state)
+        else:
+            allow_list = await build_allow_list(db, state)
+        state.extras[_CACHE_KEY] = (time.monotonic() + CACHE_SECONDS, allow_list)
     return allow_list
+
+
+def _rebuild_lock(state: FederationState) -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    entry = state.extras.get(_LOCK_KEY)
+    if entry is None or entry[0] is not loop:
+        entry = (loop, asyncio.Lock())
+        state.extras[_LOCK_KEY] = entry
+    return entry[1]  # type: ignore[no-any-return]
 
 
 def invalidate(state: FederationState) -> None:
