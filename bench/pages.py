@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import os
 import random
 import re
 import secrets
@@ -231,7 +233,14 @@ def bulk_insert(
             )
         )
     started = time.perf_counter()
+    # Tags before their cases (foreign keys are not enforced on this plain connection): the search
+    # trigger on ``cases`` then indexes caption and tags in one FTS insert per case, instead of one
+    # insert plus an FTS update per tag row (the same rows either way, ten times faster to load).
+    connection.execute("PRAGMA foreign_keys=OFF")
     with connection:
+        connection.executemany(
+            "INSERT INTO case_tags (case_id, tag, is_specialty) VALUES (?, ?, ?)", tag_rows
+        )
         connection.executemany(
             "INSERT INTO cases (id, public_id, ap_id, author_actor_id, is_local, state, visibility, caption, "
             "content_warning, sensitive, review_note, hidden, search_text, created_at, published_at) "
@@ -239,18 +248,24 @@ def bulk_insert(
             case_rows,
         )
         connection.executemany(
-            "INSERT INTO case_tags (case_id, tag, is_specialty) VALUES (?, ?, ?)", tag_rows
-        )
-        connection.executemany(
             "INSERT INTO case_images (case_id, position, media_key, media_type, width, height, display_width, "
             "display_height, thumbnail_width, thumbnail_height, blurhash, alt_text, deid_report, manual_regions, "
             "original_key, remote_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             image_rows,
         )
+    orphans = connection.execute("PRAGMA foreign_key_check").fetchall()
+    assert not orphans, orphans[:5]
     connection.execute("ANALYZE")
     connection.close()
-    visible = [row for row in case_rows if row[5] == "published" and row[6] == "public" and not row[11]]
-    visible.sort(key=lambda row: (row[14], row[0]), reverse=True)
+    # Keep only (id, public_id, published_at) of the publicly listed cases: the 450k seed tuples
+    # would otherwise stay alive in this process and every full GC pass of the measured app
+    # would walk them, which a server process never has to do.
+    visible = [
+        (row[0], row[1], row[14])
+        for row in case_rows
+        if row[5] == "published" and row[6] == "public" and not row[11]
+    ]
+    visible.sort(key=lambda row: (row[2], row[0]), reverse=True)
     return {"seconds": time.perf_counter() - started, "visible": visible}
 
 
@@ -301,14 +316,19 @@ async def create_people(state: AppState) -> tuple[list[int], int]:
     return actor_ids[:-1], actor_ids[-1]
 
 
+def loadavg() -> str:
+    """The machine is shared: the numbers mean little without the load they were taken under."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def cursor_at(row: tuple) -> str:  # type: ignore[type-arg]
-    published_at = row[14].replace(tzinfo=UTC)
+    published_at = row[2].replace(tzinfo=UTC)
     return f"{int(published_at.timestamp() * 1_000_000)}.{row[0]}"
 
 
 async def measure(
     client, label: str, paths: Callable[[], str], requests: int, check: str
-) -> tuple[str, float, float, int]:  # type: ignore[no-untyped-def]
+) -> tuple[str, float, float, int, int]:  # type: ignore[no-untyped-def]
     timings = []
     cards = 0
     for index in range(requests + 5):
@@ -324,7 +344,7 @@ async def measure(
             cards += body.count('<article class="case-card')
     timings.sort()
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
-    return label, statistics.median(timings), p99, cards // requests
+    return label, statistics.median(timings), p99, sum(t > 50 for t in timings), cards // requests
 
 
 async def main() -> None:
@@ -334,6 +354,7 @@ async def main() -> None:
     args = parser.parse_args()
     rng = random.Random(4)
     total_started = time.perf_counter()
+    load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="fc-bench-") as folder:
         root = Path(folder)
         state = await make_state(root)
@@ -342,6 +363,8 @@ async def main() -> None:
         loaded = bulk_insert(root / "bench.db", args.cases, author_ids, rng)
         visible: list[tuple] = loaded["visible"]  # type: ignore[assignment]
         print(f"seeded {args.cases} cases ({len(visible)} public) in {loaded['seconds']:.1f} s")
+        del loaded
+        gc.collect()
         followed = rng.sample(author_ids, 10)
         connection = sqlite3.connect(root / "bench.db")
         with connection:
@@ -360,6 +383,10 @@ async def main() -> None:
             "/login", form={"username": "reader", "password": PASSWORD, "csrf_token": token}
         )
         assert response.status_code == 302
+        # Objects alive now (the app, its modules, the bench's list of cases) are permanent: keep
+        # later GC passes to the garbage requests make, as in a server process after start-up.
+        gc.collect()
+        gc.freeze()
         deep = visible[len(visible) // 2]
         specialties = sorted(SPECIALTY_SLUGS)
         results = [
@@ -421,11 +448,15 @@ async def main() -> None:
             ),
         ]
         await state.close()
-    print(f"\n{'page':34} {'median ms':>10} {'p99 ms':>8} {'cards':>6}  (target p99 <= 50 ms)")
-    for label, median, p99, cards in results:
-        flag = "" if p99 <= 50 else "  OVER"
-        print(f"{label:34} {median:10.1f} {p99:8.1f} {cards:6d}{flag}")
-    print(f"\n{args.requests} requests per page; total run {time.perf_counter() - total_started:.0f} s")
+    load_after = loadavg()
+    print(f"\n{args.cases} cases, {args.requests} requests per page, target p99 <= 50 ms")
+    print(f"| {'page':32} | {'median ms':>9} | {'p99 ms':>7} | {'> 50 ms':>7} | {'cards':>5} | {'':4} |")
+    print(f"|{'-' * 34}|{'-' * 11}|{'-' * 9}|{'-' * 9}|{'-' * 7}|{'-' * 6}|")
+    for label, median, p99, slow, cards in results:
+        verdict = "ok" if p99 <= 50 else "OVER"
+        print(f"| {label:32} | {median:9.1f} | {p99:7.1f} | {slow:7d} | {cards:5d} | {verdict:4} |")
+    print(f"\nload average (1/5/15 min): before {load_before}, after {load_after} on {os.cpu_count()} CPUs")
+    print(f"total run {time.perf_counter() - total_started:.0f} s")
 
 
 if __name__ == "__main__":

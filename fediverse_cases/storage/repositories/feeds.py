@@ -13,11 +13,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import CaseState, Visibility
-from fediverse_cases.storage.models import Account, Actor, Case, CaseImage, CaseTag, Comment, Consent, Follow
+from fediverse_cases.storage.models import (
+    Account,
+    Actor,
+    Case,
+    CaseImage,
+    CaseTag,
+    Comment,
+    Consent,
+    Follow,
+    Like,
+)
 
 PAGE_SIZE = 20
 
@@ -66,7 +76,11 @@ class FeedPage:
 
 def listable(*, signed_in: bool) -> ColumnElement[bool]:
     """``can_view_case`` for people other than the author and reviewers, in SQL."""
-    conditions = [Case.state == CaseState.PUBLISHED, Case.hidden.is_(False)]
+    return _listable(Case.state, signed_in=signed_in)
+
+
+def _listable(state: ColumnElement[str], *, signed_in: bool) -> ColumnElement[bool]:
+    conditions = [state == CaseState.PUBLISHED, Case.hidden.is_(False)]
     if not signed_in:
         conditions.append(Case.visibility == Visibility.PUBLIC)
     return and_(*conditions)
@@ -112,21 +126,35 @@ async def _more_than(session: AsyncSession, candidates: Select[tuple[int]], size
     return int((await session.execute(counted)).scalar_one()) > size
 
 
+def _page_query(query: Select[tuple[Case]], cursor: Cursor | None, limit: int) -> Select[tuple]:
+    """The page's ids are chosen in a derived table on (published_at, id) alone, so the planner
+    sorts or walks only those; authors and comment counts are joined to the chosen rows only."""
+    keys = _ordered(query.with_only_columns(Case.id, Case.published_at), cursor, limit).subquery("page")
+    return (
+        select(Case, Actor, Account, _visible_comments())
+        .join(keys, keys.c.id == Case.id)
+        .join(Actor, Actor.id == Case.author_actor_id)
+        .outerjoin(Account, Account.id == Actor.account_id)
+        .order_by(keys.c.published_at.desc(), keys.c.id.desc())
+    )
+
+
 async def page_of(
     session: AsyncSession, query: Select[tuple[Case]], cursor: Cursor | None, limit: int = PAGE_SIZE
 ) -> FeedPage:
     """Run a case query (already filtered) newest first from ``cursor``; one page plus the next cursor.
 
-    The page is chosen on (id, published_at) only, so the planner can answer from the feed index;
-    the rows, authors, counts, images and tags are then loaded for those ids in three queries.
+    Three round trips: the page's cases with authors and comment counts, its images, its tags.
     """
-    keys = _ordered(query.with_only_columns(Case.id, Case.published_at), cursor, limit + 1)
-    rows = (await session.execute(keys)).all()
+    rows = (await session.execute(_page_query(query, cursor, limit + 1))).all()
     more = len(rows) > limit
-    rows = rows[:limit]
-    items = await hydrate_ids(session, [case_id for case_id, _ in rows])
-    last = rows[-1] if more and rows else None
-    next_cursor = Cursor(last[1], last[0]) if last and last[1] else None
+    items = [
+        CaseListing(case, actor, account, comment_count=int(count or 0))
+        for case, actor, account, count in rows[:limit]
+    ]
+    await _attach_media(session, items)
+    last = items[-1].case if more and items else None
+    next_cursor = Cursor(last.published_at, last.id) if last and last.published_at else None
     return FeedPage(items, next_cursor)
 
 
@@ -161,6 +189,8 @@ async def hydrate_ids(session: AsyncSession, case_ids: Sequence[int]) -> list[Ca
 
 async def _attach_media(session: AsyncSession, listings: list[CaseListing]) -> None:
     by_id = {listing.case.id: listing for listing in listings}
+    if not by_id:
+        return
     image_rows = await session.execute(
         select(CaseImage).where(CaseImage.case_id.in_(by_id)).order_by(CaseImage.position, CaseImage.id)
     )
@@ -230,9 +260,16 @@ async def candidates_page(
     candidates there are, so it is told: a small set drives the query (lookups and a sort of at
     most SMALL_SET rows), a big one is probed while walking the feed index.
     """
-    big = session.bind.dialect.name == "sqlite" and await _more_than(session, candidates, SMALL_SET)
-    key = _unindexed(Case.id) if big else Case.id
-    query = select(Case).where(listable(signed_in=signed_in), key.in_(candidates))
+    if session.bind.dialect.name != "sqlite":
+        query = select(Case).where(listable(signed_in=signed_in), Case.id.in_(candidates))
+    elif await _more_than(session, candidates, SMALL_SET):
+        query = select(Case).where(listable(signed_in=signed_in), _unindexed(Case.id).in_(candidates))
+    else:
+        # ``state || ''`` keeps SQLite (which, without ANALYZE statistics, would rather walk the
+        # feed index) on the candidates: their rows are looked up by id and sorted.
+        query = select(Case).where(
+            _listable(Case.state + literal(""), signed_in=signed_in), Case.id.in_(candidates)
+        )
     return await page_of(session, query, cursor, limit)
 
 
@@ -255,9 +292,14 @@ async def following_feed(
         return await page_of(session, query, cursor, limit)
     # Newest page of each author (an ordered range of ix_cases_author_feed), merged by the outer
     # ORDER BY: at most limit + 1 rows per author are looked at, however old the page.
+    mine = listable(signed_in=True)
+    if session.bind.dialect.name == "sqlite":
+        # ``coalesce(hidden, 0)`` leaves ix_cases_author_feed as the only index that gives the
+        # author's cases in date order (without statistics SQLite would walk the feed index).
+        mine = and_(Case.state == CaseState.PUBLISHED, func.coalesce(Case.hidden, literal(False)).is_(False))
     per_author = [
         _ordered(
-            select(Case.id).where(listable(signed_in=True), Case.author_actor_id == actor_id),
+            select(Case.id).where(mine, Case.author_actor_id == actor_id),
             cursor,
             limit + 1,
         ).subquery()
@@ -300,6 +342,47 @@ async def get_case(session: AsyncSession, case_id: int) -> Case | None:
 
 async def case_listing(session: AsyncSession, case: Case) -> CaseListing:
     return (await hydrate(session, [case]))[0]
+
+
+@dataclass
+class CasePage:
+    """One case with everything its page shows besides the comment thread."""
+
+    listing: CaseListing
+    likes: int
+    liked: bool
+    consent_on_file: bool
+
+
+async def case_page(session: AsyncSession, public_id: str, viewer_actor_id: int | None) -> CasePage | None:
+    """The case, its author, comment and like counts, the viewer's like and the consent flag in
+    one query; images and tags in two more. Visibility is the caller's to check."""
+    likes = select(func.count(Like.id)).where(Like.case_id == Case.id).correlate(Case).scalar_subquery()
+    liked = (
+        exists().where(Like.case_id == Case.id, Like.actor_id == viewer_actor_id).correlate(Case)
+        if viewer_actor_id is not None
+        else literal(False)
+    )
+    consent = exists().where(Consent.case_id == Case.id).correlate(Case)
+    row = (
+        await session.execute(
+            select(Case, Actor, Account, _visible_comments(), likes, liked, consent)
+            .join(Actor, Actor.id == Case.author_actor_id)
+            .outerjoin(Account, Account.id == Actor.account_id)
+            .where(Case.public_id == public_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    case, actor, account, comments, like_count, viewer_liked, has_consent_row = row
+    listing = CaseListing(case, actor, account, comment_count=int(comments or 0))
+    return CasePage(
+        listing, int(like_count or 0), bool(viewer_liked), bool(has_consent_row) and case.is_local
+    )
+
+
+async def attach_media(session: AsyncSession, listing: CaseListing) -> None:
+    await _attach_media(session, [listing])
 
 
 async def has_consent(session: AsyncSession, case_id: int) -> bool:

@@ -91,7 +91,8 @@ async def _render_case(
     state = app_state()
     async with state.transaction() as db:
         account, actor, viewer = await _who(db)
-        case = await feed_repo.get_case_by_public_id(db, public_id)
+        facts = await feed_repo.case_page(db, public_id, actor.id if actor is not None else None)
+        case = facts.listing.case if facts is not None else None
         if case is not None and case.state == CaseState.WITHDRAWN:
             # Once public, a withdrawal is announced as such; a never-published case stays a 404.
             if case.published_at is None and not can_see_unpublished(viewer, social.facts_of(case)):
@@ -101,12 +102,12 @@ async def _render_case(
             case = social.require_visible(viewer, case)
         except social.SocialError:
             abort(404)
-        listing = await feed_repo.case_listing(db, case)
+        assert facts is not None
+        listing = facts.listing
+        await feed_repo.attach_media(db, listing)
         moderator = can_review(account)
         thread = await comment_repo.thread(db, case.id, include_hidden=moderator)
-        likes = await social_repo.count_likes(db, case.id)
-        liked = actor is not None and await social_repo.get_like(db, case.id, actor.id) is not None
-        consent = await feed_repo.has_consent(db, case.id) if case.is_local else False
+        likes, liked, consent = facts.likes, facts.liked, facts.consent_on_file
         if account is not None:
             record(
                 db,
