@@ -39,10 +39,4 @@ async def seed_demo(state: AppState) -> None:
             operator=operator,
         )
     for module_name in EXTRA_SEEDERS:
-        try:
-            seeder = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        await seeder.seed(state)
+        await importlib.import_module(module_name).seed(state)

@@ -18,7 +18,7 @@ from fediverse_cases.web.state import AppState
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-# Each module exposes ``blueprint``; later layers append theirs here.
+# Each module exposes ``blueprint``.
 BLUEPRINT_MODULES: tuple[str, ...] = (
     "fediverse_cases.web.blueprints.pages",
     "fediverse_cases.web.blueprints.auth",
@@ -41,15 +41,6 @@ SETUP_MODULES: tuple[str, ...] = (
     "fediverse_cases.federation.content_setup",
 )
 
-
-def _optional_module(name: str):  # type: ignore[no-untyped-def]
-    """Import ``name``; None only when that very module does not exist (a layer not built yet)."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name == name:
-            return None
-        raise
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -112,11 +103,9 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         return await render_template("error.html", error=error), error.code or 500
 
     for module_name in BLUEPRINT_MODULES:
-        if (module := _optional_module(module_name)) is not None:
-            app.register_blueprint(module.blueprint)
+        app.register_blueprint(importlib.import_module(module_name).blueprint)
     for module_name in SETUP_MODULES:
-        if (module := _optional_module(module_name)) is not None:
-            module.setup(app, state)
+        importlib.import_module(module_name).setup(app, state)
 
     @app.after_serving
     async def dispose_engine() -> None:

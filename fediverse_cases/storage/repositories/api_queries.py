@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.models import Account, Actor, Case, Comment, Follow, Like, Notification
+from fediverse_cases.storage.models import Account, Actor, Case, CaseTag, Comment, Follow, Like, Notification
+from fediverse_cases.storage.repositories.feeds import listable
 
 
 @dataclass(frozen=True)
@@ -243,3 +244,44 @@ async def get_notification(
 ) -> Notification | None:
     notification = await session.get(Notification, notification_id)
     return notification if notification is not None and notification.account_id == account_id else None
+
+
+def timeline_query(
+    kind: str,
+    *,
+    viewer_actor_id: int | None,
+    signed_in: bool,
+    author_actor_id: int | None = None,
+    tag: str = "",
+    origin: str = "",
+) -> tuple[Select[tuple[Case]], ColumnElement[Any]]:
+    """The cases of one client-API timeline and the ordering key to page it by.
+
+    ``kind`` is home (followed people's listable cases plus your own non-withdrawn ones), author,
+    tag or public; ``origin`` narrows public to "local" or "remote" cases.
+    """
+    visible = listable(signed_in=signed_in)
+    key = publication_key()
+    if kind == "home":
+        followed = select(Follow.followed_id).where(
+            Follow.follower_id == viewer_actor_id, Follow.state == "accepted"
+        )
+        mine = Case.author_actor_id == viewer_actor_id
+        query = select(Case).where(
+            or_(visible & Case.author_actor_id.in_(followed), mine & (Case.state != "withdrawn"))
+        )
+        return query, publication_key(include_unpublished=True)
+    if kind == "author":
+        query = select(Case).where(Case.author_actor_id == author_actor_id)
+        if viewer_actor_id is not None and viewer_actor_id == author_actor_id:
+            return query.where(Case.state != "withdrawn"), publication_key(include_unpublished=True)
+        return query.where(visible), key
+    if kind == "tag":
+        tagged = select(CaseTag.case_id).where(CaseTag.tag == tag.lower())
+        return select(Case).where(visible, Case.id.in_(tagged)), key
+    query = select(Case).where(visible)
+    if origin == "local":
+        query = query.where(Case.is_local.is_(True))
+    elif origin == "remote":
+        query = query.where(Case.is_local.is_(False))
+    return query, key

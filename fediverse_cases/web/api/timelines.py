@@ -7,11 +7,8 @@ SQL); your own pending cases appear on home."""
 from __future__ import annotations
 
 from quart import Blueprint, Response
-from sqlalchemy import or_, select
 
-from fediverse_cases.storage.models import Case, CaseTag, Follow
 from fediverse_cases.storage.repositories import api_queries
-from fediverse_cases.storage.repositories.feeds import listable
 from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_account, api_view, require_account
 from fediverse_cases.web.api.params import read_params
@@ -27,33 +24,15 @@ async def render_case_page(kind: str, *, author_actor_id: int | None = None, tag
     params = await read_params()
     async with app_state().sessionmaker() as db:
         viewer = await api_viewer(db, account)
-        visible = listable(signed_in=viewer.signed_in)
-        key = api_queries.publication_key()
-        if kind == "home":
-            followed = select(Follow.followed_id).where(
-                Follow.follower_id == viewer.actor_id, Follow.state == "accepted"
-            )
-            mine = Case.author_actor_id == viewer.actor_id
-            query = select(Case).where(
-                or_(visible & Case.author_actor_id.in_(followed), mine & (Case.state != "withdrawn"))
-            )
-            key = api_queries.publication_key(include_unpublished=True)
-        elif kind == "author":
-            query = select(Case).where(Case.author_actor_id == author_actor_id)
-            if viewer.actor_id == author_actor_id:
-                query = query.where(Case.state != "withdrawn")
-                key = api_queries.publication_key(include_unpublished=True)
-            else:
-                query = query.where(visible)
-        elif kind == "tag":
-            tagged = select(CaseTag.case_id).where(CaseTag.tag == tag.lower())
-            query = select(Case).where(visible, Case.id.in_(tagged))
-        else:
-            query = select(Case).where(visible)
-            if params.get_bool("local"):
-                query = query.where(Case.is_local.is_(True))
-            elif params.get_bool("remote"):
-                query = query.where(Case.is_local.is_(False))
+        origin = "local" if params.get_bool("local") else "remote" if params.get_bool("remote") else ""
+        query, key = api_queries.timeline_query(
+            kind,
+            viewer_actor_id=viewer.actor_id,
+            signed_in=viewer.signed_in,
+            author_actor_id=author_actor_id,
+            tag=tag,
+            origin=origin,
+        )
         cases = await api_queries.cases_page(db, query, page, key)
         body = await render_cases(db, cases, viewer)
     return pagination.paginated(body, [case.id * 2 for case in cases], page)
