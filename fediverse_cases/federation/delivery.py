@@ -5,7 +5,8 @@ concurrently (at most ``concurrency`` at a time, over the transport's pooled con
 records the outcomes in one transaction. A worker killed mid-send loses nothing: its rows stay
 pending and are claimed again when the lease expires (delivery is at-least-once; peers dedupe
 by activity id). Outcomes follow ``retry.next_attempt``; giving up marks the peer unreachable and
-any success clears that mark.
+any success clears that mark. When the last ``Delete`` delivery of a withdrawn case finishes, the
+same transaction queues its automatic erasure re-check (``erasure_jobs``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from fediverse_cases.federation import erasure_jobs
 from fediverse_cases.federation.context import FederationState
 from fediverse_cases.federation.peers import current_allow_list, record_health
 from fediverse_cases.federation.retry import GIVE_UP_AFTER, next_attempt
@@ -114,7 +116,12 @@ async def run_once(
         if values.get("state") == "cancelled":
             continue
         health[host] = (ok or values.get("state") == "done", gave_up or values.get("state") == "gave_up")
+    finished_deletes = [row.object_id for row in rows if row.activity_type == "Delete" and row.object_id]
     async with state.transaction() as db:
         await repo.save_delivery_results(db, results)
         await record_health(db, health)
+        if finished_deletes:
+            # Rows that stay pending (retries) are counted inside, so a case is only scheduled
+            # once none of its Delete deliveries is pending any more.
+            await erasure_jobs.schedule_after_deliveries(db, finished_deletes)
     return len(rows)

@@ -1,7 +1,8 @@
-"""Background loops for the delivery and inbox workers, inside ``serve`` or ``fediverse-cases
-worker``. Each loop calls ``run_once`` until nothing is due, then waits for a wake-up (new rows
+"""Background loops for the delivery, inbox and erasure re-check workers, inside ``serve`` or
+``fediverse-cases worker``. Each loop calls ``run_once`` until nothing is due, then waits for a wake-up (new rows
 written by this process) or ``poll_seconds``. Errors are logged and the loop carries on; the
-rows themselves are durable, so stopping at any point loses nothing.
+rows themselves are durable, so stopping at any point loses nothing. Erasure re-checks are due
+minutes after they are queued, so their loop polls less often (``erasure_poll_seconds``).
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from fediverse_cases.federation import delivery, inbox_worker
+from fediverse_cases.federation import delivery, erasure_jobs, inbox_worker
 from fediverse_cases.federation.context import FederationState
 
 log = logging.getLogger(__name__)
 
 DEFAULT_POLL_SECONDS = 0.3
+DEFAULT_ERASURE_POLL_SECONDS = 5.0
 
 
 def wake_events(state: FederationState) -> dict[str, asyncio.Event]:
     events = state.extras.get("federation.wake")
     if events is None:
-        events = {"delivery": asyncio.Event(), "inbox": asyncio.Event()}
+        events = {"delivery": asyncio.Event(), "inbox": asyncio.Event(), "erasure": asyncio.Event()}
         state.extras["federation.wake"] = events
     return events  # type: ignore[no-any-return]
 
@@ -35,9 +37,11 @@ class Workers:
         *,
         poll_seconds: float = DEFAULT_POLL_SECONDS,
         lease: timedelta | None = None,
+        erasure_poll_seconds: float = DEFAULT_ERASURE_POLL_SECONDS,
     ) -> None:
         self.state = state
         self.poll_seconds = poll_seconds
+        self.erasure_poll_seconds = max(poll_seconds, erasure_poll_seconds)
         self.lease = lease
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -58,9 +62,23 @@ class Workers:
         self._tasks = [
             asyncio.create_task(self._loop("delivery", deliver, events["delivery"])),
             asyncio.create_task(self._loop("inbox", process, events["inbox"])),
+            asyncio.create_task(
+                self._loop(
+                    "erasure",
+                    lambda: erasure_jobs.run_once(self.state),
+                    events.setdefault("erasure", asyncio.Event()),
+                    self.erasure_poll_seconds,
+                )
+            ),
         ]
 
-    async def _loop(self, name: str, step: Callable[[], Awaitable[int]], wake: asyncio.Event) -> None:
+    async def _loop(
+        self,
+        name: str,
+        step: Callable[[], Awaitable[int]],
+        wake: asyncio.Event,
+        poll_seconds: float | None = None,
+    ) -> None:
         while not self._stop.is_set():
             try:
                 done = await step()
@@ -73,7 +91,7 @@ class Workers:
                 continue
             wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(wake.wait(), timeout=poll_seconds or self.poll_seconds)
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Let the current step finish (bounded by ``timeout``), then cancel."""

@@ -15,6 +15,7 @@ from fediverse_cases.storage.models.cases import (
     Notification,
     ReviewDecision,
 )
+from fediverse_cases.storage.models.erasure_jobs import ErasureJob as ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.federation_content import ContentTombstone, ErasureCheck
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
