@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from fediverse_cases.crypto.digest import DigestError, build_digest, check_content_digest, check_digest
+from fediverse_cases.crypto.digest import build_digest
 from fediverse_cases.crypto.keys import load_private_key
 from fediverse_cases.crypto.signature_common import (
     BODY_METHODS,
@@ -27,6 +27,7 @@ from fediverse_cases.crypto.signature_common import (
     ParsedSignature,
     SignatureError,
     authority_of,
+    check_signed_body_digest,
     check_window,
     http_date,
     lower_headers,
@@ -168,22 +169,8 @@ def parse_cavage(
     if "date" not in covered and "(created)" not in covered:
         raise SignatureError("date not signed")
 
-    has_body = method in BODY_METHODS or bool(body)
-    if has_body:
-        payload = body or b""
-        try:
-            if "digest" in covered:
-                if "digest" not in lower:
-                    raise SignatureError("missing Digest header")
-                check_digest(lower["digest"], payload)
-            elif "content-digest" in covered:
-                if "content-digest" not in lower:
-                    raise SignatureError("missing Content-Digest header")
-                check_content_digest(lower["content-digest"], payload)
-            else:
-                raise SignatureError("digest not covered")
-        except DigestError as exc:
-            raise SignatureError(str(exc)) from exc
+    if method in BODY_METHODS or body:
+        check_signed_body_digest(covered, lower, body, ("digest", "content-digest"))
 
     created: datetime | None = None
     if "(created)" in covered:

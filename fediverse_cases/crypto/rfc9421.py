@@ -20,10 +20,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fediverse_cases.crypto.digest import (
-    DigestError,
     build_content_digest,
-    check_content_digest,
-    check_digest,
 )
 from fediverse_cases.crypto.keys import load_private_key
 from fediverse_cases.crypto.signature_common import (
@@ -34,6 +31,7 @@ from fediverse_cases.crypto.signature_common import (
     ParsedSignature,
     SignatureError,
     authority_of,
+    check_signed_body_digest,
     check_window,
     http_date,
     lower_headers,
@@ -284,20 +282,7 @@ def parse_rfc9421(
         raise SignatureError("date not signed")
 
     if method in BODY_METHODS or body:
-        payload = body or b""
-        try:
-            if "content-digest" in components:
-                if "content-digest" not in lower:
-                    raise SignatureError("missing Content-Digest header")
-                check_content_digest(lower["content-digest"], payload)
-            elif "digest" in components:
-                if "digest" not in lower:
-                    raise SignatureError("missing Digest header")
-                check_digest(lower["digest"], payload)
-            else:
-                raise SignatureError("digest not covered")
-        except DigestError as exc:
-            raise SignatureError(str(exc)) from exc
+        check_signed_body_digest(components, lower, body, ("content-digest", "digest"))
 
     created: datetime | None = None
     if "created" in params:

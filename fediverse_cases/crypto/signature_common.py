@@ -10,7 +10,7 @@ minutes in the future. Anything outside is rejected as "date outside window". St
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -21,6 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from fediverse_cases.crypto.digest import DigestError, check_content_digest, check_digest
 from fediverse_cases.crypto.keys import KeyFormatError, load_private_key, load_public_key
 
 __all__ = [
@@ -115,6 +116,27 @@ def url_variants(url: str) -> list[str]:
     if parts.query:
         variants.append(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
     return variants
+
+
+DIGEST_CHECKS = {"digest": check_digest, "content-digest": check_content_digest}
+DIGEST_HEADER_NAMES = {"digest": "Digest", "content-digest": "Content-Digest"}
+
+
+def check_signed_body_digest(
+    covered: Collection[str], lower: Mapping[str, str], body: bytes | None, preference: tuple[str, str]
+) -> None:
+    """A body must be bound to the signature: the first covered digest header in ``preference``
+    must be present and match the body (both schemes accept either header)."""
+    for name in preference:
+        if name in covered:
+            if name not in lower:
+                raise SignatureError(f"missing {DIGEST_HEADER_NAMES[name]} header")
+            try:
+                DIGEST_CHECKS[name](lower[name], body or b"")
+            except DigestError as exc:
+                raise SignatureError(str(exc)) from exc
+            return
+    raise SignatureError("digest not covered")
 
 
 def check_window(
