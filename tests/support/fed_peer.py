@@ -125,6 +125,7 @@ class FakeNetwork:
     peers: list[FakePeer]
     calls: list[httpx.Request] = field(default_factory=list)
     inbox_status: int = 202
+    media: dict[str, bytes] = field(default_factory=dict)
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(request)
@@ -145,6 +146,8 @@ class FakeNetwork:
                 return httpx.Response(
                     200, content=json.dumps(peer.actor_document()), headers={"Content-Type": ACTIVITY_JSON}
                 )
+            if request.method == "GET" and url in self.media:
+                return httpx.Response(200, content=self.media[url], headers={"Content-Type": "image/jpeg"})
             if request.method == "GET" and url in peer.served:
                 return httpx.Response(
                     200, content=json.dumps(peer.served[url]), headers={"Content-Type": ACTIVITY_JSON}
@@ -156,6 +159,9 @@ class FakeNetwork:
     def requests_to(self, host: str) -> list[httpx.Request]:
         return [r for r in self.calls if r.url.host == host.split(":")[0]]
 
+    def gets_of(self, url: str) -> int:
+        return sum(1 for r in self.calls if r.method == "GET" and str(r.url) == url)
+
 
 async def public_resolver(host: str, port: int) -> list[str]:
     return ["93.184.216.34"]
@@ -166,3 +172,19 @@ def install_fake_network(state: Any, peers: list[FakePeer]) -> FakeNetwork:
     client = httpx.AsyncClient(transport=httpx.MockTransport(network.handler), follow_redirects=False)
     install_transport(state, Transport(state, client=client, resolver=public_resolver))
     return network
+
+
+async def deliver(client: Any, state: Any, peer: FakePeer, activity: dict[str, Any]) -> int:
+    """POST ``activity`` signed by ``peer`` to the shared inbox, then step the inbox worker once.
+
+    Returns the inbox's HTTP status; the activity has been processed when this returns.
+    """
+    from urllib.parse import urlsplit
+
+    from fediverse_cases.federation import inbox_worker
+
+    base = state.urls.base_url
+    headers, body = peer.signed_post(f"{base}/inbox", activity)
+    response = await client.post("/inbox", data=body, headers={**headers, "Host": urlsplit(base).netloc})
+    await inbox_worker.run_once(state)
+    return int(response.status_code)

@@ -161,7 +161,10 @@ async def resolve_parent(
     comment = await repo.get_comment_by_ap_id(db, iri)
     if comment is not None:
         return await db.get(Case, comment.case_id), comment
-    if depth >= MAX_DEPTH or await repo.is_tombstoned(db, iri):
+    if depth >= MAX_DEPTH:
+        log.warning("not fetching parent %s: thread deeper than %d fetched levels", iri, MAX_DEPTH)
+        return None, None
+    if await repo.is_tombstoned(db, iri):
         return None, None
     try:
         note = await fetch_note(state, iri)

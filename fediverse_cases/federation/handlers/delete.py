@@ -2,7 +2,8 @@
 
 A deleted remote case is purged here: its cached image files, tags, likes, flags and comments,
 and the case row itself; the id is remembered as a tombstone so a late (or replayed) Create
-cannot bring it back. Only the object's author may delete it; a forwarded Delete needs the
+cannot bring it back. Only the object's author may delete a known object (checked before the
+tombstone is written); an unknown id is tombstoned on the word of an actor of its own host; a forwarded Delete needs the
 author's integrity proof, or our own refetch must confirm the object is gone (404/410).
 When the deleted comment belongs to one of our cases, the Delete is forwarded to its audience.
 """
@@ -61,19 +62,26 @@ async def handle_delete(ctx: Any) -> None:
     db, actor_uri = ctx.db, ctx.activity["actor"]
     if object_id == actor_uri:
         return  # an account deletion: the plumbing's actor handling owns that
-    await repo.remember_tombstone(db, object_id, "Note", host_of(object_id))
     case = await repo.get_case_by_ap_id(db, object_id)
-    if case is not None and not case.is_local:
-        author = await repo.get_actor(db, case.author_actor_id)
-        if author is not None and author.uri == actor_uri:
-            await purge_remote_case(db, ctx.state, case)
+    comment = None if case is not None else await repo.get_comment_by_ap_id(db, object_id)
+    known = case or comment
+    if known is None:
+        # Delete before Create: remember it, so the late Create is ignored.
+        await repo.remember_tombstone(db, object_id, "Note", host_of(object_id))
         return
-    comment = await repo.get_comment_by_ap_id(db, object_id)
-    if comment is None or comment.is_local:
+    if known.is_local:
         return
-    author = await repo.get_actor(db, comment.author_actor_id)
+    author = await repo.get_actor(db, known.author_actor_id)
     if author is None or author.uri != actor_uri:
+        # Checked before the tombstone is written: a same-host account must not be able to
+        # delete, or pre-emptively block, someone else's object.
+        log.info("refusing Delete of %s by %s: not its author", object_id, actor_uri)
         return
+    await repo.remember_tombstone(db, object_id, "Note", host_of(object_id))
+    if case is not None:
+        await purge_remote_case(db, ctx.state, case)
+        return
+    assert comment is not None
     comment.state = "deleted"
     comment.content = ""
     comment.content_html = ""
