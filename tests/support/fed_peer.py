@@ -126,10 +126,15 @@ class FakeNetwork:
     calls: list[httpx.Request] = field(default_factory=list)
     inbox_status: int = 202
     media: dict[str, bytes] = field(default_factory=dict)
+    # Exact URL -> (status, JSON body): answers that win over everything else (e.g. copy-status).
+    canned: dict[str, tuple[int, Any]] = field(default_factory=dict)
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(request)
         url = str(request.url)
+        if url in self.canned:
+            status, document = self.canned[url]
+            return httpx.Response(status, json=document)
         for peer in self.peers:
             if request.url.host != peer.host.split(":")[0]:
                 continue
