@@ -174,3 +174,32 @@ async def test_recheck_by_a_stranger_is_404(state, app, withdrawn) -> None:  # t
     )
     assert response.status_code == 404
     assert await withdrawn.checks() == {}
+
+
+async def test_background_workers_run_due_erasure_jobs(state, withdrawn) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from fediverse_cases.federation.workers import Workers
+
+    withdrawn.copy_status("b.example", held=False)
+    withdrawn.copy_status("c.example", held=False)
+    workers = Workers(state, poll_seconds=0.05, erasure_poll_seconds=0.05)
+    workers.start()
+    try:
+        for _ in range(100):  # the Deletes go out, then the job is queued (not yet due)
+            job = await withdrawn.job()
+            if job is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert job is not None
+        async with state.transaction() as db:
+            await db.execute(update(ErasureJob).values(next_attempt_at=utcnow()))
+        for _ in range(100):
+            job = await withdrawn.job()
+            if job is not None and job.state == "done":
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await workers.stop()
+    assert job is not None and job.state == "done"
+    assert await withdrawn.checks() == {"b.example": "gone", "c.example": "gone"}
