@@ -14,11 +14,37 @@ from fediverse_cases.core.accounts import AccountLike, can_post_and_comment, can
 
 READ_SUBSCOPES = frozenset(
     f"read:{name}"
-    for name in ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes", "notifications", "search", "statuses"]
+    for name in [
+        "accounts",
+        "blocks",
+        "bookmarks",
+        "favourites",
+        "filters",
+        "follows",
+        "lists",
+        "mutes",
+        "notifications",
+        "search",
+        "statuses",
+    ]
 )
 WRITE_SUBSCOPES = frozenset(
     f"write:{name}"
-    for name in ["accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists", "media", "mutes", "notifications", "reports", "statuses"]
+    for name in [
+        "accounts",
+        "blocks",
+        "bookmarks",
+        "conversations",
+        "favourites",
+        "filters",
+        "follows",
+        "lists",
+        "media",
+        "mutes",
+        "notifications",
+        "reports",
+        "statuses",
+    ]
 )
 FOLLOW_IMPLIES = frozenset(
     {"read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes"}

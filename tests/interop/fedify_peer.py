@@ -17,6 +17,7 @@ keys in memory.  See tests/interop/fedify_peer/README.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -118,7 +119,7 @@ class FedifyPeer:
         log_dir = self._log_dir or Path(tempfile.mkdtemp(prefix="fedify-peer-"))
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"fedify-peer-{self.port}.log"
-        self._log_file = open(self.log_path, "wb")
+        self._log_file = open(self.log_path, "wb")  # noqa: SIM115 (lives as long as the peer process)
         env = {
             **os.environ,
             "FEDIFY_PEER_FIRST_KNOCK": self.first_knock,
@@ -159,10 +160,8 @@ class FedifyPeer:
         if self.log_path is None or not self.log_path.exists():
             return ""
         if self._log_file is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 self._log_file.flush()
-            except ValueError:
-                pass
         text = self.log_path.read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
@@ -223,7 +222,9 @@ class FedifyPeer:
     def reply_full(self, in_reply_to: str, content: str, to: list[str] | str) -> dict[str, Any]:
         if isinstance(to, str):
             to = [to]
-        return self._call("POST", "/_control/reply", {"inReplyTo": in_reply_to, "content": content, "to": list(to)})
+        return self._call(
+            "POST", "/_control/reply", {"inReplyTo": in_reply_to, "content": content, "to": list(to)}
+        )
 
     def like(self, object_url: str, actor_url: str) -> str:
         """Send Like of object_url to actor_url's inbox; returns the Like id."""
@@ -259,8 +260,10 @@ class FedifyPeer:
                 if predicate(entry):
                     return entry
             if time.monotonic() >= deadline:
-                raise FedifyPeerError(f"no matching inbox entry within {timeout}s\n--- log tail ---\n{self.log_tail(30)}")
+                raise FedifyPeerError(
+                    f"no matching inbox entry within {timeout}s\n--- log tail ---\n{self.log_tail(30)}"
+                )
             time.sleep(interval)
 
 
-__all__ = ["FedifyPeer", "FedifyPeerError", "ensure_installed", "FIRST_KNOCKS", "PEER_DIR", "NODE22"]
+__all__ = ["FIRST_KNOCKS", "NODE22", "PEER_DIR", "FedifyPeer", "FedifyPeerError", "ensure_installed"]

@@ -21,10 +21,6 @@ from fediverse_cases.storage.models.federation_content import ContentTombstone, 
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
 
 __all__ = [
-    "MediaUpload",
-    "OAuthApp",
-    "OAuthAuthorizationCode",
-    "OAuthToken",
     "Account",
     "Actor",
     "AuditEvent",
@@ -40,7 +36,11 @@ __all__ = [
     "Follow",
     "InboxItem",
     "Like",
+    "MediaUpload",
     "Notification",
+    "OAuthApp",
+    "OAuthAuthorizationCode",
+    "OAuthToken",
     "ObjectFetch",
     "Peer",
     "ReviewDecision",
