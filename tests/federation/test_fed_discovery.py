@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fediverse_cases.core.accounts import Role
-from fediverse_cases.federation.dereference import FetchError, resolve_handle
+from fediverse_cases.federation.dereference import FetchError, fetch_document, resolve_handle
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from tests.support.fed_peer import FakePeer, install_fake_network
@@ -120,3 +120,18 @@ async def test_handle_on_a_host_that_is_not_allowed_is_not_looked_up(state):  # 
         with pytest.raises(FetchError, match="not an allowed peer"):
             await resolve_handle(db, state, "@x@remote.example")
     assert network.calls == []
+
+
+async def test_document_not_served_as_activitystreams_json_is_refused(state):  # type: ignore[no-untyped-def]
+    peer = FakePeer("remote.example", "drx")
+    async with state.transaction() as db:
+        await allow_peer(db, state, "remote.example", Operator.system())
+    network = install_fake_network(state, [peer])
+    note_url = f"{peer.base}/notes/1"
+    # Same JSON, wrong media type (plain application/json): not an ActivityStreams document.
+    network.canned[note_url] = (200, {"id": note_url, "type": "Note", "content": "hi"})
+    with pytest.raises(FetchError, match="not ActivityStreams JSON"):
+        await fetch_document(state, note_url)
+    peer.served[note_url] = {"id": note_url, "type": "Note", "content": "hi"}
+    del network.canned[note_url]
+    assert (await fetch_document(state, note_url))["id"] == note_url
