@@ -149,3 +149,21 @@ async def test_create_for_tombstoned_comment_is_ignored(state) -> None:
         await repo.remember_tombstone(db, activity["object"]["id"], "Note", "b.example")
     await _deliver(state, bob, activity, forwarded=False)
     assert await _stored(state, activity["object"]["id"]) is None
+
+
+async def test_vouching_for_one_remote_actor_lets_only_that_actor_comment(state) -> None:
+    from fediverse_cases.services.operator import Operator
+    from fediverse_cases.services.peers import vouch_actor
+
+    alice = await create_account(state, "alice", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(state, alice)
+    vic, _ = await _remote_actor(state, "vic", "b.example", verified=False)
+    val, _ = await _remote_actor(state, "val", "b.example", verified=False)
+    async with state.transaction() as db:
+        await vouch_actor(db, state, vic.uri, Operator.system())
+    from_vic = _reply(vic.uri, case.ap_id, "vouched for")
+    from_val = _reply(val.uri, case.ap_id, "not vouched for")
+    await _deliver(state, vic, from_vic, forwarded=False)
+    await _deliver(state, val, from_val, forwarded=False)
+    assert await _stored(state, from_vic["object"]["id"]) is not None
+    assert await _stored(state, from_val["object"]["id"]) is None
