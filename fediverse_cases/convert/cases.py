@@ -17,7 +17,7 @@ from fediverse_cases.activitypub.objects import Hashtag, Image, Mention, Note
 from fediverse_cases.convert.html import html_to_text, sanitize_html, text_to_html
 from fediverse_cases.convert.shapes import ActorLike, CaseLike, ImageLike, TagLike
 from fediverse_cases.core import audience
-from fediverse_cases.core.case_access import CaseFacts, federates
+from fediverse_cases.core.case_access import case_facts, federates
 from fediverse_cases.core.urls import LocalUrls
 
 __all__ = [
@@ -50,16 +50,6 @@ def parse_as2_datetime(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def case_facts(case: CaseLike) -> CaseFacts:
-    return CaseFacts(
-        state=case.state,
-        visibility=case.visibility,
-        hidden=case.hidden,
-        author_actor_id=case.author_actor_id,
-        is_local=case.is_local,
-    )
 
 
 def _hashtag(urls: LocalUrls, name: str) -> Hashtag:

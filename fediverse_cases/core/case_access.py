@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 class CaseState(StrEnum):
@@ -54,6 +55,25 @@ class CaseFacts:
     hidden: bool
     author_actor_id: int
     is_local: bool
+
+
+class CaseLike(Protocol):
+    state: str
+    visibility: str
+    hidden: bool
+    author_actor_id: int
+    is_local: bool
+
+
+def case_facts(case: CaseLike) -> CaseFacts:
+    """The facts of a stored case (any object with these attributes) that the rules look at."""
+    return CaseFacts(
+        state=case.state,
+        visibility=case.visibility,
+        hidden=case.hidden,
+        author_actor_id=case.author_actor_id,
+        is_local=case.is_local,
+    )
 
 
 def is_author(viewer: Viewer, case: CaseFacts) -> bool:

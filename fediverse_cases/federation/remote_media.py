@@ -17,34 +17,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.convert import RemoteImage
-from fediverse_cases.deidentify import Deidentifier, DeidentifyPolicy
 from fediverse_cases.federation.context import FederationState
-from fediverse_cases.media import LocalMediaStore
+from fediverse_cases.media.runtime import deidentifier, media_store
 from fediverse_cases.storage.models import Case, CaseImage
 
 log = logging.getLogger(__name__)
 
 __all__ = ["delete_cached_media", "media_store", "prepare_remote_images", "store_prepared"]
-
-
-def media_store(state: FederationState) -> LocalMediaStore:
-    store = state.extras.get("media_store")
-    if store is None:
-        store = state.extras["media_store"] = LocalMediaStore(state.settings.media_dir)
-    return store
-
-
-def _deidentifier(state: FederationState) -> Deidentifier:
-    engine = state.extras.get("deidentifier")
-    if engine is None:
-        settings = state.settings
-        allowlist = (
-            () if settings.deidentify.text_policy == "cover_all" else settings.deidentify.text_allowlist
-        )
-        engine = state.extras["deidentifier"] = Deidentifier(
-            DeidentifyPolicy(max_bytes=settings.uploads.max_image_bytes, text_allowlist=tuple(allowlist))
-        )
-    return engine
 
 
 async def download(state: FederationState, url: str, max_bytes: int) -> bytes:
@@ -67,7 +46,7 @@ async def _one(state: FederationState, image: RemoteImage) -> tuple[RemoteImage,
         log.warning("remote image %s dropped: fetch failed: %s", image.url, error)
         return None
     result = await asyncio.to_thread(
-        _deidentifier(state).process, data, declared_type=image.media_type or None
+        deidentifier(state).process, data, declared_type=image.media_type or None
     )
     if not result.accepted or result.image is None:
         log.warning("remote image %s dropped: de-identification refused it: %s", image.url, result.reason)

@@ -13,15 +13,24 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.accounts import can_review
-from fediverse_cases.core.case_access import CaseFacts, Viewer
-from fediverse_cases.deidentify import Deidentifier, DeidentifyPolicy
-from fediverse_cases.media import LocalMediaStore, LocalPrivateStore
-from fediverse_cases.services.state import AppState
-from fediverse_cases.storage.models import Account, Case
+from fediverse_cases.core.case_access import Viewer, case_facts
+from fediverse_cases.media.runtime import deidentifier, media_store, private_store
+from fediverse_cases.storage.models import Account
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 
 if TYPE_CHECKING:
     from fediverse_cases.deidentify import PhiFinding
+
+
+__all__ = [
+    "EDITABLE_STATES",
+    "CaseError",
+    "case_facts",
+    "deidentifier",
+    "media_store",
+    "private_store",
+    "viewer_for",
+]
 
 
 @dataclass
@@ -38,45 +47,6 @@ class CaseError(Exception):
 
 
 EDITABLE_STATES = frozenset({"draft", "changes_requested"})
-
-
-def deidentifier(state: AppState) -> Deidentifier:
-    """One engine per process (its models load once), built from the instance settings."""
-    engine = state.extras.get("deidentifier")
-    if engine is None:
-        settings = state.settings
-        allowlist = (
-            () if settings.deidentify.text_policy == "cover_all" else settings.deidentify.text_allowlist
-        )
-        engine = Deidentifier(
-            DeidentifyPolicy(max_bytes=settings.uploads.max_image_bytes, text_allowlist=tuple(allowlist))
-        )
-        state.extras["deidentifier"] = engine
-    return engine
-
-
-def media_store(state: AppState) -> LocalMediaStore:
-    store = state.extras.get("media_store")
-    if store is None:
-        store = state.extras["media_store"] = LocalMediaStore(state.settings.media_dir)
-    return store
-
-
-def private_store(state: AppState) -> LocalPrivateStore:
-    store = state.extras.get("private_store")
-    if store is None:
-        store = state.extras["private_store"] = LocalPrivateStore(state.settings.private_dir)
-    return store
-
-
-def case_facts(case: Case) -> CaseFacts:
-    return CaseFacts(
-        state=case.state,
-        visibility=case.visibility,
-        hidden=case.hidden,
-        author_actor_id=case.author_actor_id,
-        is_local=case.is_local,
-    )
 
 
 async def viewer_for(db: AsyncSession, account: Account | None) -> Viewer:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.accounts import can_review
-from fediverse_cases.core.case_access import CaseFacts, Viewer, can_view_case
+from fediverse_cases.core.case_access import Viewer, can_view_case, case_facts
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -39,19 +39,9 @@ def viewer_for(account: Account | None, actor: Actor | None) -> Viewer:
     )
 
 
-def facts_of(case: Case) -> CaseFacts:
-    return CaseFacts(
-        state=case.state,
-        visibility=case.visibility,
-        hidden=case.hidden,
-        author_actor_id=case.author_actor_id,
-        is_local=case.is_local,
-    )
-
-
 def require_visible(viewer: Viewer, case: Case | None) -> Case:
     """The case, or a 404 that says nothing about whether it exists."""
-    if case is None or not can_view_case(viewer, facts_of(case)):
+    if case is None or not can_view_case(viewer, case_facts(case)):
         raise SocialError(404, "No such case.")
     return case
 

@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
 from fediverse_cases.core.accounts import can_post_and_comment, can_review
-from fediverse_cases.core.case_access import VISIBILITY_LABELS, CaseState, Viewer, can_see_unpublished
+from fediverse_cases.core.case_access import (
+    VISIBILITY_LABELS,
+    CaseState,
+    Viewer,
+    can_see_unpublished,
+    case_facts,
+)
 from fediverse_cases.deidentify import PhiFinding
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import social
@@ -95,7 +101,7 @@ async def _render_case(
         case = facts.listing.case if facts is not None else None
         if case is not None and case.state == CaseState.WITHDRAWN:
             # Once public, a withdrawal is announced as such; a never-published case stays a 404.
-            if case.published_at is None and not can_see_unpublished(viewer, social.facts_of(case)):
+            if case.published_at is None and not can_see_unpublished(viewer, case_facts(case)):
                 abort(404)
             return await render_template("cases/tombstone.html", case=case), 410
         try:
