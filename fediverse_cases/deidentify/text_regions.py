@@ -8,9 +8,7 @@ rapidocr and onnxruntime; never downloads anything (model paths are given explic
 
 from __future__ import annotations
 
-import queue
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from .model import Box, DeidentifyPolicy
+from .model_pool import ModelPool
 from .phi_text import scan_text
 
 
@@ -148,10 +147,7 @@ class TextDetector:
     def __init__(self, policy: DeidentifyPolicy, threads: int = 1, instances: int = 1) -> None:
         self._policy = policy
         self._threads = threads
-        self._instances = max(1, instances)
-        self._lock = threading.Lock()
-        self._created = 0
-        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._pool: ModelPool = ModelPool(self._new_engine, instances)
 
     @staticmethod
     def version() -> str:
@@ -163,9 +159,7 @@ class TextDetector:
 
     def load(self) -> None:
         """Create every engine instance now."""
-        engines = [self._checkout() for _ in range(self._instances)]
-        for engine in engines:
-            self._idle.put(engine)
+        self._pool.fill()
 
     def _new_engine(self):
         import rapidocr
@@ -192,31 +186,10 @@ class TextDetector:
             }
         )
 
-    def _checkout(self):
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            create = self._created < self._instances
-            if create:
-                self._created += 1
-        if create:
-            try:
-                return self._new_engine()
-            except Exception:
-                with self._lock:
-                    self._created -= 1
-                raise
-        return self._idle.get()
-
     def read_tile(self, tile: TextTile) -> list[TextBox]:
         """Text boxes found in one band, in the full image's coordinates."""
-        engine = self._checkout()
-        try:
+        with self._pool.borrow() as engine:
             result = engine(tile.pixels, use_det=True, use_cls=False, use_rec=True, text_score=0.0)
-        finally:
-            self._idle.put(engine)
         boxes = getattr(result, "boxes", None)
         if boxes is None or len(boxes) == 0:
             return []
