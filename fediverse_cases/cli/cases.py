@@ -64,11 +64,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _install_federation_hooks(state: AppState) -> None:
-    """Shell decisions must federate like web ones: use the federation layer's hooks if built."""
-    try:
-        from fediverse_cases.federation.hooks_content import ContentHooks
-    except ModuleNotFoundError:
-        return
+    """Shell decisions must federate like web ones: install the federation layer's hooks."""
+    from fediverse_cases.federation.hooks_content import ContentHooks
+
     state.hooks = ContentHooks(state)  # type: ignore[arg-type]
 
 

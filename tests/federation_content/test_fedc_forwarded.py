@@ -12,13 +12,11 @@ import pytest
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.crypto.integrity_proofs import sign_object
 from fediverse_cases.crypto.keys import generate_ed25519_keypair, generate_rsa_keypair
+from fediverse_cases.federation.handlers.create import handle_create
 from fediverse_cases.storage.models import Actor, Peer
 from fediverse_cases.storage.repositories import federation_content as repo
 from tests.support.case_rows import insert_case
 from tests.support.instances import create_account
-
-pytest.importorskip("fediverse_cases.federation.dereference")
-from fediverse_cases.federation.handlers.create import handle_create
 
 B = "http://b.example"
 

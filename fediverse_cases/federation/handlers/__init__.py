@@ -2,8 +2,7 @@
 
 Each module in ``HANDLER_MODULES`` exposes ``HANDLES: dict[str, Handler]`` (activity type ->
 handler) and optionally ``UNDO_HANDLES: dict[str, Handler]`` (type of the undone object ->
-handler). A listed module that does not exist yet is skipped (tolerant import of that exact
-module only). Unknown types are ignored and logged, never stored half-understood.
+handler). Unknown types are ignored and logged, never stored half-understood.
 """
 
 from __future__ import annotations
@@ -66,22 +65,11 @@ class HandlerTables:
     undo_handles: dict[str, Handler]
 
 
-def _optional(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name == name:
-            return None
-        raise
-
-
 def load_handlers(modules: tuple[str, ...] = HANDLER_MODULES) -> HandlerTables:
     handles: dict[str, Handler] = {}
     undo_handles: dict[str, Handler] = {}
     for name in modules:
-        module = _optional(name)
-        if module is None:
-            continue
+        module = importlib.import_module(name)
         handles.update(getattr(module, "HANDLES", {}))
         undo_handles.update(getattr(module, "UNDO_HANDLES", {}))
     from fediverse_cases.federation.handlers.undo import handle_undo

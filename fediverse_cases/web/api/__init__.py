@@ -32,13 +32,7 @@ blueprint = Blueprint("api", __name__)
 errors.install(blueprint)
 
 for _name in SUB_MODULES:
-    try:
-        _module = importlib.import_module(f"fediverse_cases.web.api.{_name}")
-    except ModuleNotFoundError as _error:
-        if _error.name != f"fediverse_cases.web.api.{_name}":
-            raise
-        continue
-    blueprint.register_blueprint(_module.blueprint)
+    blueprint.register_blueprint(importlib.import_module(f"fediverse_cases.web.api.{_name}").blueprint)
 
 
 @blueprint.after_app_request

@@ -23,6 +23,7 @@ from fediverse_cases.core.audience import NotFederated
 from fediverse_cases.core.case_access import Visibility, federates
 from fediverse_cases.core.hosts import InvalidHost, host_of
 from fediverse_cases.federation import erasure, threads
+from fediverse_cases.federation.signed_fetch import note_signed_fetch
 from fediverse_cases.storage.models import Case
 from fediverse_cases.storage.repositories import federation_content as repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
@@ -75,10 +76,6 @@ def _tombstone(ap_id: str, deleted_at: Any) -> Response:
 
 async def _signed_peer(db: Any, object_id: str) -> str | None:
     """The allowed peer host that signed this GET (recorded for withdrawal), or None."""
-    try:
-        from fediverse_cases.federation.signed_fetch import note_signed_fetch
-    except ModuleNotFoundError:
-        return None
     return await note_signed_fetch(db, app_state(), object_id)
 
 
