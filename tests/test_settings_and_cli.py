@@ -123,3 +123,15 @@ def test_users_commands_verify_set_role_and_disable(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no account named 'nobody'" in missing.stderr
     bad_role = _cli("users", "set-role", "admin", "emperor", "--config", config)
     assert bad_role.returncode == 2
+
+
+def test_worker_once_processes_what_is_due_and_exits(tmp_path: Path) -> None:
+    from tests.support.server import ServedInstance
+
+    instance = ServedInstance(tmp_path / "worker")
+    instance.prepare()
+    result = instance.command("worker", "--once")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(
+        "deliveries attempted: 0; inbox items processed: 0; erasure re-checks run: 0"
+    )

@@ -1,4 +1,4 @@
-"""`fediverse-cases worker`: the delivery and inbox workers as a separate process.
+"""`fediverse-cases worker`: the delivery, inbox and erasure re-check workers as a separate process.
 
 Several worker processes (and `serve` processes with background workers) can share one
 PostgreSQL database: rows are claimed with leases and SKIP LOCKED. SIGTERM/SIGINT stop cleanly.
@@ -13,7 +13,7 @@ import signal
 from datetime import timedelta
 
 from fediverse_cases.cli.common import add_config_argument, run_with_state
-from fediverse_cases.federation import delivery, inbox_worker
+from fediverse_cases.federation import delivery, erasure_jobs, inbox_worker
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.transport import close_transport
 from fediverse_cases.federation.workers import Workers
@@ -41,7 +41,11 @@ def run_worker(args: argparse.Namespace) -> int:
             if args.once:
                 sent = await delivery.run_once(state, lease=lease)
                 handled = await inbox_worker.run_once(state, lease=lease)
-                print(f"deliveries attempted: {sent}; inbox items processed: {handled}")
+                rechecked = await erasure_jobs.run_once(state, lease=lease)
+                print(
+                    f"deliveries attempted: {sent}; inbox items processed: {handled}; "
+                    f"erasure re-checks run: {rechecked}"
+                )
                 return
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
