@@ -135,3 +135,33 @@ def test_worker_once_processes_what_is_due_and_exits(tmp_path: Path) -> None:
     assert result.stdout.strip().endswith(
         "deliveries attempted: 0; inbox items processed: 0; erasure re-checks run: 0"
     )
+
+
+def test_serve_runs_several_worker_processes(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.support.server import ServedInstance
+
+    instance = ServedInstance(tmp_path / "multi", workers=2)
+    instance.prepare()
+    instance.start()
+    try:
+        pids = {line.split("[")[2].split("]")[0] for line in _running_lines(instance)}
+        assert len(pids) == 2, pids
+        assert httpx.get(f"{instance.url}/login", timeout=5).status_code == 200
+    finally:
+        instance.stop()
+
+
+def _running_lines(instance) -> list[str]:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        lines = [
+            line for line in (instance.root / "server.log").read_text().splitlines() if "Running on" in line
+        ]
+        if len(lines) >= 2:
+            return lines
+        time.sleep(0.2)
+    return lines

@@ -1,22 +1,20 @@
-"""ASGI entry point for multi-worker hypercorn: ``fediverse_cases.web.asgi:app``.
+"""ASGI entry point for multi-worker hypercorn: ``fediverse_cases.web.asgi:app_from_environment()``.
 
-The app is built on first access from the settings file named by FEDIVERSE_CASES_CONFIG, so
-importing this module alone does no work.
+Hypercorn evaluates that expression in each worker process, which builds the app from the
+settings file named by FEDIVERSE_CASES_CONFIG; importing this module alone does no work.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+
+from quart import Quart
+
+from fediverse_cases.settings import load_settings
+from fediverse_cases.web.app import create_app
+
+CONFIG_ENV = "FEDIVERSE_CASES_CONFIG"
 
 
-def __getattr__(name: str) -> Any:
-    if name != "app":
-        raise AttributeError(name)
-    from fediverse_cases.settings import load_settings
-    from fediverse_cases.web.app import create_app
-    from fediverse_cases.web.server import CONFIG_ENV
-
-    application = create_app(load_settings(os.environ.get(CONFIG_ENV)))
-    globals()["app"] = application
-    return application
+def app_from_environment() -> Quart:
+    return create_app(load_settings(os.environ.get(CONFIG_ENV)))

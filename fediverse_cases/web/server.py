@@ -11,8 +11,7 @@ from hypercorn.config import Config
 
 from fediverse_cases.settings import Settings
 from fediverse_cases.web.app import create_app
-
-CONFIG_ENV = "FEDIVERSE_CASES_CONFIG"
+from fediverse_cases.web.asgi import CONFIG_ENV
 
 
 def hypercorn_config(settings: Settings, host: str | None = None, port: int | None = None) -> Config:
@@ -33,7 +32,7 @@ def serve_forever(settings: Settings, host: str | None = None, port: int | None 
 
         if settings.config_path is not None:
             os.environ[CONFIG_ENV] = str(settings.config_path)
-        config.application_path = "fediverse_cases.web.asgi:app"
+        config.application_path = "fediverse_cases.web.asgi:app_from_environment()"
         run(config)
         return
     asyncio.run(_serve_single(settings, config))

@@ -25,6 +25,7 @@ def free_port() -> int:
 class ServedInstance:
     root: Path
     port: int = field(default_factory=free_port)
+    workers: int = 1
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -53,7 +54,7 @@ class ServedInstance:
             f'base_url = "{self.url}"\n'
             f'[database]\nurl = "sqlite+aiosqlite:///{self.root / "instance.db"}"\n'
             f'[session]\nsecret = "{"x" * 48}"\n'
-            f"[server]\nport = {self.port}\n"
+            f"[server]\nport = {self.port}\nworkers = {self.workers}\n"
         )
         result = self.command("init", env={"FEDIVERSE_CASES_ADMIN_PASSWORD": ADMIN_PASSWORD})
         assert result.returncode == 0, result.stderr
