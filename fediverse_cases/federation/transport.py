@@ -9,10 +9,17 @@ WebFinger, media). Before each request, and again before following each redirect
 
 Redirects are never followed by httpx; GETs follow at most ``MAX_REDIRECTS`` by hand with the
 checks above; POSTs never follow. Requests are signed at send time (draft-cavage-12,
-``rsa-sha256``). Tests inject an ``httpx.AsyncClient`` (e.g. with ``httpx.MockTransport``) and a
-resolver instead of patching. Known limit: the address httpx connects to is resolved again by
-httpx, so a DNS answer that changes between our check and the connection (rebinding) is not
-caught; peers are few and explicitly allowed, which bounds the risk.
+``rsa-sha256``) over the original URL, so ``(request-target)`` and ``host`` name the peer.
+
+No second DNS lookup (DNS rebinding): the checked addresses are pinned in a
+:class:`~fediverse_cases.federation.pinning.PinnedBackend`, the only thing that opens sockets for
+the pooled clients, and it connects to a pinned address instead of resolving the name again. The
+request URL, ``Host`` header, TLS SNI and certificate hostname check all keep the peer's name
+(see :mod:`fediverse_cases.federation.pinning`). A name's resolution is cached for
+``RESOLVE_CACHE_SECONDS``; the addresses are re-checked against the allow-list on every request.
+
+Tests inject an ``httpx.AsyncClient`` (e.g. with ``httpx.MockTransport``) and a resolver instead
+of patching; an injected client does its own connecting, so pinning applies to pooled clients.
 """
 
 from __future__ import annotations
@@ -20,11 +27,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from fediverse_cases import __version__
@@ -33,6 +42,7 @@ from fediverse_cases.core.hosts import InvalidHost, host_of
 from fediverse_cases.crypto.http_signatures import sign_request_cavage
 from fediverse_cases.federation.context import FederationState
 from fediverse_cases.federation.peers import current_allow_list
+from fediverse_cases.federation.pinning import PinnedBackend, PinnedHTTPTransport, pin_key
 from fediverse_cases.storage.models import Actor
 
 MAX_REDIRECTS = 3
@@ -92,9 +102,16 @@ class Transport:
     client: httpx.AsyncClient | None = None
     resolver: Resolver = system_resolver
     timeout: float = DEFAULT_TIMEOUT
-    _checked: dict[str, float] = field(default_factory=dict)
-
+    # What the pinned backend connects with (tests record connects) and the TLS context (tests
+    # trust their own CA); None means real sockets and httpx's default verifying context.
+    network_backend: httpcore.AsyncNetworkBackend | None = None
+    tls: ssl.SSLContext | None = None
+    _resolved: dict[tuple[str, int], tuple[float, list[str]]] = field(default_factory=dict)
     _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+    _pins: PinnedBackend = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._pins = PinnedBackend(self.network_backend)
 
     def client_for(self, url: str) -> httpx.AsyncClient:
         """The injected client, else one pooled client per peer host: httpcore scans its whole
@@ -105,12 +122,16 @@ class Transport:
         authority = urlsplit(url).netloc.lower()
         client = self._clients.get(authority)
         if client is None:
+            if self.tls is None:  # one CA bundle load (honours SSL_CERT_FILE), shared by all pools
+                self.tls = httpx.create_ssl_context()
+            limits = httpx.Limits(
+                max_connections=PER_HOST_CONNECTIONS, max_keepalive_connections=PER_HOST_CONNECTIONS
+            )
             client = httpx.AsyncClient(
+                transport=PinnedHTTPTransport(self._pins, limits, self.tls),
                 follow_redirects=False,
+                trust_env=False,
                 timeout=httpx.Timeout(self.timeout, connect=5.0),
-                limits=httpx.Limits(
-                    max_connections=PER_HOST_CONNECTIONS, max_keepalive_connections=PER_HOST_CONNECTIONS
-                ),
             )
             self._clients[authority] = client
         return client
@@ -131,27 +152,32 @@ class Transport:
             raise HostRefused(f"{host} is this instance; local objects are read from the database")
         if decision != "allowed":
             raise HostRefused(f"{host} is not an allowed peer ({decision})")
-        if self._checked.get(host, 0.0) > time.monotonic():
-            return host
-        parts = urlsplit(url)
-        name = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        try:
-            addresses = [str(ipaddress.ip_address(name))]
-        except ValueError:
-            try:
-                addresses = await self.resolver(name, port)
-            except OSError as error:
-                raise HostRefused(f"cannot resolve {name}: {error}") from error
-        if not addresses:
-            raise HostRefused(f"{name} resolves to no address")
+        addresses = await self._addresses(url)
         private = [a for a in addresses if not _public(a)]
         if private and host not in allow_list.allowed:
             raise HostRefused(
                 f"{host} resolves to a non-public address ({private[0]}) and is not an allowed peer"
             )
-        self._checked[host] = time.monotonic() + RESOLVE_CACHE_SECONDS
+        self._pins.pin(*pin_key(url), addresses)  # the connection goes to these, and only these
         return host
+
+    async def _addresses(self, url: str) -> list[str]:
+        """The addresses ``url``'s host resolves to (cached briefly); raise HostRefused."""
+        name, port = pin_key(url)
+        expires, addresses = self._resolved.get((name, port), (0.0, []))
+        if expires > time.monotonic():
+            return addresses
+        try:
+            addresses = [str(ipaddress.ip_address(name))]
+        except ValueError:
+            try:
+                addresses = list(await self.resolver(name, port))
+            except OSError as error:
+                raise HostRefused(f"cannot resolve {name}: {error}") from error
+        if not addresses:
+            raise HostRefused(f"{name} resolves to no address")
+        self._resolved[(name, port)] = (time.monotonic() + RESOLVE_CACHE_SECONDS, addresses)
+        return addresses
 
     def _signed_headers(
         self, method: str, url: str, body: bytes | None, signer: Actor | None, base: dict[str, str]
