@@ -21,13 +21,14 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.federation import erasure
 from fediverse_cases.federation.context import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Case, Delivery, ErasureJob
+from fediverse_cases.storage.repositories.work_queue import claim_due
 
 log = logging.getLogger(__name__)
 
@@ -88,26 +89,14 @@ async def schedule_after_deliveries(
 async def _claim(
     db: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
 ) -> Sequence[ErasureJob]:
-    due = (
-        select(ErasureJob.id)
-        .where(
-            ErasureJob.state == "pending",
-            ErasureJob.next_attempt_at <= now,
-            or_(ErasureJob.locked_until.is_(None), ErasureJob.locked_until < now),
-        )
-        .order_by(ErasureJob.next_attempt_at, ErasureJob.id)
-        .limit(limit)
+    return await claim_due(
+        db,
+        ErasureJob,
+        now=now,
+        lease_until=lease_until,
+        limit=limit,
+        order_by=(ErasureJob.next_attempt_at, ErasureJob.id),
     )
-    if db.bind.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    statement = (
-        update(ErasureJob)
-        .where(ErasureJob.id.in_(due.scalar_subquery()))
-        .values(locked_until=lease_until)
-        .returning(ErasureJob)
-        .execution_options(synchronize_session=False)
-    )
-    return (await db.execute(statement)).scalars().all()
 
 
 async def _finish(state: FederationState, job: ErasureJob, outstanding: list[str], error: str) -> str:

@@ -28,6 +28,7 @@ from fediverse_cases.storage.models import (
     ObjectFetch,
     Peer,
 )
+from fediverse_cases.storage.repositories.work_queue import claim_due
 
 ACTIVE_STATES = ("pending",)
 
@@ -79,26 +80,14 @@ async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> N
 async def claim_deliveries(
     session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
 ) -> Sequence[Delivery]:
-    due = (
-        select(Delivery.id)
-        .where(
-            Delivery.state == "pending",
-            Delivery.next_attempt_at <= now,
-            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
-        )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
+    return await claim_due(
+        session,
+        Delivery,
+        now=now,
+        lease_until=lease_until,
+        limit=limit,
+        order_by=(Delivery.next_attempt_at, Delivery.id),
     )
-    if session.bind.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    statement = (
-        update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()))
-        .values(locked_until=lease_until)
-        .returning(Delivery)
-        .execution_options(synchronize_session=False)
-    )
-    return (await session.execute(statement)).scalars().all()
 
 
 DELIVERY_RESULT_COLUMNS = (
@@ -200,26 +189,9 @@ async def add_inbox_items(session: AsyncSession, rows: list[dict[str, Any]]) -> 
 async def claim_inbox_items(
     session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
 ) -> Sequence[InboxItem]:
-    due = (
-        select(InboxItem.id)
-        .where(
-            InboxItem.state == "pending",
-            InboxItem.next_attempt_at <= now,
-            or_(InboxItem.locked_until.is_(None), InboxItem.locked_until < now),
-        )
-        .order_by(InboxItem.id)
-        .limit(limit)
+    return await claim_due(
+        session, InboxItem, now=now, lease_until=lease_until, limit=limit, order_by=(InboxItem.id,)
     )
-    if session.bind.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    statement = (
-        update(InboxItem)
-        .where(InboxItem.id.in_(due.scalar_subquery()))
-        .values(locked_until=lease_until)
-        .returning(InboxItem)
-        .execution_options(synchronize_session=False)
-    )
-    return (await session.execute(statement)).scalars().all()
 
 
 async def finish_inbox_item(session: AsyncSession, item_id: int, **values: Any) -> None:
