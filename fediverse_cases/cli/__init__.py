@@ -1,6 +1,6 @@
 """The `fediverse-cases` command: builds the argument parser from the subcommand modules.
 
-Each module in this package exposes ``register(subparsers)``, which adds its parsers and sets
+Each subcommand module exposes ``register(subparsers)``, which adds its parsers and sets
 ``handler=<function(args) -> int>`` as the parser default. ``main`` dispatches to that handler
 and turns its return value into the exit status.
 """
@@ -8,20 +8,10 @@ and turns its return value into the exit status.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
-# Order is the order of `fediverse-cases --help`.
-SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "fediverse_cases.cli.instance",
-    "fediverse_cases.cli.users",
-    "fediverse_cases.cli.deidentify",
-    "fediverse_cases.cli.cases",
-    "fediverse_cases.cli.peers",
-    "fediverse_cases.cli.worker",
-    "fediverse_cases.cli.tokens",
-)
+from fediverse_cases.cli import cases, deidentify, instance, peers, tokens, users, worker
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,8 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run and administer a fediverse-cases hospital instance.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in SUBCOMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+    # Order is the order of `fediverse-cases --help`.
+    for module in (instance, users, deidentify, cases, peers, worker, tokens):
+        module.register(subparsers)
     return parser
 
 

@@ -10,7 +10,7 @@ import argparse
 
 from fediverse_cases.cli.common import CommandError, add_config_argument, run_with_state
 from fediverse_cases.services import review as review_service
-from fediverse_cases.services.cases import CaseError
+from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.services.withdraw import withdraw_consent
@@ -63,15 +63,7 @@ def run_list(args: argparse.Namespace) -> int:
     return run_with_state(args, work)
 
 
-def _install_federation_hooks(state: AppState) -> None:
-    """Shell decisions must federate like web ones: install the federation layer's hooks."""
-    from fediverse_cases.federation.hooks_content import ContentHooks
-
-    state.hooks = ContentHooks(state)  # type: ignore[arg-type]
-
-
 async def _act(state: AppState, ref: str, action, done: str) -> None:  # type: ignore[no-untyped-def]
-    _install_federation_hooks(state)
     try:
         async with state.transaction() as db:
             case = await case_repo.get_local_case_by_ref(db, ref)

@@ -78,7 +78,7 @@ def run_verify(args: argparse.Namespace) -> int:
             if account.verification_status == "verified" and not args.reject:
                 raise CommandError(f"{account.username} is already verified")
             await account_service.decide_verification(
-                db, account, approve=not args.reject, reason=args.reason, operator=Operator.shell()
+                db, state, account, approve=not args.reject, reason=args.reason, operator=Operator.shell()
             )
 
         await _change(state, args.username, change)
@@ -92,7 +92,7 @@ def run_set_role(args: argparse.Namespace) -> int:
         await _change(
             state,
             args.username,
-            lambda db, account: account_service.set_role(db, account, args.role, Operator.shell()),
+            lambda db, account: account_service.set_role(db, state, account, args.role, Operator.shell()),
         )
         print(f"{args.username}: role is now {args.role}")
 
@@ -104,7 +104,9 @@ def run_disable(args: argparse.Namespace) -> int:
         await _change(
             state,
             args.username,
-            lambda db, account: account_service.set_disabled(db, account, not args.enable, Operator.shell()),
+            lambda db, account: account_service.set_disabled(
+                db, state, account, not args.enable, Operator.shell()
+            ),
         )
         print(f"{args.username}: {'enabled' if args.enable else 'disabled'}")
 

@@ -15,7 +15,6 @@ from datetime import timedelta
 from fediverse_cases.cli.common import add_config_argument, run_with_state
 from fediverse_cases.federation import delivery, erasure_jobs, inbox_worker
 from fediverse_cases.federation.peers import seed_from_settings
-from fediverse_cases.federation.transport import close_transport
 from fediverse_cases.federation.workers import Workers
 from fediverse_cases.services.state import AppState
 
@@ -54,6 +53,6 @@ def run_worker(args: argparse.Namespace) -> int:
             print(f"worker running for {state.settings.instance.base_url}", flush=True)
             await Workers(state, poll_seconds=args.poll_seconds, lease=lease).run_until(stop)
         finally:
-            await close_transport(state)
+            await state.transport.aclose()
 
     return run_with_state(args, work)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["ActorLike", "CaseLike", "CommentLike", "ImageLike", "TagLike"]
+__all__ = ["ActorLike", "CaseLike", "CommentLike", "ImageLike", "LocalActorLike", "TagLike"]
 
 
 class CaseLike(Protocol):
@@ -46,6 +46,24 @@ class ActorLike(Protocol):
     host: str
     followers_url: str
     profile_url: str
+
+
+class LocalActorLike(ActorLike, Protocol):
+    """A local actor as its document shows it (keys, inboxes, collections, the claim)."""
+
+    actor_type: str
+    display_name: str
+    summary: str
+    inbox_url: str
+    outbox_url: str
+    following_url: str
+    public_key_id: str
+    public_key_pem: str
+    ed25519_key_id: str
+    ed25519_public_multibase: str
+    created_at: datetime | None
+    verified_professional: bool
+    profession: str
 
 
 class CommentLike(Protocol):

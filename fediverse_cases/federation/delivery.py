@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fediverse_cases.federation import erasure_jobs
-from fediverse_cases.federation.context import FederationState
-from fediverse_cases.federation.peers import current_allow_list, record_health
+from fediverse_cases.federation.peers import record_health
 from fediverse_cases.federation.retry import GIVE_UP_AFTER, next_attempt
-from fediverse_cases.federation.transport import PostOutcome, get_transport
+from fediverse_cases.federation.state import FederationState
+from fediverse_cases.federation.transport import PostOutcome
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Delivery
 from fediverse_cases.storage.repositories import federation as repo
@@ -92,8 +92,8 @@ async def run_once(
         if not rows:
             return 0
         senders: dict[int, Actor] = await repo.actors_by_ids(db, (r.sender_actor_id for r in rows))
-    allow_list = await current_allow_list(state)
-    transport = get_transport(state)
+    allow_list = await state.allow_list.current()
+    transport = state.transport
     give_up_after = timedelta(days=state.settings.federation.delivery_give_up_days)
     gate = asyncio.Semaphore(concurrency)
 

@@ -23,10 +23,10 @@ from fediverse_cases.activitypub.json_guard import JsonDocumentError, load_json_
 from fediverse_cases.activitypub.registry import parse_actor
 from fediverse_cases.core.hosts import InvalidHost, host_of, normalize_host
 from fediverse_cases.crypto.keys import KeyFormatError, ed25519_public_from_multibase
-from fediverse_cases.federation.context import FederationState
 from fediverse_cases.federation.origin import check_actor_keys, check_fetched_origin
-from fediverse_cases.federation.peers import current_allow_list, peer_scheme
-from fediverse_cases.federation.transport import TransportError, get_transport
+from fediverse_cases.federation.peers import peer_scheme
+from fediverse_cases.federation.state import FederationState
+from fediverse_cases.federation.transport import TransportError
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import accounts as account_repo
@@ -43,16 +43,14 @@ class FetchError(Exception):
 
 
 async def _instance_actor(state: FederationState, db: AsyncSession | None = None) -> Actor | None:
-    cached = state.extras.get("federation.instance_actor")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if state.instance_actor is not None:
+        return state.instance_actor
     if db is not None:
         actor = await account_repo.get_instance_actor(db)
     else:
         async with state.sessionmaker() as session:
             actor = await account_repo.get_instance_actor(session)
-    if actor is not None:
-        state.extras["federation.instance_actor"] = actor
+    state.instance_actor = actor
     return actor
 
 
@@ -69,7 +67,7 @@ async def fetch_document(state: FederationState, uri: str, *, accept: str = FETC
         raise FetchError(f"{uri} is local; read it from the database")
     signer = await _instance_actor(state)
     try:
-        response = await get_transport(state).get(uri, signer=signer, accept=accept)
+        response = await state.transport.get(uri, signer=signer, accept=accept)
     except TransportError as error:
         raise FetchError(str(error)) from error
     if response.status != 200:
@@ -162,7 +160,7 @@ async def get_or_fetch_actor(
         fresh = actor.fetched_at is not None and utcnow() - actor.fetched_at < ACTOR_REFRESH_AFTER
         if fresh:
             return actor
-    allow_list = await current_allow_list(state, db)
+    allow_list = await state.allow_list.current(db)
     if not allow_list.is_iri_allowed(uri):
         raise FetchError(f"{uri} is not on an allowed peer")
     # Load the signing instance actor with this session: a second session per request could
@@ -204,7 +202,7 @@ async def webfinger(db: AsyncSession, state: FederationState, name: str, host: s
     scheme = await peer_scheme(db, host)
     url = f"{scheme}://{host}/.well-known/webfinger?resource={quote(f'acct:{name}@{host}', safe=':@')}"
     try:
-        response = await get_transport(state).get(url, accept="application/jrd+json, application/json")
+        response = await state.transport.get(url, accept="application/jrd+json, application/json")
     except TransportError as error:
         raise FetchError(str(error)) from error
     if response.status != 200:
@@ -237,7 +235,7 @@ async def resolve_handle(db: AsyncSession, state: FederationState, handle: str) 
         if actor is None:
             raise FetchError(f"no account {name} on this instance")
         return actor
-    allow_list = await current_allow_list(state, db)
+    allow_list = await state.allow_list.current(db)
     if not allow_list.is_allowed(host):
         raise FetchError(f"{host} is not an allowed peer of this hospital")
     actor_uri = await webfinger(db, state, name, host)

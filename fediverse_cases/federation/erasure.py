@@ -9,17 +9,20 @@ no longer holds a copy (its copy-status endpoint answers 404/410 for the case id
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.convert.activities import delete_activity
+from fediverse_cases.federation import outbox, recipients
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case
 from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories.accounts import get_instance_actor
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +32,9 @@ __all__ = ["COPY_STATUS_PATH", "ErasureRow", "erasure_report", "recheck_peers", 
 COPY_STATUS_PATH = "/ap/copy-status"
 
 
-async def send_withdrawal(db: AsyncSession, state: Any, case: Case, author: Actor) -> int:
+async def send_withdrawal(db: AsyncSession, state: FederationState, case: Case, author: Actor) -> int:
     """Queue Delete(Tombstone) for a withdrawn case everywhere it went; cancel its pending Create."""
-    from fediverse_cases.federation import outbox
-    from fediverse_cases.federation.threads import recipients_of_case
-
-    inboxes = await recipients_of_case(db, case, author)
+    inboxes = await recipients.holders_of_case(db, case, author)
     await outbox.cancel_pending(db, case.ap_id)
     if not inboxes:
         return 0
@@ -93,16 +93,11 @@ def copy_status_url(scheme: str, host: str, object_id: str) -> str:
     return f"{scheme}://{host}{COPY_STATUS_PATH}?id={quote(object_id, safe='')}"
 
 
-async def _check_one(state: Any, url: str) -> tuple[str, int | None, str]:
-    import json
-
-    from fediverse_cases.federation.transport import get_transport
-    from fediverse_cases.storage.repositories.accounts import get_instance_actor
-
+async def _check_one(state: FederationState, url: str) -> tuple[str, int | None, str]:
     async with state.sessionmaker() as db:
         signer = await get_instance_actor(db)
     try:
-        response = await get_transport(state).get(url, signer=signer, accept="application/json")
+        response = await state.transport.get(url, signer=signer, accept="application/json")
     except Exception as error:  # network failures, refusals by the guard: recorded, never raised
         return "unreachable", None, str(error)[:300]
     status = response.status
@@ -121,7 +116,7 @@ async def _check_one(state: Any, url: str) -> tuple[str, int | None, str]:
     return "unreachable", status, ""
 
 
-async def recheck_peers(state: Any, case_id: int) -> list[tuple[str, str]]:
+async def recheck_peers(state: FederationState, case_id: int) -> list[tuple[str, str]]:
     """Ask every peer of a withdrawn case whether it still holds a copy; store the answers."""
     async with state.sessionmaker() as db:
         case = await db.get(Case, case_id)

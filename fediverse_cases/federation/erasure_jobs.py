@@ -25,7 +25,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.federation import erasure
-from fediverse_cases.federation.context import FederationState
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Case, Delivery, ErasureJob
 from fediverse_cases.storage.repositories.work_queue import claim_due

@@ -24,10 +24,7 @@ from fediverse_cases.activitypub.registry import parse_activity
 from fediverse_cases.core.hosts import AllowList
 from fediverse_cases.crypto.http_signatures import SignatureError
 from fediverse_cases.crypto.integrity_proofs import ProofError, proofs_of, verify_object
-from fediverse_cases.federation.context import FederationState
-from fediverse_cases.federation.inbox_writer import inbox_writer
 from fediverse_cases.federation.origin import check_activity_origin
-from fediverse_cases.federation.peers import current_allow_list
 from fediverse_cases.federation.proofs import authenticate_forwarded, has_proof
 from fediverse_cases.federation.signers import (
     NotAllowed,
@@ -36,6 +33,7 @@ from fediverse_cases.federation.signers import (
     parse_request_signature,
     verify_with_rotation,
 )
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -110,7 +108,7 @@ async def receive(
             await check_signer_allowed(state, parsed_signature, db)
         except NotAllowed as error:
             return InboxResult(403, str(error))
-        allow_list = await current_allow_list(state, db)
+        allow_list = await state.allow_list.current(db)
         actor_iri = id_of(data.get("actor"))
         if not actor_iri or not allow_list.is_iri_allowed(actor_iri):
             return InboxResult(403, "the activity's actor is not on an allowed peer")
@@ -136,11 +134,10 @@ async def receive(
         if db.in_transaction():
             await db.commit()
     if result.stored:
-        inserted = await inbox_writer(state).add(result.row)
+        inserted = await state.inbox_writer.add(result.row)
         result = InboxResult(202, "accepted" if inserted else "duplicate", stored=inserted)
-        wake = state.extras.get("federation.wake")
-        if inserted and wake is not None:
-            wake["inbox"].set()
+        if inserted:
+            state.wake.inbox.set()
     return result
 
 

@@ -14,9 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from fediverse_cases.activitypub.base import id_of
-from fediverse_cases.federation.context import FederationState
 from fediverse_cases.federation.dereference import FetchError, fetch_document
-from fediverse_cases.federation.handlers import Ignored, InboxContext, dispatch
+from fediverse_cases.federation.handlers.context import Ignored, InboxContext
+from fediverse_cases.federation.handlers.dispatch import dispatch
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import InboxItem
 from fediverse_cases.storage.repositories import federation as repo

@@ -12,21 +12,26 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fediverse_cases.federation.context import FederationState
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from fediverse_cases.storage.repositories import federation as repo
 
 MAX_BATCH = 500
 
 
 class InboxWriter:
-    def __init__(self, state: FederationState) -> None:
-        self.state = state
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
         self._pending: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def add(self, row: dict[str, Any]) -> bool:
         """Queue ``row``; True when it was inserted, False when its activity id existed."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if self._flusher is not None and self._flusher.get_loop() is not loop:
+            # A new event loop (a test, or a CLI ``asyncio.run``): the old batch cannot be awaited.
+            self._pending, self._flusher = [], None
+        future: asyncio.Future[bool] = loop.create_future()
         self._pending.append((row, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
@@ -50,7 +55,7 @@ class InboxWriter:
         unique: dict[str, dict[str, Any]] = {}
         for row, _future in batch:
             unique.setdefault(row["activity_id"], row)
-        async with self.state.transaction() as db:
+        async with self.sessionmaker() as db, db.begin():
             inserted = await repo.add_inbox_items(db, list(unique.values()))
         claimed: set[str] = set()
         for row, future in batch:
@@ -59,13 +64,3 @@ class InboxWriter:
             claimed.add(activity_id)
             if not future.done():
                 future.set_result(first)
-
-
-def inbox_writer(state: FederationState) -> InboxWriter:
-    writer = state.extras.get("federation.inbox_writer")
-    if writer is None or (
-        writer._flusher is not None and writer._flusher.get_loop() is not asyncio.get_running_loop()
-    ):
-        writer = InboxWriter(state)
-        state.extras["federation.inbox_writer"] = writer
-    return writer  # type: ignore[no-any-return]

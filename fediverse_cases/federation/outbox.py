@@ -1,8 +1,7 @@
 """The transactional outbox: one delivery row per distinct allowed inbox, written in the
 caller's transaction, so a change and the deliveries it causes commit (or vanish) together.
 
-Contract for the content layer: :func:`enqueue`, :func:`follower_inboxes`, :func:`peer_inboxes`,
-:func:`cancel_pending`. Activities get an FEP-8b32 integrity proof by the sender's Ed25519 key
+:func:`enqueue` and :func:`cancel_pending`; who receives what is ``federation.recipients``. Activities get an FEP-8b32 integrity proof by the sender's Ed25519 key
 here (once); the HTTP signature is made by the delivery worker at send time.
 """
 
@@ -17,15 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT
 from fediverse_cases.core.hosts import InvalidHost, host_of
 from fediverse_cases.crypto.integrity_proofs import sign_object
-from fediverse_cases.federation.context import FederationState
-from fediverse_cases.federation.peers import current_allow_list
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import federation as repo
-
-
-def _preferred(shared: str, personal: str) -> str:
-    return shared or personal
 
 
 async def enqueue(
@@ -42,7 +36,7 @@ async def enqueue(
     Inboxes on hosts that are not allowed (or on this instance) are dropped silently: the
     allow-list denies in every direction.
     """
-    allow_list = await current_allow_list(state, db)
+    allow_list = await state.allow_list.current(db)
     targets: dict[str, str] = {}
     for inbox in inboxes:
         if not inbox or inbox in targets:
@@ -80,25 +74,9 @@ async def enqueue(
             for inbox, host in targets.items()
         ],
     )
-    wake = state.extras.get("federation.wake")
-    if wake is not None:
-        # Woken early; if the worker looks before our commit it simply finds the rows next poll.
-        wake["delivery"].set()
+    # Woken early; if the worker looks before our commit it simply finds the rows next poll.
+    state.wake.delivery.set()
     return len(targets)
-
-
-async def follower_inboxes(db: AsyncSession, actor: Actor) -> set[str]:
-    """Inboxes of the accepted remote followers of ``actor`` (shared inbox preferred)."""
-    rows = await repo.follower_inbox_rows(db, actor.id)
-    return {_preferred(shared, personal) for shared, personal in rows if shared or personal}
-
-
-async def peer_inboxes(db: AsyncSession) -> set[str]:
-    """Shared inboxes of the instance actors of allowed peers that we know (may be empty)."""
-    peers = await repo.list_peers(db)
-    hosts = [p.host for p in peers if p.state == "allowed"]
-    rows = await repo.instance_actor_inboxes(db, hosts)
-    return {_preferred(shared, personal) for shared, personal in rows if shared or personal}
 
 
 async def cancel_pending(db: AsyncSession, object_id: str) -> int:

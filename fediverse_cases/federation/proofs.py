@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.activitypub.base import id_of
 from fediverse_cases.crypto.integrity_proofs import ProofError, proofs_of, verify_object
-from fediverse_cases.federation.context import FederationState
 from fediverse_cases.federation.dereference import FetchError, get_or_fetch_actor
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor
 
 

@@ -17,23 +17,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.convert import RemoteImage
-from fediverse_cases.federation.context import FederationState
-from fediverse_cases.media.runtime import deidentifier, media_store
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Case, CaseImage
 
 log = logging.getLogger(__name__)
 
-__all__ = ["delete_cached_media", "media_store", "prepare_remote_images", "store_prepared"]
+__all__ = ["delete_cached_media", "prepare_remote_images", "store_prepared"]
 
 
 async def download(state: FederationState, url: str, max_bytes: int) -> bytes:
     """GET through the plumbing's guarded transport (allow-list enforced); raise on refusal."""
-    from fediverse_cases.federation.transport import get_transport
 
     # Unsigned, like Mastodon's media fetches: de-identified derivatives are public by design.
-    response = await get_transport(state).get(
-        url, accept="image/jpeg, image/png, image/*", max_bytes=max_bytes
-    )
+    response = await state.transport.get(url, accept="image/jpeg, image/png, image/*", max_bytes=max_bytes)
     if response.status != 200:
         raise RuntimeError(f"GET {url} answered HTTP {response.status}")
     return response.body
@@ -45,9 +41,7 @@ async def _one(state: FederationState, image: RemoteImage) -> tuple[RemoteImage,
     except Exception as error:  # refused by the guard, too big, unreachable: drop, never fail the case
         log.warning("remote image %s dropped: fetch failed: %s", image.url, error)
         return None
-    result = await asyncio.to_thread(
-        deidentifier(state).process, data, declared_type=image.media_type or None
-    )
+    result = await asyncio.to_thread(state.deidentifier.process, data, declared_type=image.media_type or None)
     if not result.accepted or result.image is None:
         log.warning("remote image %s dropped: de-identification refused it: %s", image.url, result.reason)
         return None
@@ -72,7 +66,7 @@ def store_prepared(
     """Save the engine's output to the media store and add the image rows; returns how many."""
     for position, (image, result) in enumerate(prepared):
         clean = result.image
-        stored = media_store(state).save(clean)
+        stored = state.media_store.save(clean)
         db.add(
             CaseImage(
                 case_id=case.id,
@@ -96,4 +90,4 @@ def store_prepared(
 
 def delete_cached_media(state: FederationState, media_keys: Sequence[str]) -> None:
     for key in media_keys:
-        media_store(state).delete(key)
+        state.media_store.delete(key)

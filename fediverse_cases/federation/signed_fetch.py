@@ -13,13 +13,13 @@ from quart import request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.crypto.http_signatures import SignatureError
-from fediverse_cases.federation.context import FederationState
 from fediverse_cases.federation.signers import (
     NotAllowed,
     check_signer_allowed,
     parse_request_signature,
     verify_with_rotation,
 )
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.repositories import federation as repo
 

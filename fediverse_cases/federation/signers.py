@@ -5,14 +5,13 @@
     -> key lookup: memory cache, database, then a fetch of the owner's actor document
     -> verify; on failure refetch the key once (rotation) and verify again.
 
-Parsed public keys are cached per process by keyId (``state.extras``), so a busy inbox verifies
+Parsed public keys are cached per process by keyId (``state.signer_keys``), so a busy inbox verifies
 without a database round trip; a refetch replaces the entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
@@ -26,32 +25,15 @@ from fediverse_cases.crypto.http_signatures import (
     verify_parsed,
 )
 from fediverse_cases.crypto.keys import KeyFormatError, ed25519_public_from_multibase
-from fediverse_cases.federation.context import FederationState
 from fediverse_cases.federation.dereference import FetchError, get_or_fetch_actor
 from fediverse_cases.federation.origin import actor_iri_from_key_id
-from fediverse_cases.federation.peers import current_allow_list
+from fediverse_cases.federation.signer_keys import SignerKey
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.repositories import federation as repo
-
-_CACHE_KEY = "federation.key_cache"
 
 
 class NotAllowed(Exception):
     """The signer's host is not an allowed peer (HTTP 403)."""
-
-
-@dataclass(frozen=True)
-class SignerKey:
-    key_id: str
-    actor_id: int
-    actor_uri: str
-    public_pem: str
-    # The actor's Ed25519 assertion key, for integrity proofs on what this signer sends.
-    ed25519_key_id: str = ""
-    ed25519_multibase: str = ""
-
-
-def _cache(state: FederationState) -> dict[str, SignerKey]:
-    return state.extras.setdefault(_CACHE_KEY, {})  # type: ignore[no-any-return]
 
 
 def _pem_for(actor, key_id: str) -> str | None:  # type: ignore[no-untyped-def]
@@ -71,7 +53,7 @@ def _pem_for(actor, key_id: str) -> str | None:  # type: ignore[no-untyped-def]
 async def lookup_key(
     db: AsyncSession, state: FederationState, key_id: str, *, refresh: bool = False
 ) -> SignerKey:
-    cache = _cache(state)
+    cache = state.signer_keys
     if not refresh and key_id in cache:
         return cache[key_id]
     actor = None if refresh else await repo.get_actor_by_key_id(db, key_id)
@@ -117,7 +99,7 @@ async def check_signer_allowed(
         host = host_of(parsed.key_id)
     except InvalidHost as error:
         raise NotAllowed(f"keyId is not an http(s) IRI: {parsed.key_id}") from error
-    allow_list = await current_allow_list(state, db)
+    allow_list = await state.allow_list.current(db)
     if allow_list.decide(host) != "allowed":
         raise NotAllowed(f"{host} is not an allowed peer")
     return host

@@ -17,7 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT
 from fediverse_cases.convert import note_from_case, note_from_comment
 from fediverse_cases.convert.cases import case_facts
+from fediverse_cases.core.audience import NotFederated
 from fediverse_cases.core.case_access import Visibility, federates
+from fediverse_cases.federation import recipients
+from fediverse_cases.federation.outbox import enqueue
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case, Comment
 from fediverse_cases.storage.repositories import federation_content as repo
 from fediverse_cases.storage.repositories.cases import list_images, list_tags
@@ -28,32 +32,25 @@ __all__ = [
     "case_note",
     "comment_note",
     "forward_reply",
-    "peer_instance_actors",
-    "recipients_of_case",
     "replies_collection",
 ]
 
 
-async def peer_instance_actors(db: AsyncSession) -> list[str]:
-    """Instance actors of allowed peer hospitals: the "peers" of a followers-and-peers case."""
-    return [f"{peer.scheme}://{peer.host}/actor" for peer in await repo.allowed_peers(db)]
-
-
-async def case_note(db: AsyncSession, state: Any, case: Case) -> dict[str, Any]:
+async def case_note(db: AsyncSession, state: FederationState, case: Case) -> dict[str, Any]:
     """The Note of a local case; raises ``core.audience.NotFederated`` when it must not leave."""
     if not federates(case_facts(case)):
-        from fediverse_cases.core.audience import NotFederated
-
         raise NotFederated("this case does not federate")
     author = await repo.get_actor(db, case.author_actor_id)
     assert author is not None
-    peers = await peer_instance_actors(db) if case.visibility == Visibility.FOLLOWERS else []
+    peers = await recipients.peer_instance_actors(db) if case.visibility == Visibility.FOLLOWERS else []
     return note_from_case(
         case, await list_images(db, case.id), await list_tags(db, case.id), author, state.urls, peers=peers
     )
 
 
-async def comment_note(db: AsyncSession, state: Any, comment: Comment, case: Case) -> dict[str, Any]:
+async def comment_note(
+    db: AsyncSession, state: FederationState, comment: Comment, case: Case
+) -> dict[str, Any]:
     author = await repo.get_actor(db, comment.author_actor_id)
     case_author = await repo.get_actor(db, case.author_actor_id)
     assert author is not None and case_author is not None
@@ -89,40 +86,27 @@ async def replies_collection(db: AsyncSession, case: Case) -> dict[str, Any]:
     }
 
 
-async def recipients_of_case(db: AsyncSession, case: Case, author: Actor) -> set[str]:
-    """Every inbox that received the case or fetched it, plus the author's followers now."""
-    from fediverse_cases.federation import outbox
-
-    inboxes = {d.inbox_url for d in await repo.deliveries_of(db, case.ap_id) if d.state != "cancelled"}
-    inboxes |= await outbox.follower_inboxes(db, author)
-    for fetch in await repo.fetches_of(db, case.ap_id):
-        peer = await repo.get_peer(db, fetch.peer_host)
-        scheme = peer.scheme if peer is not None else "https"
-        inboxes.add(f"{scheme}://{fetch.peer_host}/inbox")
-    return inboxes
-
-
 def _host(iri: str) -> str:
     return urlsplit(iri).netloc.lower()
 
 
 async def forward_reply(
-    db: AsyncSession, state: Any, case: Case, activity: dict[str, Any], reply_author: Actor
+    db: AsyncSession, state: FederationState, case: Case, activity: dict[str, Any], reply_author: Actor
 ) -> int:
     """As the case's home, forward an accepted reply activity unchanged to the case's audience
     (never back to the reply's own host). Returns the number of deliveries queued."""
-    from fediverse_cases.federation import outbox
-
     if not case.is_local or not federates(case_facts(case)):
         return 0
     case_author = await repo.get_actor(db, case.author_actor_id)
     assert case_author is not None
-    targets = {i for i in await recipients_of_case(db, case, case_author) if _host(i) != reply_author.host}
+    targets = {
+        i for i in await recipients.holders_of_case(db, case, case_author) if _host(i) != reply_author.host
+    }
     if not targets:
         return 0
     object_id = activity.get("object", {}).get("id") if isinstance(activity.get("object"), dict) else None
     # enqueue keeps an existing proof: the author's own signature travels with the forward.
-    count = await outbox.enqueue(
+    count = await enqueue(
         db, state, activity=activity, sender=case_author, inboxes=targets, object_id=object_id
     )
     log.info("forwarded %s to %d inboxes", activity.get("id"), count)

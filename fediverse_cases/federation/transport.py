@@ -40,9 +40,9 @@ from fediverse_cases import __version__
 from fediverse_cases.activitypub.constants import ACTIVITY_JSON
 from fediverse_cases.core.hosts import InvalidHost, host_of
 from fediverse_cases.crypto.http_signatures import sign_request_cavage
-from fediverse_cases.federation.context import FederationState
-from fediverse_cases.federation.peers import current_allow_list
+from fediverse_cases.federation.allow_list_cache import AllowListCache
 from fediverse_cases.federation.pinning import PinnedBackend, PinnedHTTPTransport, pin_key
+from fediverse_cases.settings import Settings
 from fediverse_cases.storage.models import Actor
 
 MAX_REDIRECTS = 3
@@ -50,7 +50,6 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BYTES = 1_000_000
 RESOLVE_CACHE_SECONDS = 30.0
 PER_HOST_CONNECTIONS = 16
-_EXTRAS_KEY = "federation_transport"
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -98,7 +97,8 @@ def _public(address: str) -> bool:
 
 @dataclass
 class Transport:
-    state: FederationState
+    settings: Settings
+    allow_list: AllowListCache
     client: httpx.AsyncClient | None = None
     resolver: Resolver = system_resolver
     timeout: float = DEFAULT_TIMEOUT
@@ -138,7 +138,7 @@ class Transport:
 
     @property
     def user_agent(self) -> str:
-        return f"fediverse-cases/{__version__} (+{self.state.settings.instance.base_url})"
+        return f"fediverse-cases/{__version__} (+{self.settings.instance.base_url})"
 
     async def check_target(self, url: str) -> str:
         """The normalised host of ``url`` if we may send to it; raise HostRefused."""
@@ -146,7 +146,7 @@ class Transport:
             host = host_of(url)
         except InvalidHost as error:
             raise HostRefused(f"not an http(s) URL: {url}") from error
-        allow_list = await current_allow_list(self.state)
+        allow_list = await self.allow_list.current()
         decision = allow_list.decide(host)
         if decision == "local":
             raise HostRefused(f"{host} is this instance; local objects are read from the database")
@@ -238,22 +238,3 @@ class Transport:
         for client in [*self._clients.values(), *([self.client] if self.client is not None else [])]:
             await client.aclose()
         self._clients.clear()
-
-
-def get_transport(state: FederationState) -> Transport:
-    """The state's transport, created on first use (tests put their own in ``state.extras``)."""
-    transport = state.extras.get(_EXTRAS_KEY)
-    if transport is None:
-        transport = Transport(state)
-        state.extras[_EXTRAS_KEY] = transport
-    return transport  # type: ignore[no-any-return]
-
-
-def install_transport(state: FederationState, transport: Transport) -> None:
-    state.extras[_EXTRAS_KEY] = transport
-
-
-async def close_transport(state: FederationState) -> None:
-    transport = state.extras.pop(_EXTRAS_KEY, None)
-    if transport is not None:
-        await transport.aclose()

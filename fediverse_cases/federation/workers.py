@@ -14,20 +14,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from fediverse_cases.federation import delivery, erasure_jobs, inbox_worker
-from fediverse_cases.federation.context import FederationState
+from fediverse_cases.federation.state import FederationState
 
 log = logging.getLogger(__name__)
 
 DEFAULT_POLL_SECONDS = 0.3
 DEFAULT_ERASURE_POLL_SECONDS = 5.0
-
-
-def wake_events(state: FederationState) -> dict[str, asyncio.Event]:
-    events = state.extras.get("federation.wake")
-    if events is None:
-        events = {"delivery": asyncio.Event(), "inbox": asyncio.Event(), "erasure": asyncio.Event()}
-        state.extras["federation.wake"] = events
-    return events  # type: ignore[no-any-return]
 
 
 class Workers:
@@ -47,7 +39,7 @@ class Workers:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        events = wake_events(self.state)
+        events = self.state.wake
         lease = self.lease
         deliver: Callable[[], Awaitable[int]] = (
             (lambda: delivery.run_once(self.state, lease=lease))
@@ -60,13 +52,13 @@ class Workers:
             else (lambda: inbox_worker.run_once(self.state))
         )
         self._tasks = [
-            asyncio.create_task(self._loop("delivery", deliver, events["delivery"])),
-            asyncio.create_task(self._loop("inbox", process, events["inbox"])),
+            asyncio.create_task(self._loop("delivery", deliver, events.delivery)),
+            asyncio.create_task(self._loop("inbox", process, events.inbox)),
             asyncio.create_task(
                 self._loop(
                     "erasure",
                     lambda: erasure_jobs.run_once(self.state),
-                    events.setdefault("erasure", asyncio.Event()),
+                    events.erasure,
                     self.erasure_poll_seconds,
                 )
             ),
@@ -96,7 +88,7 @@ class Workers:
     async def stop(self, timeout: float = 10.0) -> None:
         """Let the current step finish (bounded by ``timeout``), then cancel."""
         self._stop.set()
-        for event in wake_events(self.state).values():
+        for event in self.state.wake.all():
             event.set()
         if not self._tasks:
             return

@@ -20,6 +20,8 @@ from fediverse_cases.core.accounts import (
     validate_registration,
 )
 from fediverse_cases.core.urls import LocalUrls
+from fediverse_cases.federation import publish
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.services.actors import new_account_actor, sync_actor_from_account
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.passwords import Passwords
@@ -157,7 +159,11 @@ async def authenticate(
 
 
 async def update_profile(
-    session: AsyncSession, account: Account, fields: dict[str, str], operator: Operator
+    session: AsyncSession,
+    state: FederationState,
+    account: Account,
+    fields: dict[str, str],
+    operator: Operator,
 ) -> None:
     cleaned = {name: fields.get(name, "").strip() for name in ("display_name", "specialty", "institution")}
     if account.verification_status != VerificationStatus.VERIFIED:
@@ -170,14 +176,18 @@ async def update_profile(
         setattr(account, name, value)
     if not account.display_name:
         account.display_name = account.username
-    await _sync_actor(session, account)
+    await _sync_actor(session, state, account)
     audit.record(
         session, operator.entry("account.profile_update", target_type="account", target_id=account.username)
     )
 
 
 async def request_verification(
-    session: AsyncSession, account: Account, fields: dict[str, str], operator: Operator
+    session: AsyncSession,
+    state: FederationState,
+    account: Account,
+    fields: dict[str, str],
+    operator: Operator,
 ) -> None:
     if account.verification_status == VerificationStatus.VERIFIED:
         raise AccountError("You are already verified.")
@@ -205,7 +215,13 @@ async def request_verification(
 
 
 async def decide_verification(
-    session: AsyncSession, account: Account, *, approve: bool, reason: str, operator: Operator
+    session: AsyncSession,
+    state: FederationState,
+    account: Account,
+    *,
+    approve: bool,
+    reason: str,
+    operator: Operator,
 ) -> None:
     reason = reason.strip()
     if not approve and not reason:
@@ -222,7 +238,7 @@ async def decide_verification(
         account.verification_status = VerificationStatus.REJECTED
         account.verified_at = None
     account.verification_note = reason
-    await _sync_actor(session, account)
+    await _sync_actor(session, state, account)
     audit.record(
         session,
         operator.entry(
@@ -234,7 +250,9 @@ async def decide_verification(
     )
 
 
-async def set_role(session: AsyncSession, account: Account, role: str, operator: Operator) -> None:
+async def set_role(
+    session: AsyncSession, state: FederationState, account: Account, role: str, operator: Operator
+) -> None:
     try:
         new_role = Role(role)
     except ValueError:
@@ -245,6 +263,7 @@ async def set_role(session: AsyncSession, account: Account, role: str, operator:
     if new_role == Role.PROFESSIONAL and account.verification_status != VerificationStatus.VERIFIED:
         raise AccountError("Verify the person's credentials before making them a professional.")
     account.role = new_role
+    await _sync_actor(session, state, account)
     audit.record(
         session,
         operator.entry(
@@ -256,7 +275,9 @@ async def set_role(session: AsyncSession, account: Account, role: str, operator:
     )
 
 
-async def set_disabled(session: AsyncSession, account: Account, disabled: bool, operator: Operator) -> None:
+async def set_disabled(
+    session: AsyncSession, state: FederationState, account: Account, disabled: bool, operator: Operator
+) -> None:
     if account.disabled == disabled:
         return
     if disabled and account.id == operator.account_id:
@@ -264,7 +285,7 @@ async def set_disabled(session: AsyncSession, account: Account, disabled: bool, 
     account.disabled = disabled
     # Bumping the version invalidates every session cookie issued to this account.
     account.session_version += 1
-    await _sync_actor(session, account)
+    await _sync_actor(session, state, account)
     audit.record(
         session,
         operator.entry(
@@ -275,7 +296,9 @@ async def set_disabled(session: AsyncSession, account: Account, disabled: bool, 
     )
 
 
-async def _sync_actor(session: AsyncSession, account: Account) -> None:
+async def _sync_actor(session: AsyncSession, state: FederationState, account: Account) -> None:
+    """Mirror the account on its actor; when what peers see changed (name, profession, the
+    verified claim), tell them at once with Update(Person) — a revoked claim must not linger."""
     actor = await account_repo.get_actor_for_account(session, account.id)
-    if actor is not None:
-        sync_actor_from_account(actor, account)
+    if actor is not None and sync_actor_from_account(actor, account):
+        await publish.account_updated(session, state, account)

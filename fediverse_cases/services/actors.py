@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse_cases.core.accounts import is_verified_professional
 from fediverse_cases.core.urls import LocalUrls
 from fediverse_cases.crypto.keys import generate_ed25519_keypair, generate_rsa_keypair
 from fediverse_cases.storage.models import Account, Actor
@@ -44,11 +45,14 @@ def new_account_actor(urls: LocalUrls, account: Account) -> Actor:
     return actor
 
 
-def sync_actor_from_account(actor: Actor, account: Account) -> None:
-    """The actor document mirrors the account's public facts and its verified claim."""
+def sync_actor_from_account(actor: Actor, account: Account) -> bool:
+    """The actor document mirrors the account's public facts and its verified claim; True when
+    any of them changed (peers must then be told)."""
+    before = (actor.display_name, actor.verified_professional, actor.profession)
     actor.display_name = account.display_name or account.username
-    actor.verified_professional = account.verification_status == "verified" and not account.disabled
+    actor.verified_professional = is_verified_professional(account)
     actor.profession = account.occupation if actor.verified_professional else ""
+    return (actor.display_name, actor.verified_professional, actor.profession) != before
 
 
 async def ensure_instance_actor(session: AsyncSession, urls: LocalUrls, instance_name: str) -> Actor:

@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from fediverse_cases.core.accounts import can_post_and_comment
 from fediverse_cases.services.api_statuses import ApiRefusal
-from fediverse_cases.services.cases import deidentifier, media_store, private_store
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Account, MediaUpload
@@ -25,8 +24,6 @@ from fediverse_cases.storage.repositories import oauth as oauth_repo
 log = logging.getLogger(__name__)
 
 PROCESSING_TIMEOUT = timedelta(minutes=5)
-# De-identification is CPU-heavy (face and text detection): never more than this many at once.
-MAX_CONCURRENT_PROCESSING = 2
 INTERRUPTED = "processing was interrupted; upload the image again"
 
 
@@ -38,7 +35,7 @@ async def accept_upload(state: AppState, account: Account, data: bytes, descript
         raise ApiRefusal(422, "Validation failed: File can't be blank")
     if len(data) > state.settings.uploads.max_image_bytes:
         raise ApiRefusal(413, "File is too large")
-    original_key = private_store(state).put(data)
+    original_key = state.private_store.put(data)
     upload = MediaUpload(
         account_id=account.id,
         state="processing",
@@ -50,21 +47,14 @@ async def accept_upload(state: AppState, account: Account, data: bytes, descript
         async with state.transaction() as db:
             db.add(upload)
     except BaseException:
-        private_store(state).delete(original_key)
+        state.private_store.delete(original_key)
         raise
     return upload
 
 
-def _slots(state: AppState) -> asyncio.Semaphore:
-    semaphore = state.extras.get("api_media_slots")
-    if semaphore is None:
-        semaphore = state.extras["api_media_slots"] = asyncio.Semaphore(MAX_CONCURRENT_PROCESSING)
-    return semaphore
-
-
 async def process_upload(state: AppState, media_id: int, filename: str, declared_type: str) -> None:
     """De-identify one accepted upload into its row. Never raises: every failure ends ``failed``."""
-    async with _slots(state):
+    async with state.api_media_slots:
         try:
             await _process(state, media_id, filename, declared_type)
         except Exception:
@@ -77,23 +67,23 @@ async def _process(state: AppState, media_id: int, filename: str, declared_type:
         upload = await oauth_repo.get_media_upload(db, media_id)
     if upload is None or upload.state != "processing":
         return
-    data = private_store(state).read(upload.original_key)
+    data = state.private_store.read(upload.original_key)
     if data is None:
         await mark_failed(state, media_id, "the uploaded file is gone")
         return
     result = await asyncio.to_thread(
-        deidentifier(state).process, data, filename=filename or None, declared_type=declared_type or None
+        state.deidentifier.process, data, filename=filename or None, declared_type=declared_type or None
     )
     if not result.accepted or result.image is None:
         await mark_failed(state, media_id, f"the image was refused by de-identification: {result.reason}")
         return
     clean = result.image
-    stored = media_store(state).save(clean)
+    stored = state.media_store.save(clean)
     try:
         async with state.transaction() as db:
             row = await oauth_repo.get_media_upload(db, media_id)
             if row is None or row.state != "processing":
-                media_store(state).delete(stored.key)
+                state.media_store.delete(stored.key)
                 return
             row.state = "ready"
             row.media_key = stored.key
@@ -104,7 +94,7 @@ async def _process(state: AppState, media_id: int, filename: str, declared_type:
             row.blurhash = clean.blurhash
             row.deid_report = result.report.to_json()
     except BaseException:
-        media_store(state).delete(stored.key)
+        state.media_store.delete(stored.key)
         raise
 
 
@@ -119,7 +109,7 @@ async def mark_failed(state: AppState, media_id: int, reason: str) -> None:
         row.error = reason
         row.original_key = ""
     if original_key:
-        private_store(state).delete(original_key)
+        state.private_store.delete(original_key)
 
 
 async def current(state: AppState, upload: MediaUpload) -> MediaUpload:

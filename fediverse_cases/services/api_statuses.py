@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.core.accounts import can_post_and_comment
 from fediverse_cases.core.case_access import Visibility
 from fediverse_cases.services import compose
-from fediverse_cases.services.cases import CaseError
+from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import Account, Actor, Case, CaseImage

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from fediverse_cases.core.case_access import Visibility
-from fediverse_cases.services.cases import CaseError
+from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.compose import (
     CaseDetails,
     ConsentInput,

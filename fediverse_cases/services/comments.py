@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.core.accounts import can_post_and_comment, can_review
 from fediverse_cases.core.case_access import CaseState, Viewer
 from fediverse_cases.deidentify import PhiFinding, scan_text
+from fediverse_cases.federation import publish
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.social import SocialError, require_visible
 from fediverse_cases.services.state import AppState
@@ -91,7 +92,7 @@ async def post_comment(
     await db.flush()
     record(db, operator.entry("comment.create", target_type="comment", target_id=public_id, case_id=case.id))
     await _notify(db, case, comment, replied_to, actor)
-    await state.hooks.comment_created(db, comment, case)
+    await publish.comment_created(db, state, comment, case)
     return comment
 
 
@@ -151,7 +152,7 @@ async def edit_comment(
         db,
         operator.entry("comment.edit", target_type="comment", target_id=comment.public_id, case_id=case.id),
     )
-    await state.hooks.comment_updated(db, comment, case)
+    await publish.comment_updated(db, state, comment, case)
     return comment
 
 
@@ -176,5 +177,5 @@ async def delete_comment(
     await db.flush()
     action = "comment.delete" if own else "comment.remove"
     record(db, operator.entry(action, target_type="comment", target_id=comment.public_id, case_id=case.id))
-    await state.hooks.comment_deleted(db, comment, case)
+    await publish.comment_deleted(db, state, comment, case)
     return comment

@@ -18,13 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.specialties import TagError, parse_tags
 from fediverse_cases.deidentify import Box, DeidentificationResult, scan_text
-from fediverse_cases.services.cases import (
-    EDITABLE_STATES,
-    CaseError,
-    deidentifier,
-    media_store,
-    private_store,
-)
+from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -105,7 +99,7 @@ async def start_draft(db: AsyncSession, state: AppState, author: Actor) -> Case:
 async def _deidentify(
     state: AppState, data: bytes, filename: str, declared_type: str, **kwargs
 ) -> DeidentificationResult:  # type: ignore[no-untyped-def]
-    engine = deidentifier(state)
+    engine = state.deidentifier
     return await asyncio.to_thread(
         engine.process, data, filename=filename or None, declared_type=declared_type or None, **kwargs
     )
@@ -134,8 +128,8 @@ async def add_images(state: AppState, case_id: int, files: Sequence[UploadedFile
         if not result.accepted or result.image is None:
             outcomes.append(ImageOutcome(upload.filename, False, result.reason))
             continue
-        stored = media_store(state).save(result.image)
-        original_key = private_store(state).put(upload.data)
+        stored = state.media_store.save(result.image)
+        original_key = state.private_store.put(upload.data)
         try:
             async with state.transaction() as db:
                 image = CaseImage(case_id=case_id, position=existing, original_key=original_key)
@@ -144,8 +138,8 @@ async def add_images(state: AppState, case_id: int, files: Sequence[UploadedFile
                 await db.flush()
                 image_id = image.id
         except BaseException:
-            media_store(state).delete(stored.key)
-            private_store(state).delete(original_key)
+            state.media_store.delete(stored.key)
+            state.private_store.delete(original_key)
             raise
         existing += 1
         outcomes.append(ImageOutcome(upload.filename, True, None, image_id))
@@ -181,7 +175,7 @@ async def redact_image(
     if case is None or image is None:
         raise CaseError("No such image.", status=404)
     require_editable(case)
-    original = private_store(state).read(image.original_key) if image.original_key else None
+    original = state.private_store.read(image.original_key) if image.original_key else None
     if original is None:
         raise CaseError(
             "The original of this image is no longer kept; upload it again to redact more.", status=409
@@ -189,7 +183,7 @@ async def redact_image(
     result = await _deidentify(state, original, "", "", regions=tuple(regions), crop=crop)
     if not result.accepted:
         return ImageOutcome("", False, result.reason, image_id)
-    stored = media_store(state).save(result.image)  # type: ignore[arg-type]
+    stored = state.media_store.save(result.image)  # type: ignore[arg-type]
     try:
         async with state.transaction() as db:
             fresh = await case_repo.get_image(db, case_id, image_id)
@@ -200,9 +194,9 @@ async def redact_image(
             fresh.manual_regions = [box.to_json() for box in regions]
             fresh.crop = crop.to_json() if crop else None
     except BaseException:
-        media_store(state).delete(stored.key)
+        state.media_store.delete(stored.key)
         raise
-    media_store(state).delete(old_key)
+    state.media_store.delete(old_key)
     return ImageOutcome("", True, None, image_id)
 
 
@@ -213,9 +207,9 @@ async def remove_image(db: AsyncSession, state: AppState, case: Case, image_id: 
         raise CaseError("No such image.", status=404)
     await db.delete(image)
     await db.flush()
-    media_store(state).delete(image.media_key)
+    state.media_store.delete(image.media_key)
     if image.original_key:
-        private_store(state).delete(image.original_key)
+        state.private_store.delete(image.original_key)
 
 
 async def save_details(db: AsyncSession, case: Case, details: CaseDetails) -> None:
@@ -295,10 +289,10 @@ async def record_consent(
     record_row.witness = witness
     record_row.recorded_by_account_id = recorded_by_account_id
     if form_type is not None and consent.form is not None:
-        record_row.form_key = private_store(state).put(consent.form.data)
+        record_row.form_key = state.private_store.put(consent.form.data)
         record_row.form_media_type = form_type
         if old_form_key:
-            private_store(state).delete(old_form_key)
+            state.private_store.delete(old_form_key)
     if existing is None:
         db.add(record_row)
     await db.flush()

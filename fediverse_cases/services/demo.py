@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-
 from fediverse_cases.core.accounts import RegistrationForm, Role
+from fediverse_cases.services import demo_cases
 from fediverse_cases.services.instance import ensure_account
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
@@ -15,8 +14,6 @@ DEMO_ACCOUNTS = (
     ("reviewer", Role.REVIEWER, False, "Privacy officer", "Information governance"),
     ("clinician", Role.PROFESSIONAL, True, "Physician", "Dermatology"),
 )
-# Modules with ``async def seed(state)`` run after the accounts exist (idempotent each).
-EXTRA_SEEDERS: tuple[str, ...] = ("fediverse_cases.services.demo_cases",)
 
 
 async def seed_demo(state: AppState) -> None:
@@ -38,5 +35,4 @@ async def seed_demo(state: AppState) -> None:
             verified=verified,
             operator=operator,
         )
-    for module_name in EXTRA_SEEDERS:
-        await importlib.import_module(module_name).seed(state)
+    await demo_cases.seed(state)

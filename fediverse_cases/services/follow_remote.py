@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse_cases.federation import publish
 from fediverse_cases.federation.dereference import FetchError, resolve_handle
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
@@ -57,7 +58,7 @@ async def follow_actor(state: AppState, account: Account, remote_id: int, operat
             follow = Follow(follower_id=me.id, followed_id=remote.id, state="pending")
             db.add(follow)
             await db.flush()
-            await state.hooks.follow_requested(db, follow)
+            await publish.follow_requested(db, state, follow)
             record(db, operator.entry("follow.remote", target_type="actor", target_id=remote.uri))
         return follow
 
@@ -68,7 +69,7 @@ async def unfollow_actor(state: AppState, account: Account, remote_id: int, oper
         follow = await account_repo.get_follow(db, me.id, remote_id)
         if follow is None:
             return False
-        await state.hooks.follow_removed(db, follow)
+        await publish.follow_removed(db, state, follow)
         await repo.delete_follow(db, follow.id)
         remote = await repo.get_actor(db, remote_id)
         record(

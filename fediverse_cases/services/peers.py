@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.hosts import InvalidHost, host_of
-from fediverse_cases.federation.peers import default_scheme, invalidate, parse_peer
+from fediverse_cases.federation.peers import default_scheme, parse_peer
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -74,7 +74,7 @@ async def allow_peer(
             details={"vouch_professionals": vouch_professionals, "scheme": peer.scheme},
         ),
     )
-    invalidate(state)
+    state.allow_list.invalidate()
     return peer
 
 
@@ -98,7 +98,7 @@ async def block_peer(db: AsyncSession, state: AppState, text: str, operator: Ope
             "peer.block", target_type="peer", target_id=address.host, details={"cancelled": cancelled}
         ),
     )
-    invalidate(state)
+    state.allow_list.invalidate()
     return cancelled
 
 
@@ -112,11 +112,9 @@ async def remove_peer(
     if purge:
         keys = await repo.media_keys_from_host(db, address.host)
         purged_actors = await repo.delete_remote_actors_of_host(db, address.host)
-        store = state.extras.get("media_store")
-        if store is not None:
-            for key in keys:
-                store.delete(key)
-                purged_media += 1
+        for key in keys:
+            state.media_store.delete(key)
+            purged_media += 1
     record(
         db,
         operator.entry(
@@ -126,7 +124,7 @@ async def remove_peer(
             details={"cancelled": cancelled, "purge": purge, "actors": purged_actors, "media": purged_media},
         ),
     )
-    invalidate(state)
+    state.allow_list.invalidate()
     return RemoveResult(address.host, existed, cancelled, purged_actors, purged_media)
 
 

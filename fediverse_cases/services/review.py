@@ -1,6 +1,6 @@
 """Review decisions on submitted cases: approve (publishes), reject with a reason, or send back
 for changes with a comment. Each decision is recorded, audited and notified to the author, in
-the caller's transaction; approval tells the federation layer through ``state.hooks``.
+the caller's transaction; approval calls ``federation.publish`` in the same transaction.
 """
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import CaseState
-from fediverse_cases.services.cases import CaseError, private_store
+from fediverse_cases.federation import publish
+from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -61,7 +62,7 @@ async def _delete_originals(db: AsyncSession, state: AppState, case: Case) -> No
         return
     for image in await case_repo.list_images(db, case.id):
         if image.original_key:
-            private_store(state).delete(image.original_key)
+            state.private_store.delete(image.original_key)
             image.original_key = ""
 
 
@@ -75,7 +76,7 @@ async def approve_case(
     await _delete_originals(db, state, case)
     await db.flush()
     _notify(db, author_account_id, "case_approved", case, "Your case was approved and published.")
-    await state.hooks.case_published(db, case)
+    await publish.case_published(db, state, case)
 
 
 async def reject_case(db: AsyncSession, state: AppState, case: Case, operator: Operator, reason: str) -> None:

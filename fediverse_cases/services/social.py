@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.core.case_access import Viewer, can_view_case, case_facts
+from fediverse_cases.federation import publish
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -54,7 +55,7 @@ async def like(db: AsyncSession, state: AppState, actor: Actor, viewer: Viewer, 
     new_like = Like(case_id=case.id, actor_id=actor.id)
     db.add(new_like)
     await db.flush()
-    await state.hooks.case_liked(db, new_like, case)
+    await publish.case_liked(db, state, new_like, case)
     return new_like
 
 
@@ -64,7 +65,7 @@ async def unlike(db: AsyncSession, state: AppState, actor: Actor, viewer: Viewer
     if existing is None:
         return
     # The hook sees the like before it goes, so it can name it in an Undo.
-    await state.hooks.case_unliked(db, existing, case)
+    await publish.case_unliked(db, state, existing, case)
     await social_repo.delete_row(db, existing)
 
 
@@ -80,7 +81,7 @@ async def follow(db: AsyncSession, state: AppState, follower: Actor, followed: A
     )
     db.add(new_follow)
     await db.flush()
-    await state.hooks.follow_requested(db, new_follow)
+    await publish.follow_requested(db, state, new_follow)
     return new_follow
 
 
@@ -88,7 +89,7 @@ async def unfollow(db: AsyncSession, state: AppState, follower: Actor, followed:
     existing = await social_repo.get_follow(db, follower.id, followed.id)
     if existing is None:
         return
-    await state.hooks.follow_removed(db, existing)
+    await publish.follow_removed(db, state, existing)
     await social_repo.delete_row(db, existing)
 
 
@@ -117,7 +118,7 @@ async def flag_case(
     case.hidden = True
     await db.flush()
     record(db, operator.entry("case.flag", target_type="case", target_id=case.public_id, case_id=case.id))
-    await state.hooks.case_flagged(db, new_flag, case)
+    await publish.case_flagged(db, state, new_flag, case)
     return new_flag
 
 
@@ -144,7 +145,7 @@ async def flag_comment(
         db,
         operator.entry("case.flag", target_type="comment", target_id=comment.public_id, case_id=case.id),
     )
-    await state.hooks.case_flagged(db, new_flag, case)
+    await publish.case_flagged(db, state, new_flag, case)
     return new_flag
 
 

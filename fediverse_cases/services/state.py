@@ -1,51 +1,32 @@
-"""The application's explicit state: settings, database, password hasher, URL scheme.
+"""The application's state: the federation layer's state plus what only the services and the
+web app use (password hasher, client-API rate limiter, slots for API media processing).
 
-One ``AppState`` is built by ``create_app`` and handed to blueprints, workers and services;
-nothing lives in module globals.
+One ``AppState`` is built by ``AppState.from_settings`` (in ``create_app`` and each CLI command)
+and handed to blueprints, workers and services; nothing lives in module globals.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
-from fediverse_cases.core.urls import LocalUrls
-from fediverse_cases.services.hooks import FederationHooks
+from fediverse_cases.core.rate_limit import SlidingWindowLimiter
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.services.passwords import Passwords
 from fediverse_cases.settings import Settings
-from fediverse_cases.storage.db import create_engine, create_sessionmaker
+
+# Images de-identified at once for the client API's v2 media endpoint (each holds a CPU core).
+MAX_CONCURRENT_MEDIA_PROCESSING = 2
 
 
 @dataclass
-class AppState:
-    settings: Settings
-    engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
-    urls: LocalUrls
+class AppState(FederationState):
     passwords: Passwords = field(default_factory=Passwords)
-    hooks: FederationHooks = field(default_factory=FederationHooks)
-    # Services added by later layers (media store, de-identifier, HTTP client, workers) live here.
-    extras: dict[str, Any] = field(default_factory=dict)
+    api_rate_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
+    api_media_slots: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(MAX_CONCURRENT_MEDIA_PROCESSING)
+    )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
-        engine = create_engine(settings.database_url)
-        return cls(
-            settings=settings,
-            engine=engine,
-            sessionmaker=create_sessionmaker(engine),
-            urls=LocalUrls(settings.instance.base_url),
-        )
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any error."""
-        async with self.sessionmaker() as session, session.begin():
-            yield session
-
-    async def close(self) -> None:
-        await self.engine.dispose()
+        return cls(**cls.fields_from_settings(settings))  # type: ignore[arg-type]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import CaseState
-from fediverse_cases.services.cases import CaseError, media_store, private_store
+from fediverse_cases.federation import publish
+from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -48,8 +49,8 @@ async def withdraw_consent(db: AsyncSession, state: AppState, case: Case, operat
             details={"previous_state": previous_state, "images_removed": len(images)},
         ),
     )
-    await state.hooks.case_withdrawn(db, case)
+    await publish.case_withdrawn(db, state, case)
     for key in media_keys:
-        media_store(state).delete(key)
+        state.media_store.delete(key)
     for key in original_keys:
-        private_store(state).delete(key)
+        state.private_store.delete(key)

@@ -1,8 +1,8 @@
-"""The Quart application factory: ``create_app(settings)`` wires state, blueprints and hooks."""
+"""The Quart application factory: ``create_app(settings)`` builds the state, registers the
+blueprints and runs the federation workers in the serving lifespan (when configured)."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,42 +10,32 @@ from quart import Quart, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from fediverse_cases.core.accounts import ROLE_LABELS, can_post_and_comment, can_review, is_admin
+from fediverse_cases.federation.peers import seed_from_settings
+from fediverse_cases.federation.workers import Workers
 from fediverse_cases.settings import Settings
+from fediverse_cases.storage.repositories.cases import count_unread_notifications
+from fediverse_cases.web import api
 from fediverse_cases.web.auth import load_current_account
+from fediverse_cases.web.blueprints import (
+    activitypub,
+    activitypub_objects,
+    admin,
+    auth,
+    cases,
+    compose,
+    federation_admin,
+    feeds,
+    media,
+    pages,
+    profile,
+    review,
+)
 from fediverse_cases.web.csrf import init_csrf
+from fediverse_cases.web.security_headers import security_headers
 from fediverse_cases.web.state import AppState
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-
-# Each module exposes ``blueprint``.
-BLUEPRINT_MODULES: tuple[str, ...] = (
-    "fediverse_cases.web.blueprints.pages",
-    "fediverse_cases.web.blueprints.auth",
-    "fediverse_cases.web.blueprints.profile",
-    "fediverse_cases.web.blueprints.admin",
-    "fediverse_cases.web.blueprints.compose",
-    "fediverse_cases.web.blueprints.review",
-    "fediverse_cases.web.blueprints.media",
-    "fediverse_cases.web.blueprints.cases",
-    "fediverse_cases.web.blueprints.feeds",
-    "fediverse_cases.web.blueprints.activitypub",
-    "fediverse_cases.web.blueprints.activitypub_objects",
-    "fediverse_cases.web.blueprints.federation_admin",
-    "fediverse_cases.web.api",
-)
-# Modules with ``setup(app, state)``: put services on the state, start workers in the lifespan.
-SETUP_MODULES: tuple[str, ...] = (
-    "fediverse_cases.web.setup_cases",
-    "fediverse_cases.federation.setup",
-    "fediverse_cases.federation.content_setup",
-)
-
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
 
 
 def create_app(settings: Settings, state: AppState | None = None) -> Quart:
@@ -72,20 +62,22 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         can_review=can_review,
         is_admin=is_admin,
     )
+    # First in line, before the CSRF check parses a form: an oversized upload is refused from its
+    # Content-Length, and the body limit makes Quart count bytes as they stream in.
+    app.before_request(compose.upload_size_guard)
     init_csrf(app)
     app.before_request(load_current_account)
 
     @app.context_processor
     async def inject_account() -> dict[str, object]:
-        return {"current_account": g.get("account")}
+        account = g.get("account")
+        if account is None:
+            return {"current_account": None, "notification_count": 0}
+        async with state.sessionmaker() as db:
+            unread = await count_unread_notifications(db, account.id)
+        return {"current_account": account, "notification_count": unread}
 
-    @app.after_request
-    async def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    app.after_request(security_headers)
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException) -> tuple[str, int] | Response:
@@ -102,13 +94,36 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
             )
         return await render_template("error.html", error=error), error.code or 500
 
-    for module_name in BLUEPRINT_MODULES:
-        app.register_blueprint(importlib.import_module(module_name).blueprint)
-    for module_name in SETUP_MODULES:
-        importlib.import_module(module_name).setup(app, state)
+    for module in (
+        pages,
+        auth,
+        profile,
+        admin,
+        compose,
+        review,
+        media,
+        cases,
+        feeds,
+        activitypub,
+        activitypub_objects,
+        federation_admin,
+    ):
+        app.register_blueprint(module.blueprint)
+    app.register_blueprint(api.build_blueprint())
+
+    workers: list[Workers] = []
+
+    @app.before_serving
+    async def start_federation() -> None:
+        await seed_from_settings(state)
+        if settings.server.run_background_workers:
+            workers.append(Workers(state))
+            workers[0].start()
 
     @app.after_serving
-    async def dispose_engine() -> None:
+    async def stop_federation() -> None:
+        while workers:
+            await workers.pop().stop()
         await state.close()
 
     return app

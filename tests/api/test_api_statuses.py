@@ -171,9 +171,9 @@ async def test_viewer_cannot_upload_or_post(client, state) -> None:  # type: ign
 
 
 async def test_rate_limit_headers_and_429(client, state) -> None:  # type: ignore[no-untyped-def]
-    from fediverse_cases.web.api.ratelimit import RateLimits, SlidingWindowLimiter
+    from fediverse_cases.core.rate_limit import RateLimits, SlidingWindowLimiter
 
-    state.extras["api_rate_limiter"] = SlidingWindowLimiter(RateLimits(token_limit=2, ip_limit=3))
+    state.api_rate_limiter = SlidingWindowLimiter(RateLimits(token_limit=2, ip_limit=3))
     first = await client.get("/api/v1/instance")
     assert first.headers["X-RateLimit-Limit"] == "3" and first.headers["X-RateLimit-Remaining"] == "2"
     assert "X-RateLimit-Reset" in first.headers

@@ -28,7 +28,7 @@ def deid_engine() -> Deidentifier:
 @pytest.fixture
 async def state(state, deid_engine):  # type: ignore[no-untyped-def]
     # Share one engine across tests so its models load once per run.
-    state.extras["deidentifier"] = deid_engine
+    state.deidentifier = deid_engine
     return state
 
 

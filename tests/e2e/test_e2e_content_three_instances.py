@@ -50,14 +50,10 @@ async def poll(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 
 
 
 async def with_hooks(instance: LiveInstance, work: Callable[[Any, Any], Awaitable[Any]]) -> Any:
-    """Run ``work(db, state)`` in one transaction on the instance's database, with the real
-    federation hooks installed (as in the server), so outbox rows are written like a web action."""
-    from fediverse_cases.federation.hooks_content import ContentHooks
-
-    async with instance.state() as state:
-        state.hooks = ContentHooks(state)
-        async with state.transaction() as db:
-            return await work(db, state)
+    """Run ``work(db, state)`` in one transaction on the instance's database; the services
+    federate as in the server, so outbox rows are written like a web action."""
+    async with instance.state() as state, state.transaction() as db:
+        return await work(db, state)
 
 
 async def query(instance: LiveInstance, work: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -105,9 +101,6 @@ async def publish(instance: LiveInstance, username: str, caption: str, seed: int
     from fediverse_cases.storage.repositories.accounts import get_account_by_username
 
     async with instance.state() as state:
-        from fediverse_cases.federation.hooks_content import ContentHooks
-
-        state.hooks = ContentHooks(state)
         async with state.sessionmaker() as db:
             account = await get_account_by_username(db, username)
         return await create_published_case(

@@ -1,4 +1,4 @@
-"""The federation admin pages, the profile-update hook and the signed-fetch record."""
+"""The federation admin pages, Update(Person) from the real forms, and the signed-fetch record."""
 
 from __future__ import annotations
 
@@ -89,8 +89,7 @@ async def test_delivery_state_per_object_is_shown(state, client):  # type: ignor
     assert "No deliveries for this object" in other
 
 
-async def test_profile_update_goes_to_remote_followers(state, client):  # type: ignore[no-untyped-def]
-    await create_account(state, "drlee", role=Role.PROFESSIONAL, verified=True)
+async def _remote_follower_of_drlee(state) -> FakePeer:  # type: ignore[no-untyped-def]
     alice = FakePeer("remote.example", "alice")
     install_fake_network(state, [alice])
     async with state.transaction() as db:
@@ -103,19 +102,68 @@ async def test_profile_update_goes_to_remote_followers(state, client):  # type: 
         db.add(
             Follow(
                 follower_id=remote.id,
-                followed_id=local.id,
+                followed_id=local.id,  # type: ignore[union-attr]
                 state="accepted",
                 activity_uri=f"{alice.actor_uri}#f",
             )
-        )  # type: ignore[union-attr]
-    async with state.transaction() as db:
-        account = await get_account_by_username(db, "drlee")
-        await state.hooks.account_updated(db, account)
+        )
+    return alice
+
+
+async def _person_updates(state) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
     async with state.sessionmaker() as db:
-        row = (await db.execute(select(Delivery))).scalar_one()
-    update = json.loads(row.payload)
-    assert row.inbox_url == "https://remote.example/inbox"  # the shared inbox
-    assert update["type"] == "Update" and update["object"]["fediverseCases:verifiedProfessional"] is True
+        rows = (await db.execute(select(Delivery).where(Delivery.activity_type == "Update"))).scalars()
+        return [(row.inbox_url, json.loads(row.payload)) for row in rows]
+
+
+async def test_profile_edit_in_the_settings_form_sends_update_person(state, client):  # type: ignore[no-untyped-def]
+    await create_account(state, "drlee", role=Role.PROFESSIONAL, verified=True)
+    await _remote_follower_of_drlee(state)
+    await sign_in(client, "drlee")
+    response = await post_form(
+        client,
+        "/settings/profile",
+        {"display_name": "Dr Lee Renamed", "specialty": "Dermatology", "institution": "General"},
+        page="/settings/profile",
+    )
+    assert response.status_code == 302
+    [(inbox, update)] = await _person_updates(state)
+    assert inbox == "https://remote.example/inbox"  # the shared inbox
+    assert update["type"] == "Update" and update["object"]["type"] == "Person"
+    assert update["object"]["name"] == "Dr Lee Renamed"
+    assert update["object"]["fediverseCases:verifiedProfessional"] is True
+
+
+async def test_saving_an_unchanged_profile_sends_nothing(state, client):  # type: ignore[no-untyped-def]
+    await create_account(state, "drlee", role=Role.PROFESSIONAL, verified=True)
+    await _remote_follower_of_drlee(state)
+    async with state.sessionmaker() as db:
+        account = await get_account_by_username(db, "drlee")
+    await sign_in(client, "drlee")
+    await post_form(
+        client,
+        "/settings/profile",
+        {
+            "display_name": account.display_name,
+            "specialty": account.specialty,
+            "institution": account.institution,
+        },
+        page="/settings/profile",
+    )
+    assert await _person_updates(state) == []
+
+
+async def test_disabling_an_account_in_the_admin_page_revokes_the_claim_at_peers(state, client):  # type: ignore[no-untyped-def]
+    await create_account(state, "boss", role=Role.ADMIN)
+    await create_account(state, "drlee", role=Role.PROFESSIONAL, verified=True)
+    await _remote_follower_of_drlee(state)
+    await sign_in(client, "boss")
+    response = await post_form(
+        client, "/admin/users/drlee", {"action": "disable", "role": ""}, page="/admin/users"
+    )
+    assert response.status_code == 302
+    [(_inbox, update)] = await _person_updates(state)
+    assert update["object"]["fediverseCases:verifiedProfessional"] is False
 
 
 async def test_signed_fetch_by_an_allowed_peer_is_recorded(state, app):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.federation import delivery
 from fediverse_cases.federation.outbox import enqueue
-from fediverse_cases.federation.transport import Transport, install_transport
+from fediverse_cases.federation.transport import Transport
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.models import Delivery
@@ -56,7 +56,7 @@ async def test_concurrent_workers_with_separate_engines_never_send_a_row_twice(s
         other = await make_state(make_settings(database_url, tmp_path / "other"))
         try:
             for worker_state in (state, other):
-                install_transport(worker_state, Transport(worker_state))
+                worker_state.transport = Transport(worker_state.settings, worker_state.allow_list)
             while True:
                 counts = await asyncio.gather(
                     *(delivery.run_once(s, limit=25) for s in (state, other, state, other))

@@ -13,7 +13,7 @@ from fediverse_cases.core.accounts import Role
 from fediverse_cases.crypto.http_signatures import verify_request
 from fediverse_cases.federation import delivery
 from fediverse_cases.federation.outbox import cancel_pending, enqueue
-from fediverse_cases.federation.transport import Transport, install_transport
+from fediverse_cases.federation.transport import Transport
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer, remove_peer
 from fediverse_cases.storage.base import utcnow
@@ -36,7 +36,7 @@ async def peer(state):  # type: ignore[no-untyped-def]
     server = await FakeHttpPeer(lambda path: BEHAVIOUR.get(path, Reply(404))).start()
     async with state.transaction() as db:
         await allow_peer(db, state, server.host, Operator.system())
-    install_transport(state, Transport(state, timeout=0.5))
+    state.transport = Transport(state.settings, state.allow_list, timeout=0.5)
     await create_account(state, "drlee", role=Role.PROFESSIONAL, verified=True)
     yield server
     await server.stop()

@@ -1,5 +1,5 @@
 """Following across instances at the app level: inbound Follow is auto-accepted and answered,
-an outbound follow waits for Accept, Undo(Follow) works both ways; the hooks write deliveries in
+an outbound follow waits for Accept, Undo(Follow) works both ways; the services write deliveries in
 the same transaction."""
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.federation import delivery, inbox_worker
-from fediverse_cases.federation.hooks_follow import FollowHooks
 from fediverse_cases.services.follow_remote import follow_remote, unfollow_actor
-from fediverse_cases.services.hooks import FederationHooks
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.models import Delivery, Follow
@@ -41,11 +39,6 @@ async def post(client, peer: FakePeer, activity: dict):  # type: ignore[no-untyp
 async def follows(state) -> list[Follow]:  # type: ignore[no-untyped-def]
     async with state.sessionmaker() as db:
         return list((await db.execute(select(Follow))).scalars().all())
-
-
-def test_follow_hooks_implement_every_federation_hook() -> None:
-    wanted = {name for name in vars(FederationHooks) if not name.startswith("_")}
-    assert wanted <= {name for name in dir(FollowHooks) if not name.startswith("_")}
 
 
 async def test_inbound_follow_is_accepted_and_answered(state, client, setup):  # type: ignore[no-untyped-def]
@@ -81,7 +74,6 @@ async def test_follow_of_an_unknown_local_actor_is_ignored(state, client, setup)
 
 async def test_outbound_follow_waits_for_accept(state, client, setup):  # type: ignore[no-untyped-def]
     account, alice, network = setup
-    assert isinstance(state.hooks, FollowHooks)  # installed by federation.setup
     follow, remote = await follow_remote(state, account, "@alice@remote.example", Operator.system())
     assert follow.state == "pending" and remote.uri == alice.actor_uri
     await delivery.run_once(state)

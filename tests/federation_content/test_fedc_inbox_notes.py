@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.federation.dereference import get_or_fetch_actor
-from fediverse_cases.federation.remote_media import media_store
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.models import Case, CaseImage, Comment, Follow
@@ -175,7 +174,7 @@ async def test_delete_purges_remote_case_with_its_image_files_and_comments(world
     case = await world.case(note["id"])
     assert case is not None
     keys = await _image_keys(world.state, case.id)
-    assert keys and all(media_store(world.state).files(key) for key in keys)
+    assert keys and all(world.state.media_store.files(key) for key in keys)
     reply = world.comment_note(world.mallory, note["id"], text="Agree, likely tinea")
     await world.send(world.mallory, "Create", reply)
     assert (await world.comment(reply["id"])) is not None
@@ -186,7 +185,7 @@ async def test_delete_purges_remote_case_with_its_image_files_and_comments(world
     assert await world.case(note["id"]) is None
     assert await world.comment(reply["id"]) is None
     assert await _image_keys(world.state, case.id) == []
-    assert all(media_store(world.state).files(key) == [] for key in keys)
+    assert all(world.state.media_store.files(key) == [] for key in keys)
     assert await world.tombstoned(note["id"])
     # A replayed Create of the deleted case does not bring it back.
     await world.send(world.alice, "Create", note)
@@ -211,7 +210,7 @@ async def test_delete_by_non_author_is_refused(world: World) -> None:
     keys = await _image_keys(world.state, case.id)
     await world.send(world.mallory, "Delete", {"id": note["id"], "type": "Tombstone", "formerType": "Note"})
     assert await world.case(note["id"]) is not None
-    assert all(media_store(world.state).files(key) for key in keys)
+    assert all(world.state.media_store.files(key) for key in keys)
     assert not await world.tombstoned(note["id"])
 
 

@@ -20,7 +20,7 @@ from fediverse_cases.activitypub.constants import ACTIVITY_JSON, DEFAULT_CONTEXT
 from fediverse_cases.crypto.http_signatures import sign_request_cavage
 from fediverse_cases.crypto.integrity_proofs import sign_object
 from fediverse_cases.crypto.keys import generate_ed25519_keypair, generate_rsa_keypair
-from fediverse_cases.federation.transport import Transport, install_transport
+from fediverse_cases.federation.transport import Transport
 
 _KEYS: dict[str, Any] = {}
 
@@ -175,7 +175,7 @@ async def public_resolver(host: str, port: int) -> list[str]:
 def install_fake_network(state: Any, peers: list[FakePeer]) -> FakeNetwork:
     network = FakeNetwork(peers)
     client = httpx.AsyncClient(transport=httpx.MockTransport(network.handler), follow_redirects=False)
-    install_transport(state, Transport(state, client=client, resolver=public_resolver))
+    state.transport = Transport(state.settings, state.allow_list, client=client, resolver=public_resolver)
     return network
 
 

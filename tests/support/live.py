@@ -126,11 +126,10 @@ class LiveInstance:
 
     @asynccontextmanager
     async def state(self) -> AsyncIterator[AppState]:
-        """An AppState on this instance's database (works while the server runs), with the same
-        federation hooks as the app, so services called from a test queue deliveries."""
+        """An AppState on this instance's database (works while the server runs); services called
+        with it federate exactly as the app's do."""
         app_state = AppState.from_settings(load_settings(self.config_path, env={}))
         app_state.passwords = fast_passwords()
-        app_state.hooks = _federation_hooks(app_state)
         try:
             yield app_state
         finally:
@@ -230,15 +229,6 @@ class LiveInstance:
             )
         except FileNotFoundError:
             return "(no log)"
-
-
-def _federation_hooks(app_state: AppState) -> Any:
-    """The hooks the running app installs, so services called from a test federate alike."""
-    try:
-        from fediverse_cases.federation.hooks_content import ContentHooks as hooks_class
-    except ImportError:
-        from fediverse_cases.federation.hooks_follow import FollowHooks as hooks_class
-    return hooks_class(app_state)
 
 
 def _clean_env() -> dict[str, str]:

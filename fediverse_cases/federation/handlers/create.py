@@ -23,7 +23,8 @@ from fediverse_cases.activitypub.objects import Note
 from fediverse_cases.convert import case_from_note, comment_from_note
 from fediverse_cases.crypto.integrity_proofs import ProofError, verify_object
 from fediverse_cases.federation import remote_media, threads
-from fediverse_cases.federation.context import FederationState
+from fediverse_cases.federation.handlers.context import InboxContext
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, CaseTag, Comment
 from fediverse_cases.storage.repositories import federation_content as repo
@@ -68,7 +69,7 @@ async def fetch_note(state: FederationState, iri: str) -> dict[str, Any]:
     return document
 
 
-async def trusted_note(ctx: Any) -> dict[str, Any] | None:
+async def trusted_note(ctx: InboxContext) -> dict[str, Any] | None:
     """The Note this Create carries, as far as we can trust it; None to drop the activity."""
     activity = ctx.activity
     raw = activity.get("object")
@@ -227,7 +228,7 @@ async def store_remote_comment(
     return comment
 
 
-async def handle_create(ctx: Any) -> None:
+async def handle_create(ctx: InboxContext) -> None:
     note = await trusted_note(ctx)
     if note is None or note.get("type") != "Note":
         return
@@ -241,6 +242,3 @@ async def handle_create(ctx: Any) -> None:
                 await threads.forward_reply(ctx.db, ctx.state, case, ctx.activity, author)
         return
     await store_remote_case(ctx.db, ctx.state, note, author)
-
-
-HANDLES = {"Create": handle_create}

@@ -13,8 +13,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from fediverse_cases.federation import remote_media, threads
+from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.federation.handlers.create import fetch_note, host_of, proof_is_valid
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Case
 from fediverse_cases.storage.repositories import federation_content as repo
 from fediverse_cases.storage.repositories.cases import purge_case_content
@@ -28,7 +32,7 @@ def _object_id(activity: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def _trusted(ctx: Any, object_id: str) -> bool:
+async def _trusted(ctx: InboxContext, object_id: str) -> bool:
     actor_uri = ctx.activity.get("actor")
     if not isinstance(actor_uri, str) or host_of(object_id) != host_of(actor_uri):
         return False
@@ -45,7 +49,7 @@ async def _trusted(ctx: Any, object_id: str) -> bool:
     return False
 
 
-async def purge_remote_case(db: Any, state: Any, case: Case) -> None:
+async def purge_remote_case(db: AsyncSession, state: FederationState, case: Case) -> None:
     keys = await repo.image_keys(db, case.id)
     await purge_case_content(db, case.id)
     await db.delete(case)
@@ -54,7 +58,7 @@ async def purge_remote_case(db: Any, state: Any, case: Case) -> None:
     log.info("purged remote case %s (%d cached image(s))", case.ap_id, len(keys))
 
 
-async def handle_delete(ctx: Any) -> None:
+async def handle_delete(ctx: InboxContext) -> None:
     object_id = _object_id(ctx.activity)
     if object_id is None or not await _trusted(ctx, object_id):
         log.info("ignoring untrusted Delete %s", ctx.activity.get("id"))
@@ -89,6 +93,3 @@ async def handle_delete(ctx: Any) -> None:
     home = await db.get(Case, comment.case_id)
     if home is not None and home.is_local:
         await threads.forward_reply(db, ctx.state, home, ctx.activity, author)
-
-
-HANDLES = {"Delete": handle_delete}

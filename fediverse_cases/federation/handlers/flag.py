@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.storage.models import Case, Flag
 from fediverse_cases.storage.repositories import federation_content as repo
 from fediverse_cases.storage.repositories.audit import AuditEntry, record
@@ -25,7 +26,7 @@ def _objects(value: Any) -> list[str]:
     return out
 
 
-async def handle_flag(ctx: Any) -> None:
+async def handle_flag(ctx: InboxContext) -> None:
     db, activity = ctx.db, ctx.activity
     reason = activity.get("content") if isinstance(activity.get("content"), str) else ""
     reason = (reason.strip() or "Reported by a peer instance")[:MAX_REASON]
@@ -62,6 +63,3 @@ async def handle_flag(ctx: Any) -> None:
             ),
         )
         log.info("remote flag from %s hid %s", ctx.signer.host, iri)
-
-
-HANDLES = {"Flag": handle_flag}

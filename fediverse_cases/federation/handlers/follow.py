@@ -11,21 +11,12 @@ from __future__ import annotations
 import uuid
 
 from fediverse_cases.activitypub.base import id_of
-from fediverse_cases.federation.handlers import Ignored, InboxContext
+from fediverse_cases.convert.actors import accept_activity
+from fediverse_cases.federation.handlers.context import Ignored, InboxContext
 from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.storage.models import Actor, Follow
 from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories import federation as repo
-
-
-def accept_activity(local: Actor, follower: Actor, follow_id: str) -> dict[str, object]:
-    return {
-        "id": f"{local.uri}#accepts/{uuid.uuid4().hex}",
-        "type": "Accept",
-        "actor": local.uri,
-        "object": {"id": follow_id, "type": "Follow", "actor": follower.uri, "object": local.uri},
-        "to": [follower.uri],
-    }
 
 
 async def _local_target(ctx: InboxContext, iri: str | None) -> Actor:
@@ -49,7 +40,12 @@ async def handle_follow(ctx: InboxContext) -> None:
     await enqueue(
         ctx.db,
         ctx.state,
-        activity=accept_activity(followed, follower, follow_id),
+        activity=accept_activity(
+            f"{followed.uri}#accepts/{uuid.uuid4().hex}",
+            followed.uri,
+            {"id": follow_id, "type": "Follow", "actor": follower.uri, "object": followed.uri},
+            follower.uri,
+        ),
         sender=followed,
         inboxes=[follower.inbox_url or follower.shared_inbox_url],
     )
@@ -90,7 +86,3 @@ async def handle_undo_follow(ctx: InboxContext) -> None:
     if follow is None or follow.follower_id != follower.id:
         raise Ignored("Undo of a Follow we do not have")
     await repo.delete_follow(ctx.db, follow.id)
-
-
-HANDLES = {"Follow": handle_follow, "Accept": handle_accept, "Reject": handle_reject}
-UNDO_HANDLES = {"Follow": handle_undo_follow}

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.storage.models import Like
 from fediverse_cases.storage.repositories import federation_content as repo
 from fediverse_cases.storage.repositories.social import delete_row, get_like
@@ -19,7 +20,7 @@ def _object_id(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def handle_like(ctx: Any) -> None:
+async def handle_like(ctx: InboxContext) -> None:
     object_id = _object_id(ctx.activity.get("object"))
     if object_id is None or ctx.signer.uri != ctx.activity.get("actor"):
         return
@@ -35,7 +36,7 @@ async def handle_like(ctx: Any) -> None:
         log.info("duplicate Like %s ignored", ctx.activity.get("id"))
 
 
-async def handle_undo_like(ctx: Any) -> None:
+async def handle_undo_like(ctx: InboxContext) -> None:
     inner = ctx.activity.get("object")
     object_id = _object_id(inner.get("object")) if isinstance(inner, dict) else None
     if ctx.signer.uri != ctx.activity.get("actor"):
@@ -46,7 +47,3 @@ async def handle_undo_like(ctx: Any) -> None:
     like = await get_like(ctx.db, case.id, ctx.signer.id)
     if like is not None:
         await delete_row(ctx.db, like)
-
-
-HANDLES = {"Like": handle_like}
-UNDO_HANDLES = {"Like": handle_undo_like}

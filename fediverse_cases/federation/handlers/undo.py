@@ -1,4 +1,4 @@
-"""Undo: dispatch on the type of the undone object to the modules' ``UNDO_HANDLES``.
+"""Undo: dispatch on the type of the undone object.
 
 The undone object is normally embedded (Mastodon, GoToSocial and Fedify embed it). A bare IRI is
 understood when it names a Follow we stored; anything else is ignored.
@@ -6,8 +6,14 @@ understood when it names a Follow we stored; anything else is ignored.
 
 from __future__ import annotations
 
-from fediverse_cases.federation.handlers import Ignored, InboxContext, handler_tables
+from fediverse_cases.federation.handlers import follow, like
+from fediverse_cases.federation.handlers.context import Handler, Ignored, InboxContext
 from fediverse_cases.storage.repositories import federation as repo
+
+UNDO_HANDLERS: dict[str, Handler] = {
+    "Follow": follow.handle_undo_follow,
+    "Like": like.handle_undo_like,
+}
 
 
 async def handle_undo(ctx: InboxContext) -> None:
@@ -15,10 +21,7 @@ async def handle_undo(ctx: InboxContext) -> None:
     kind = obj.get("type") if isinstance(obj, dict) else None
     if kind is None and isinstance(obj, str) and await repo.get_follow_by_activity(ctx.db, obj) is not None:
         kind = "Follow"
-    handler = handler_tables(ctx.state).undo_handles.get(kind) if isinstance(kind, str) else None
+    handler = UNDO_HANDLERS.get(kind) if isinstance(kind, str) else None
     if handler is None:
         raise Ignored(f"Undo of {kind or 'an unknown object'} is not handled")
     await handler(ctx)
-
-
-HANDLES = {"Undo": handle_undo}

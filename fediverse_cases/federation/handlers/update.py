@@ -8,11 +8,11 @@ a new case). An Update of an actor refreshes it from its origin.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fediverse_cases.activitypub.base import VocabularyError
 from fediverse_cases.convert import case_from_note, comment_from_note
 from fediverse_cases.federation import threads
+from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.federation.handlers.create import author_of, trusted_note
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Case
@@ -22,7 +22,7 @@ from fediverse_cases.storage.repositories.cases import replace_tags
 log = logging.getLogger(__name__)
 
 
-async def _update_actor(ctx: Any) -> None:
+async def _update_actor(ctx: InboxContext) -> None:
     """Update(Person/Service): refetch the actor from its origin (never trust the embedded copy),
     so a changed verified-professional claim or key takes effect."""
     from fediverse_cases.federation.dereference import get_or_fetch_actor
@@ -32,7 +32,7 @@ async def _update_actor(ctx: Any) -> None:
         await get_or_fetch_actor(ctx.db, ctx.state, ctx.signer.uri, refresh=True)
 
 
-async def handle_update(ctx: Any) -> None:
+async def handle_update(ctx: InboxContext) -> None:
     raw = ctx.activity.get("object")
     if isinstance(raw, dict) and raw.get("type") != "Note":
         await _update_actor(ctx)
@@ -77,6 +77,3 @@ async def handle_update(ctx: Any) -> None:
     home = await db.get(Case, comment.case_id)
     if home is not None and home.is_local:
         await threads.forward_reply(db, ctx.state, home, ctx.activity, author)
-
-
-HANDLES = {"Update": handle_update}

@@ -7,36 +7,49 @@ never with the session cookie, so they are CSRF-exempt by construction.
 
 from __future__ import annotations
 
-import importlib
-
 from quart import Blueprint, Response, g
 
-from fediverse_cases.web.api import errors
-
-SUB_MODULES: tuple[str, ...] = (
-    "oauth",
-    "apps",
-    "settings_apps",
-    "instance",
-    "accounts",
-    "media",
-    "statuses",
-    "timelines",
-    "notifications",
-    "search",
-    "review",
-    "reports",
+from fediverse_cases.web.api import (
+    accounts,
+    apps,
+    errors,
+    instance,
+    media,
+    notifications,
+    oauth,
+    reports,
+    review,
+    search,
+    settings_apps,
+    statuses,
+    timelines,
 )
 
-blueprint = Blueprint("api", __name__)
-errors.install(blueprint)
 
-for _name in SUB_MODULES:
-    blueprint.register_blueprint(importlib.import_module(f"fediverse_cases.web.api.{_name}").blueprint)
-
-
-@blueprint.after_app_request
 async def rate_limit_headers(response: Response) -> Response:
     for name, value in (g.get("rate_limit_headers") or {}).items():
         response.headers.setdefault(name, value)
     return response
+
+
+def build_blueprint() -> Blueprint:
+    """A fresh API blueprint per app (blueprints are not shared between apps' lifetimes)."""
+    api = Blueprint("api", __name__)
+    errors.install(api)
+    for module in (
+        oauth,
+        apps,
+        settings_apps,
+        instance,
+        accounts,
+        media,
+        statuses,
+        timelines,
+        notifications,
+        search,
+        review,
+        reports,
+    ):
+        api.register_blueprint(module.blueprint)
+    api.after_app_request(rate_limit_headers)
+    return api

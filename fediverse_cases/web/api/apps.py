@@ -8,7 +8,6 @@ from fediverse_cases.services import oauth as oauth_service
 from fediverse_cases.web.api.auth import api_context, api_view
 from fediverse_cases.web.api.errors import ApiError
 from fediverse_cases.web.api.params import read_params
-from fediverse_cases.web.api.ratelimit import limiter_for
 from fediverse_cases.web.auth import client_ip
 from fediverse_cases.web.csrf import csrf_exempt
 from fediverse_cases.web.state import app_state
@@ -35,7 +34,7 @@ def app_json(app, client_secret: str | None = None) -> dict[str, object]:  # typ
 @blueprint.post("/api/v1/apps")
 @csrf_exempt
 async def create_app() -> Response:
-    verdict = limiter_for(app_state()).hit(ip=client_ip(), token_id=None)
+    verdict = app_state().api_rate_limiter.hit(ip=client_ip(), token_id=None)
     if not verdict.allowed:
         raise ApiError(429, "Too many requests")
     params = await read_params()

@@ -18,7 +18,6 @@ from quart import g, request
 from fediverse_cases.services.oauth import TokenContext, authenticate_bearer
 from fediverse_cases.storage.models import Account
 from fediverse_cases.web.api.errors import ApiError
-from fediverse_cases.web.api.ratelimit import limiter_for
 from fediverse_cases.web.auth import client_ip
 from fediverse_cases.web.csrf import csrf_exempt
 from fediverse_cases.web.state import app_state
@@ -51,7 +50,7 @@ async def _authenticate() -> TokenContext | None:
 
 
 def _rate_limit(context: TokenContext | None) -> None:
-    verdict = limiter_for(app_state()).hit(ip=client_ip(), token_id=context.token.id if context else None)
+    verdict = app_state().api_rate_limiter.hit(ip=client_ip(), token_id=context.token.id if context else None)
     g.rate_limit_headers = verdict.headers()
     if not verdict.allowed:
         raise ApiError(429, "Too many requests")

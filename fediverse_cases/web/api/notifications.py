@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, jsonify
 
-from fediverse_cases.core.case_access import can_view_case
-from fediverse_cases.services.cases import case_facts
+from fediverse_cases.core.case_access import can_view_case, case_facts
 from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo

@@ -16,9 +16,9 @@ from fediverse_cases.services import oauth as oauth_service
 from fediverse_cases.services.api_scopes import KNOWN_SCOPES, allowed_for, format_scopes
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.web.api.params import read_params
-from fediverse_cases.web.app import CONTENT_SECURITY_POLICY
 from fediverse_cases.web.auth import client_ip, current_account
 from fediverse_cases.web.csrf import csrf_exempt
+from fediverse_cases.web.security_headers import CONTENT_SECURITY_POLICY
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("api_oauth", __name__)

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.core.case_access import Viewer, can_see_unpublished
-from fediverse_cases.services.cases import case_facts
+from fediverse_cases.core.case_access import Viewer, can_see_unpublished, case_facts
 from fediverse_cases.storage.models import Account, Case, Comment
 from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories.feeds import has_consent, hydrate
@@ -67,6 +66,6 @@ async def render_comments(
 
 
 async def api_viewer(db: AsyncSession, account: Account | None) -> Viewer:
-    from fediverse_cases.services.cases import viewer_for
+    from fediverse_cases.services.viewers import viewer_for
 
     return await viewer_for(db, account)

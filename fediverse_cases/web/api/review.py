@@ -10,7 +10,7 @@ from quart import Blueprint, Response, jsonify
 
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.services import review as review_service
-from fediverse_cases.services.cases import CaseError
+from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.withdraw import withdraw_consent as withdraw_service
 from fediverse_cases.storage.repositories import cases as case_repo

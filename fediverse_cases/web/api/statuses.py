@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, jsonify
 
-from fediverse_cases.core.case_access import can_view_case
+from fediverse_cases.core.case_access import can_view_case, case_facts
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import social as social_service
 from fediverse_cases.services.api_statuses import ApiRefusal, CaseStatusInput, create_case_status
-from fediverse_cases.services.cases import CaseError, case_facts
+from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.models import Case, Comment
 from fediverse_cases.storage.repositories import api_queries

@@ -16,10 +16,10 @@ from quart import Blueprint, Response, abort, request
 
 from fediverse_cases import __version__
 from fediverse_cases.activitypub.constants import ACTIVITY_JSON
+from fediverse_cases.convert.actors import actor_document, collection_document, outbox_document
 from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.hosts import InvalidHost, normalize_host
 from fediverse_cases.federation import inbox
-from fediverse_cases.federation.actor_documents import actor_document, collection_document, outbox_document
 from fediverse_cases.federation.signed_fetch import request_url
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import accounts as account_repo

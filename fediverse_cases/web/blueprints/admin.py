@@ -57,6 +57,7 @@ async def decide(username: str) -> Response | tuple[str, int]:
                 abort(404)
             await account_service.decide_verification(
                 db,
+                state,
                 account,
                 approve=values["decision"] == "approve",
                 reason=values["reason"],
@@ -98,9 +99,11 @@ async def change_user(username: str) -> Response | tuple[str, int]:
             if account is None:
                 abort(404)
             if values["action"] == "set_role":
-                await account_service.set_role(db, account, values["role"], _operator())
+                await account_service.set_role(db, state, account, values["role"], _operator())
             elif values["action"] in ("disable", "enable"):
-                await account_service.set_disabled(db, account, values["action"] == "disable", _operator())
+                await account_service.set_disabled(
+                    db, state, account, values["action"] == "disable", _operator()
+                )
             else:
                 abort(400, description="Unknown action.")
     except account_service.AccountError as error:

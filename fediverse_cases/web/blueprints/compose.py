@@ -17,7 +17,7 @@ from fediverse_cases.core.case_access import VISIBILITY_LABELS, Visibility
 from fediverse_cases.core.specialties import SPECIALTIES, specialty_label
 from fediverse_cases.deidentify import Box
 from fediverse_cases.services import compose as compose_service
-from fediverse_cases.services.cases import EDITABLE_STATES, CaseError, private_store
+from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.models import Case, CaseImage
 from fediverse_cases.storage.repositories import cases as case_repo
@@ -437,7 +437,7 @@ async def consent_form(public_id: str) -> Response:
     )
     if not allowed or consent is None or not consent.form_key:
         abort(404)
-    data = private_store(app_state()).read(consent.form_key)
+    data = app_state().private_store.read(consent.form_key)
     if data is None:
         abort(404)
     return Response(

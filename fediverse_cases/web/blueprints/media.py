@@ -12,9 +12,9 @@ from __future__ import annotations
 from quart import Blueprint, abort
 from werkzeug.wrappers import Response
 
-from fediverse_cases.core.case_access import CaseState, Visibility, can_view_case, federates
+from fediverse_cases.core.case_access import CaseState, Visibility, can_view_case, case_facts, federates
 from fediverse_cases.media import parse_media_name
-from fediverse_cases.services.cases import case_facts, media_store, viewer_for
+from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories.audit import record
 from fediverse_cases.web.auth import client_ip, current_account
@@ -45,7 +45,7 @@ async def media_file(name: str) -> Response:
     published = case.state == CaseState.PUBLISHED and not case.hidden
     if not (can_view_case(viewer, facts) or (published and federates(facts))):
         abort(404)
-    data = media_store(state).read(parsed)
+    data = state.media_store.read(parsed)
     if data is None:
         abort(404)
     if not published:

@@ -53,7 +53,7 @@ async def _change_account(change, success_message: str) -> str | Response | tupl
         async with state.transaction() as db:
             account = await get_account(db, signed_in.id)
             assert account is not None
-            await change(db, account, values, _operator())
+            await change(db, state, account, values, _operator())
     except account_service.AccountError as error:
         return (
             await render_template(

@@ -9,11 +9,12 @@ from quart import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from fediverse_cases.core.accounts import can_review
-from fediverse_cases.core.case_access import VISIBILITY_LABELS, is_author
+from fediverse_cases.core.case_access import VISIBILITY_LABELS, case_facts, is_author
 from fediverse_cases.services import review as review_service
-from fediverse_cases.services.cases import CaseError, case_facts, viewer_for
+from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.compose import CONSENT_METHODS
 from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.services.withdraw import withdraw_consent
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import cases as case_repo

@@ -1,4 +1,5 @@
-"""Per-token and per-IP rate limits for the client API: a sliding window kept per process.
+"""Per-token and per-IP rate limits for the client API: a sliding window kept per process
+(``AppState.api_rate_limiter``). Stdlib only.
 
 Why per process: the API is served by one process per instance in our deployments, and a
 database round trip per request would cost more than the requests it protects. With several
@@ -13,8 +14,6 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from fediverse_cases.services.state import AppState
 
 WINDOW_SECONDS = 300.0
 TOKEN_LIMIT = 300
@@ -78,10 +77,3 @@ class SlidingWindowLimiter:
             return by_ip
         by_token = self._check(f"token:{token_id}", self.limits.token_limit)
         return by_token if (not by_token.allowed or by_token.remaining <= by_ip.remaining) else by_ip
-
-
-def limiter_for(state: AppState) -> SlidingWindowLimiter:
-    limiter = state.extras.get("api_rate_limiter")
-    if limiter is None:
-        limiter = state.extras["api_rate_limiter"] = SlidingWindowLimiter()
-    return limiter

@@ -1,7 +1,7 @@
 """AS2 documents for local actors (Person for people, Service for the hospital) and their
 collections. Built from the ``Actor`` row: RSA ``publicKey`` (``#main-key``), the Ed25519 key
 as a Multikey in ``assertionMethod`` (FEP-521a, ``#ed25519-key``), inboxes, collections,
-``url`` and our verified-professional claim.
+``url`` and our verified-professional claim. Pure: reads the row through ``LocalActorLike``.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from fediverse_cases.activitypub.actors import Multikey, Person, PublicKey, Service
-from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT
+from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT, PUBLIC
+from fediverse_cases.convert.shapes import LocalActorLike
 from fediverse_cases.core.urls import LocalUrls
-from fediverse_cases.storage.models import Actor
 
 
-def actor_document(actor: Actor, urls: LocalUrls) -> dict[str, Any]:
+def actor_document(actor: LocalActorLike, urls: LocalUrls) -> dict[str, Any]:
     kind = Service if actor.actor_type in ("Service", "Application") else Person
     document = kind(
         id=actor.uri,
@@ -67,4 +67,42 @@ def outbox_document(outbox_id: str, total: int) -> dict[str, Any]:
         "type": "OrderedCollection",
         "totalItems": total,
         "orderedItems": [],
+    }
+
+
+def follow_activity(follower_uri: str, followed_uri: str, activity_id: str) -> dict[str, Any]:
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": activity_id,
+        "type": "Follow",
+        "actor": follower_uri,
+        "object": followed_uri,
+        "to": [followed_uri],
+    }
+
+
+def accept_activity(
+    activity_id: str, actor_uri: str, follow: dict[str, Any] | str, to: str
+) -> dict[str, Any]:
+    """Accept of a Follow we received; the Follow is embedded as Mastodon and GoToSocial do."""
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": activity_id,
+        "type": "Accept",
+        "actor": actor_uri,
+        "object": follow,
+        "to": [to],
+    }
+
+
+def update_actor_activity(activity_id: str, document: dict[str, Any]) -> dict[str, Any]:
+    """Update(Person/Service): a changed profile or professional claim, to followers and peers."""
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": activity_id,
+        "type": "Update",
+        "actor": document["id"],
+        "to": [PUBLIC],
+        "cc": [document["followers"]] if document.get("followers") else [],
+        "object": {k: v for k, v in document.items() if k != "@context"},
     }

@@ -1,0 +1,28 @@
+"""The inbox's dispatch table: activity type -> handler, written out so every path is visible."""
+
+from __future__ import annotations
+
+from fediverse_cases.federation.handlers import create, delete, flag, follow, like, undo, update
+from fediverse_cases.federation.handlers.context import Handler, InboxContext
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": follow.handle_follow,
+    "Accept": follow.handle_accept,
+    "Reject": follow.handle_reject,
+    "Create": create.handle_create,
+    "Update": update.handle_update,
+    "Delete": delete.handle_delete,
+    "Like": like.handle_like,
+    "Flag": flag.handle_flag,
+    "Undo": undo.handle_undo,
+}
+
+
+async def dispatch(ctx: InboxContext) -> bool:
+    """Run the handler for the activity's type; False when there is none (ignored)."""
+    kind = ctx.activity.get("type")
+    handler = HANDLERS.get(kind) if isinstance(kind, str) else None
+    if handler is None:
+        return False
+    await handler(ctx)
+    return True

@@ -1,0 +1,97 @@
+"""Who receives what: every "which inboxes get this" decision of the outbox, in one place.
+
+- a public case goes to the author's followers; a "followers and peers" case also to every
+  allowed peer's instance actor; "this hospital only" never leaves (``core.case_access``);
+- an edit or withdrawal of a case goes to everyone who received or fetched it, and to the
+  author's followers now;
+- a comment on our own case goes to everyone who received the case (we are its authority); a
+  comment on a remote case goes to the case's home (and a remote parent comment's author);
+- likes and flags go to the home of what they are about.
+
+Inboxes come from the actors' own documents (shared inbox preferred); a signed fetch records
+the fetching host, whose inbox is the peer's shared inbox as we know it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.core.case_access import Visibility, case_facts, federates
+from fediverse_cases.storage.models import Actor, Case, Comment
+from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import federation_content as repo
+
+
+def inbox_of(actor: Actor) -> str:
+    """Where an actor's deliveries go: its server's shared inbox, else its own."""
+    return actor.shared_inbox_url or actor.inbox_url
+
+
+def personal_inbox_of(actor: Actor) -> str:
+    """Follow, Accept and Undo(Follow) name one person: their own inbox, else the shared one."""
+    return actor.inbox_url or actor.shared_inbox_url
+
+
+async def follower_inboxes(db: AsyncSession, actor: Actor) -> set[str]:
+    """Inboxes of the accepted remote followers of ``actor`` (shared inbox preferred)."""
+    rows = await federation_repo.follower_inbox_rows(db, actor.id)
+    return {shared or personal for shared, personal in rows if shared or personal}
+
+
+async def peer_inboxes(db: AsyncSession) -> set[str]:
+    """Shared inboxes of the instance actors of allowed peers that we know (may be empty)."""
+    peers = await federation_repo.list_peers(db)
+    hosts = [p.host for p in peers if p.state == "allowed"]
+    rows = await federation_repo.instance_actor_inboxes(db, hosts)
+    return {shared or personal for shared, personal in rows if shared or personal}
+
+
+async def peer_instance_actors(db: AsyncSession) -> list[str]:
+    """Instance actors of allowed peer hospitals: the "peers" a followers-and-peers case names."""
+    return [f"{peer.scheme}://{peer.host}/actor" for peer in await repo.allowed_peers(db)]
+
+
+async def case_audience(db: AsyncSession, case: Case, author: Actor) -> set[str]:
+    """Who gets a newly published case."""
+    inboxes = await follower_inboxes(db, author)
+    if case.visibility == Visibility.FOLLOWERS:
+        inboxes |= await peer_inboxes(db)
+    return inboxes
+
+
+async def holders_of_case(db: AsyncSession, case: Case, author: Actor) -> set[str]:
+    """Every inbox that received the case or fetched it, plus the author's followers now."""
+    inboxes = {d.inbox_url for d in await repo.deliveries_of(db, case.ap_id) if d.state != "cancelled"}
+    inboxes |= await follower_inboxes(db, author)
+    for fetch in await repo.fetches_of(db, case.ap_id):
+        peer = await repo.get_peer(db, fetch.peer_host)
+        scheme = peer.scheme if peer is not None else "https"
+        inboxes.add(f"{scheme}://{fetch.peer_host}/inbox")
+    return inboxes
+
+
+async def case_update_audience(db: AsyncSession, case: Case, author: Actor) -> set[str]:
+    """An edit reaches whoever holds the case and whoever would receive it now."""
+    return await holders_of_case(db, case, author) | await case_audience(db, case, author)
+
+
+async def comment_audience(db: AsyncSession, comment: Comment, case: Case) -> set[str]:
+    """Where a local comment (or its edit or deletion) goes."""
+    case_author = await repo.get_actor(db, case.author_actor_id)
+    assert case_author is not None
+    if case.is_local:
+        if not federates(case_facts(case)):
+            return set()
+        return await holders_of_case(db, case, case_author)
+    targets = {inbox_of(case_author)}
+    if comment.parent_id is not None:
+        parent = await db.get(Comment, comment.parent_id)
+        parent_author = await repo.get_actor(db, parent.author_actor_id) if parent else None
+        if parent_author is not None and not parent_author.is_local:
+            targets.add(inbox_of(parent_author))
+    return targets
+
+
+async def account_update_audience(db: AsyncSession, actor: Actor) -> set[str]:
+    """A changed profile or professional claim goes to followers and every allowed peer."""
+    return await follower_inboxes(db, actor) | await peer_inboxes(db)
