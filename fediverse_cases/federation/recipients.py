@@ -93,5 +93,7 @@ async def comment_audience(db: AsyncSession, comment: Comment, case: Case) -> se
 
 
 async def account_update_audience(db: AsyncSession, actor: Actor) -> set[str]:
-    """A changed profile or professional claim goes to followers and every allowed peer."""
-    return await follower_inboxes(db, actor) | await peer_inboxes(db)
+    """A changed profile or professional claim goes to followers, every allowed peer we know and
+    every inbox the actor ever sent to (a hospital that received their comments holds the claim)."""
+    delivered = set(await federation_repo.inboxes_delivered_from(db, actor.id))
+    return await follower_inboxes(db, actor) | await peer_inboxes(db) | delivered

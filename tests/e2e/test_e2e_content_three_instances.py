@@ -49,7 +49,7 @@ async def poll(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 
         await asyncio.sleep(0.2)
 
 
-async def with_hooks(instance: LiveInstance, work: Callable[[Any, Any], Awaitable[Any]]) -> Any:
+async def in_transaction(instance: LiveInstance, work: Callable[[Any, Any], Awaitable[Any]]) -> Any:
     """Run ``work(db, state)`` in one transaction on the instance's database; the services
     federate as in the server, so outbox rows are written like a web action."""
     async with instance.state() as state, state.transaction() as db:
@@ -79,7 +79,7 @@ async def follow(
         them = await get_or_fetch_actor(db, state, target.actor_url(target_user))
         await social.follow(db, state, me, them)
 
-    await with_hooks(follower_instance, work)
+    await in_transaction(follower_instance, work)
 
 
 async def follow_accepted(instance: LiveInstance, username: str) -> bool:
@@ -134,7 +134,37 @@ async def comment_on(instance: LiveInstance, username: str, case_ap_id: str, tex
             Operator(account.id, username),
         )
 
-    return await with_hooks(instance, work)
+    return await in_transaction(instance, work)
+
+
+async def queue_raw_comment(
+    sender: LiveInstance, username: str, home: LiveInstance, case_ap_id: str, text: str
+) -> str:
+    """Queue a reply by ``username`` on ``sender``'s outbox to ``home``'s inbox directly, as a
+    delivery written just before a revocation would be: the sender's worker signs and sends it."""
+    import uuid
+
+    from fediverse_cases.convert.activities import create_activity
+    from fediverse_cases.federation.outbox import enqueue
+    from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
+
+    async def work(db: Any, state: Any) -> str:
+        actor = await get_local_actor_by_username(db, username)
+        note = {
+            "id": f"{actor.uri}/late/{uuid.uuid4().hex}",
+            "type": "Note",
+            "attributedTo": actor.uri,
+            "inReplyTo": case_ap_id,
+            "content": f"<p>{text}</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [home.actor_url("alice")],
+            "published": "2026-01-01T00:00:00Z",
+        }
+        activity = create_activity(note)
+        await enqueue(db, state, activity=activity, sender=actor, inboxes=[f"{home.url}/inbox"])
+        return str(activity["id"])
+
+    return await in_transaction(sender, work)
 
 
 async def comment_texts(instance: LiveInstance, case_ap_id: str) -> list[str]:
@@ -220,6 +250,33 @@ async def test_cases_and_comments_travel_and_withdrawal_reaches_everyone(live_in
         "Consider tinea corporis; scrape for KOH"
     ]
 
+    # B revokes bob's verification from its shell: A hears it as Update(Person) at once and
+    # refuses the comment of his that B's queue still sends afterwards.
+    revoked = b.run_cli("users", "verify", "bob", "--reject", "--reason", "licence lapsed")
+    assert revoked.returncode == 0, revoked.stderr
+
+    async def a_sees_bob_unverified() -> bool:
+        from fediverse_cases.storage.repositories.accounts import get_actor_by_uri
+
+        actor = await query(a, lambda db: get_actor_by_uri(db, b.actor_url("bob")))
+        return actor is not None and not actor.verified_professional
+
+    await poll(a_sees_bob_unverified, "A learning that bob's verification was revoked")
+    late_id = await queue_raw_comment(b, "bob", a, case.ap_id, "Sent after my licence lapsed")
+
+    async def a_processed(activity_id: str) -> bool:
+        from sqlalchemy import select
+
+        from fediverse_cases.storage.models import InboxItem
+
+        rows = await query(
+            a, lambda db: db.execute(select(InboxItem.state).where(InboxItem.activity_id == activity_id))
+        )
+        return any(state in ("done", "ignored") for (state,) in rows)
+
+    await poll(lambda: a_processed(late_id), "A processing bob's late comment")
+    assert "Sent after my licence lapsed" not in await comment_texts(a, case.ap_id)
+
     # B is down while A fans out a second case; it arrives after B restarts.
     await b.stop()
     second = await publish(a, "alice", "Second case while B is down", seed=2)
@@ -236,7 +293,7 @@ async def test_cases_and_comments_travel_and_withdrawal_reaches_everyone(live_in
     async def withdraw(db: Any, state: Any) -> None:
         await withdraw_consent(db, state, await get_case_by_ap_id(db, case.ap_id), Operator.system())
 
-    await with_hooks(a, withdraw)
+    await in_transaction(a, withdraw)
 
     async def gone(instance: LiveInstance) -> bool:
         return await remote_case(instance, case.ap_id) is None

@@ -277,6 +277,14 @@ async def instance_actor_inboxes(session: AsyncSession, hosts: Iterable[str]) ->
     return [(shared, personal) for shared, personal in rows.all()]
 
 
+async def inboxes_delivered_from(session: AsyncSession, sender_actor_id: int) -> list[str]:
+    """Every inbox this actor ever sent to (those servers hold its content and its claim)."""
+    rows = await session.execute(
+        select(Delivery.inbox_url).where(Delivery.sender_actor_id == sender_actor_id).distinct()
+    )
+    return [inbox for (inbox,) in rows.all()]
+
+
 async def follow_counts(session: AsyncSession, actor_id: int) -> tuple[int, int]:
     followers = await session.execute(
         select(func.count(Follow.id)).where(Follow.followed_id == actor_id, Follow.state == "accepted")

@@ -14,7 +14,8 @@ from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_view, require_account
 from fediverse_cases.web.api.errors import ApiError, not_found
 from fediverse_cases.web.api.params import read_params
-from fediverse_cases.web.api.serializers import account_json, credential_account_json, relationship_json
+from fediverse_cases.web.api.rendering import accounts_json, render_case_page
+from fediverse_cases.web.api.serializers import credential_account_json, relationship_json
 from fediverse_cases.web.auth import client_ip
 from fediverse_cases.web.state import app_state
 
@@ -23,16 +24,6 @@ blueprint = Blueprint("api_accounts", __name__)
 
 def _base_url() -> str:
     return app_state().settings.instance.base_url
-
-
-async def accounts_json(db, actor_ids: list[int]) -> dict[int, dict[str, object]]:  # type: ignore[no-untyped-def]
-    """Account JSON for many actors in a fixed number of queries."""
-    pairs = await api_queries.actors_with_accounts(db, actor_ids)
-    counts = await api_queries.account_counts(db, list(pairs))
-    return {
-        actor_id: account_json(actor, account, counts.get(actor_id), _base_url())
-        for actor_id, (actor, account) in pairs.items()
-    }
 
 
 def _actor_id(text: str) -> int:
@@ -102,8 +93,6 @@ async def show(account_id: str) -> Response:
 @blueprint.get("/api/v1/accounts/<account_id>/statuses")
 @api_view("read:statuses", public=True)
 async def statuses(account_id: str) -> Response:
-    from fediverse_cases.web.api.timelines import render_case_page
-
     actor_id = _actor_id(account_id)
     async with app_state().sessionmaker() as db:
         if await api_queries.get_person_actor(db, actor_id) is None:

@@ -10,10 +10,9 @@ from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.api import pagination
-from fediverse_cases.web.api.accounts import accounts_json
 from fediverse_cases.web.api.auth import api_view, require_account
 from fediverse_cases.web.api.errors import not_found
-from fediverse_cases.web.api.rendering import api_viewer, render_cases, render_comments
+from fediverse_cases.web.api.rendering import accounts_json, api_viewer, render_cases, render_comments
 from fediverse_cases.web.api.status_serializers import notification_json
 from fediverse_cases.web.state import app_state
 

@@ -1,17 +1,23 @@
-"""Turning loaded cases and comments into Mastodon JSON for one viewer, in a fixed number of
-queries (authors, images, tags, counts, favourites)."""
+"""Turning loaded cases, comments and accounts into Mastodon JSON for one viewer, in a fixed
+number of queries (authors, images, tags, counts, favourites), and the shared "page of cases"
+answer of the timelines and an account's statuses. Helpers only: no routes here."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from quart import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import Viewer, can_see_unpublished, case_facts
+from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.storage.models import Account, Case, Comment
 from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories.feeds import has_consent, hydrate
-from fediverse_cases.web.api.accounts import accounts_json
+from fediverse_cases.web.api import pagination
+from fediverse_cases.web.api.auth import api_account
+from fediverse_cases.web.api.params import read_params
+from fediverse_cases.web.api.serializers import account_json
 from fediverse_cases.web.api.status_serializers import Interactions, case_status_json, comment_status_json
 from fediverse_cases.web.state import app_state
 
@@ -66,6 +72,34 @@ async def render_comments(
 
 
 async def api_viewer(db: AsyncSession, account: Account | None) -> Viewer:
-    from fediverse_cases.services.viewers import viewer_for
-
     return await viewer_for(db, account)
+
+
+async def accounts_json(db: AsyncSession, actor_ids: list[int]) -> dict[int, dict[str, object]]:
+    """Account JSON for many actors in a fixed number of queries."""
+    pairs = await api_queries.actors_with_accounts(db, actor_ids)
+    counts = await api_queries.account_counts(db, list(pairs))
+    return {
+        actor_id: account_json(actor, account, counts.get(actor_id), base_url())
+        for actor_id, (actor, account) in pairs.items()
+    }
+
+
+async def render_case_page(kind: str, *, author_actor_id: int | None = None, tag: str = "") -> Response:
+    account = api_account()
+    page = await pagination.id_page(divisor=2)
+    params = await read_params()
+    async with app_state().sessionmaker() as db:
+        viewer = await api_viewer(db, account)
+        origin = "local" if params.get_bool("local") else "remote" if params.get_bool("remote") else ""
+        query, key = api_queries.timeline_query(
+            kind,
+            viewer_actor_id=viewer.actor_id,
+            signed_in=viewer.signed_in,
+            author_actor_id=author_actor_id,
+            tag=tag,
+            origin=origin,
+        )
+        cases = await api_queries.cases_page(db, query, page, key)
+        body = await render_cases(db, cases, viewer)
+    return pagination.paginated(body, [case.id * 2 for case in cases], page)

@@ -17,11 +17,10 @@ from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
-from fediverse_cases.web.api.accounts import accounts_json
 from fediverse_cases.web.api.auth import api_view, require_account
 from fediverse_cases.web.api.errors import ApiError, not_found
 from fediverse_cases.web.api.params import read_params
-from fediverse_cases.web.api.rendering import api_viewer
+from fediverse_cases.web.api.rendering import accounts_json, api_viewer
 from fediverse_cases.web.api.serializers import iso
 from fediverse_cases.web.api.status_serializers import parse_status_id
 from fediverse_cases.web.auth import client_ip

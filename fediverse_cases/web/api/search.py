@@ -9,10 +9,9 @@ from fediverse_cases.services import follow_remote
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories.search import search_cases
-from fediverse_cases.web.api.accounts import accounts_json
 from fediverse_cases.web.api.auth import api_account, api_view
 from fediverse_cases.web.api.params import read_params
-from fediverse_cases.web.api.rendering import api_viewer, render_cases
+from fediverse_cases.web.api.rendering import accounts_json, api_viewer, render_cases
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("api_search", __name__)
