@@ -38,7 +38,7 @@ from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT, PUBLIC
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.federation import delivery, inbox
 from fediverse_cases.federation.outbox import enqueue
-from fediverse_cases.federation.transport import Transport, install_transport
+from fediverse_cases.federation.transport import Transport
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.db import create_engine
@@ -204,7 +204,7 @@ async def bench_fanout(args: argparse.Namespace, root: Path, database_url: str, 
     async with state.transaction() as db:
         for port in ports:
             await allow_peer(db, state, f"127.0.0.1:{port}", Operator.system())
-    install_transport(state, Transport(state))
+    state.transport = Transport(state.settings, state.allow_list)
     inboxes = [f"http://127.0.0.1:{ports[i % len(ports)]}/users/u{i}/inbox" for i in range(args.inboxes)]
     async with state.transaction() as db:
         actor = await get_local_actor_by_username(db, "drlee")

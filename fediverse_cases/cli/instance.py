@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fediverse_cases.cli.common import CommandError, add_config_argument, run_with_state, settings_from_args
 from fediverse_cases.core.accounts import EMAIL_RE, RegistrationForm, Role
-from fediverse_cases.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from fediverse_cases.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from fediverse_cases.services.instance import ensure_account, initialize
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState

@@ -18,7 +18,7 @@ from typing import Any
 
 from fediverse_cases.federation import erasure_jobs
 from fediverse_cases.federation.peers import record_health
-from fediverse_cases.federation.retry import GIVE_UP_AFTER, next_attempt
+from fediverse_cases.federation.retry import next_attempt
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.federation.transport import PostOutcome
 from fediverse_cases.storage.base import utcnow
@@ -37,10 +37,8 @@ def _outcome_values(
 ) -> dict[str, Any]:
     attempts = row.attempts + 1
     first = row.first_attempt_at or now
-    # retry.next_attempt gives up GIVE_UP_AFTER after the first attempt; shift the reference
-    # point so the instance's own delivery_give_up_days applies instead.
     decision = next_attempt(
-        attempts, outcome.status, outcome.retry_after, now, first + (give_up_after - GIVE_UP_AFTER)
+        attempts, outcome.status, outcome.retry_after, now, first, give_up_after=give_up_after
     )
     values: dict[str, Any] = {
         "id": row.id,

@@ -17,6 +17,7 @@ from fediverse_cases.activitypub.base import id_of
 from fediverse_cases.federation.dereference import FetchError, fetch_document
 from fediverse_cases.federation.handlers.context import Ignored, InboxContext
 from fediverse_cases.federation.handlers.dispatch import dispatch
+from fediverse_cases.federation.retry import next_attempt
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import InboxItem
@@ -25,8 +26,11 @@ from fediverse_cases.storage.repositories import federation as repo
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(seconds=120)
+# A handler failure is usually a peer we must fetch from being briefly unreachable: retry over
+# minutes, not the days a delivery gets.
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=10)
+GIVE_UP_AFTER = timedelta(hours=1)
 
 
 def _owner(document: dict[str, Any]) -> str | None:
@@ -83,7 +87,18 @@ async def run_once(state: FederationState, *, limit: int = 100, lease: timedelta
             if not isinstance(error, FetchError):
                 log.exception("inbox item %s failed", item.activity_id)
             attempts = item.attempts + 1
-            final = attempts >= MAX_ATTEMPTS
+            now = utcnow()
+            decision = next_attempt(
+                attempts,
+                None,
+                None,
+                now,
+                item.received_at or now,
+                give_up_after=GIVE_UP_AFTER,
+                max_attempts=MAX_ATTEMPTS,
+                base_delay=RETRY_BASE,
+            )
+            final = decision.final
             async with state.transaction() as db:
                 await repo.finish_inbox_item(
                     db,
@@ -91,8 +106,8 @@ async def run_once(state: FederationState, *, limit: int = 100, lease: timedelta
                     attempts=attempts,
                     state="failed" if final else "pending",
                     last_error=f"{type(error).__name__}: {error}"[:1000],
-                    next_attempt_at=utcnow() + RETRY_BASE * (2 ** (attempts - 1)),
+                    next_attempt_at=decision.next_attempt_at or now,
                     locked_until=None,
-                    processed_at=utcnow() if final else None,
+                    processed_at=now if final else None,
                 )
     return len(items)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.convert import RemoteImage
 from fediverse_cases.federation.state import FederationState
+from fediverse_cases.media.image_fields import stored_image_fields
 from fediverse_cases.storage.models import Case, CaseImage
 
 log = logging.getLogger(__name__)
@@ -65,24 +66,14 @@ def store_prepared(
 ) -> int:
     """Save the engine's output to the media store and add the image rows; returns how many."""
     for position, (image, result) in enumerate(prepared):
-        clean = result.image
-        stored = state.media_store.save(clean)
+        stored = state.media_store.save(result.image)
         db.add(
             CaseImage(
                 case_id=case.id,
                 position=position,
-                media_key=stored.key,
-                media_type=stored.media_type,
-                width=clean.width,
-                height=clean.height,
-                display_width=clean.display_width,
-                display_height=clean.display_height,
-                thumbnail_width=clean.thumbnail_width,
-                thumbnail_height=clean.thumbnail_height,
-                blurhash=clean.blurhash,
                 alt_text=image.alt_text,
-                deid_report=result.report.to_json(),
                 remote_url=image.url,
+                **stored_image_fields(result, stored.key),
             )
         )
     return len(prepared)

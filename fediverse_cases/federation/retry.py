@@ -83,9 +83,13 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     return max(when - now, timedelta(0))
 
 
-def backoff_delay(attempts: int, rng: _Rng = random) -> timedelta:  # type: ignore[assignment]
+def backoff_delay(
+    attempts: int,
+    rng: _Rng = random,  # type: ignore[assignment]
+    base_delay: timedelta = BASE_DELAY,
+) -> timedelta:
     exponent = min(max(attempts - 1, 0), 30)  # keep 2**n small; the cap applies anyway
-    base = min(BASE_DELAY * (2**exponent), MAX_BACKOFF)
+    base = min(base_delay * (2**exponent), MAX_BACKOFF)
     return base * rng.uniform(*JITTER)
 
 
@@ -96,9 +100,15 @@ def next_attempt(
     now: datetime,
     first_attempt_at: datetime,
     rng: _Rng = random,  # type: ignore[assignment]
+    *,
+    give_up_after: timedelta = GIVE_UP_AFTER,
+    max_attempts: int = MAX_ATTEMPTS,
+    base_delay: timedelta = BASE_DELAY,
 ) -> RetryDecision:
-    """Decide what to do after delivery attempt number ``attempts`` (1 for the first) ended
-    with ``status`` (None: no HTTP response)."""
+    """Decide what to do after attempt number ``attempts`` (1 for the first) ended with
+    ``status`` (None: no HTTP response, or a failure with no status such as a handler error).
+    ``give_up_after``, ``max_attempts`` and ``base_delay`` let each queue set its own horizon
+    (deliveries: the instance's ``delivery_give_up_days``; inbox items: minutes)."""
     if status is not None and 200 <= status < 300:
         return RetryDecision("done", f"HTTP {status}")
     reason = "no response (timeout or connection error)" if status is None else f"HTTP {status}"
@@ -113,9 +123,9 @@ def next_attempt(
             delay = min(delay, MAX_RETRY_AFTER)
             reason += " (Retry-After)"
     if delay is None:
-        delay = backoff_delay(attempts, rng)
+        delay = backoff_delay(attempts, rng, base_delay)
 
     when = now + delay
-    if attempts >= MAX_ATTEMPTS or when > first_attempt_at + GIVE_UP_AFTER:
+    if attempts >= max_attempts or when > first_attempt_at + give_up_after:
         return RetryDecision("give_up", f"{reason}: peer unreachable for too long")
     return RetryDecision("retry", reason, when)

@@ -15,6 +15,7 @@ import logging
 from datetime import timedelta
 
 from fediverse_cases.core.accounts import can_post_and_comment
+from fediverse_cases.media.image_fields import copy_image_fields, stored_image_fields
 from fediverse_cases.services.api_statuses import ApiRefusal
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -86,13 +87,7 @@ async def _process(state: AppState, media_id: int, filename: str, declared_type:
                 state.media_store.delete(stored.key)
                 return
             row.state = "ready"
-            row.media_key = stored.key
-            row.media_type = clean.media_type
-            row.width, row.height = clean.width, clean.height
-            row.display_width, row.display_height = clean.display_width, clean.display_height
-            row.thumbnail_width, row.thumbnail_height = clean.thumbnail_width, clean.thumbnail_height
-            row.blurhash = clean.blurhash
-            row.deid_report = result.report.to_json()
+            copy_image_fields(result, row, stored_image_fields(result, stored.key))
     except BaseException:
         state.media_store.delete(stored.key)
         raise

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.accounts import can_post_and_comment
 from fediverse_cases.core.case_access import Visibility
+from fediverse_cases.media.image_fields import copy_image_fields
 from fediverse_cases.services import compose
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
@@ -95,19 +96,10 @@ async def create_case_status(
         image = CaseImage(
             case_id=case.id,
             position=order[upload.id],
-            media_key=upload.media_key,
-            media_type=upload.media_type,
-            width=upload.width,
-            height=upload.height,
-            display_width=upload.display_width,
-            display_height=upload.display_height,
-            thumbnail_width=upload.thumbnail_width,
-            thumbnail_height=upload.thumbnail_height,
-            blurhash=upload.blurhash,
             alt_text=upload.description,
-            deid_report=upload.deid_report,
             original_key=upload.original_key,
         )
+        copy_image_fields(upload, image)
         db.add(image)
         await db.flush()
         alt_texts[image.id] = upload.description

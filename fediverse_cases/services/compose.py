@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.specialties import TagError, parse_tags
 from fediverse_cases.deidentify import Box, DeidentificationResult, scan_text
+from fediverse_cases.media.image_fields import copy_image_fields, stored_image_fields
 from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
@@ -154,15 +155,7 @@ def _too_large(state: AppState, filename: str) -> str:
 
 
 def _apply_result(image: CaseImage, result: DeidentificationResult, media_key: str) -> None:
-    clean = result.image
-    assert clean is not None
-    image.media_key = media_key
-    image.media_type = clean.media_type
-    image.width, image.height = clean.width, clean.height
-    image.display_width, image.display_height = clean.display_width, clean.display_height
-    image.thumbnail_width, image.thumbnail_height = clean.thumbnail_width, clean.thumbnail_height
-    image.blurhash = clean.blurhash
-    image.deid_report = result.report.to_json()
+    copy_image_fields(result, image, stored_image_fields(result, media_key))
 
 
 async def redact_image(

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from quart import abort, g, redirect, request, session, url_for
 
 from fediverse_cases.core.accounts import can_post_and_comment, can_review, is_admin
+from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.models import Account
 from fediverse_cases.storage.repositories.accounts import get_account
 from fediverse_cases.web.state import app_state
@@ -42,6 +43,18 @@ def sign_in(account: Account) -> None:
 
 def client_ip() -> str:
     return request.remote_addr or ""
+
+
+def operator_for(account: Account) -> Operator:
+    """Who the audit log records for an action by ``account`` from this request's address."""
+    return Operator(account.id, account.username, client_ip())
+
+
+def current_operator() -> Operator:
+    """The signed-in person as the audit log's operator (views behind a login guard only)."""
+    account = current_account()
+    assert account is not None, "current_operator() is used behind a login guard"
+    return operator_for(account)
 
 
 def _guard(check: Callable[[Account | None], bool]) -> Callable[[F], F]:

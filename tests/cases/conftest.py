@@ -11,9 +11,16 @@ from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.deidentify import Deidentifier, DeidentifyPolicy
+from fediverse_cases.federation.dereference import get_or_fetch_actor
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.peers import allow_peer
+from fediverse_cases.storage.models import Delivery, Follow
+from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
+from tests.support.fed_peer import FakePeer, install_fake_network
 from tests.support.instances import create_account
 from tests.support.web import csrf_token, sign_in
 
@@ -139,25 +146,40 @@ def login(app, state):  # type: ignore[no-untyped-def]
     return make
 
 
-class RecordingHooks:
-    """Stands in for the federation layer: records which hooks the case services called."""
+@dataclass
+class RemoteFollower:
+    """An allowed peer whose person follows ``clinician``: what it is sent is what federates."""
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
+    state: Any
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        async def hook(db, obj, *rest):  # type: ignore[no-untyped-def]
-            self.calls.append((name, getattr(obj, "public_id", "")))
-
-        return hook
+    async def activities(self, object_id: str) -> list[str]:
+        """Types of the activities queued to the follower about ``object_id`` (oldest first)."""
+        async with self.state.sessionmaker() as db:
+            rows = await db.execute(
+                select(Delivery.activity_type).where(Delivery.object_id == object_id).order_by(Delivery.id)
+            )
+            return list(rows.scalars())
 
 
 @pytest.fixture
-def hooks(app, state) -> RecordingHooks:  # type: ignore[no-untyped-def]
-    # After create_app: the federation setup installs its own hooks, which these replace.
-    recorder = RecordingHooks()
-    state.hooks = recorder
-    return recorder
+async def remote_follower(state, people) -> RemoteFollower:  # type: ignore[no-untyped-def]
+    peer = FakePeer("remote.example", "alice")
+    install_fake_network(state, [peer])
+    async with state.transaction() as db:
+        await allow_peer(db, state, "remote.example", Operator.system())
+    async with state.transaction() as db:
+        remote = await get_or_fetch_actor(db, state, peer.actor_uri)
+        local = await get_local_actor_by_username(db, "clinician")
+        assert local is not None
+        db.add(
+            Follow(
+                follower_id=remote.id,
+                followed_id=local.id,
+                state="accepted",
+                activity_uri=f"{peer.actor_uri}#f",
+            )
+        )
+    return RemoteFollower(state)
 
 
 @pytest.fixture

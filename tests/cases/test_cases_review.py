@@ -61,7 +61,9 @@ async def test_review_queue_is_for_reviewers_only(login, submitted) -> None:  # 
     assert "De-identification report" in page and "-display." in page
 
 
-async def test_approval_publishes_notifies_and_deletes_originals(login, submitted, state, hooks) -> None:  # type: ignore[no-untyped-def]
+async def test_approval_publishes_notifies_and_deletes_originals(
+    login, submitted, state, remote_follower
+) -> None:  # type: ignore[no-untyped-def]
     clinician, public_id = await submitted()
     assert len(_files(state.settings.private_dir)) == 1
     reviewer = await login("reviewer")
@@ -71,7 +73,7 @@ async def test_approval_publishes_notifies_and_deletes_originals(login, submitte
     assert case.state == "published" and case.published_at is not None
     assert _files(state.settings.private_dir) == []  # the original is gone at publication
     assert all(image.original_key == "" for image in await _images(state))
-    assert hooks.calls == [("case_published", public_id)]
+    assert await remote_follower.activities(case.ap_id) == ["Create"]  # sent to the follower
     events = await _audit(state, "case.approve")
     assert len(events) == 1 and events[0].case_id == case.id and events[0].actor_label == "reviewer"
     header = await (await clinician.client.get("/compose")).get_data(as_text=True)
@@ -197,7 +199,9 @@ async def test_consent_never_public_and_scan_only_for_author_and_reviewers(
     assert any(CONSENT_MARKER in p.read_bytes() for p in _files(state.settings.private_dir))
 
 
-async def test_withdrawal_purges_everything_and_leaves_a_tombstone(login, submitted, state, hooks) -> None:  # type: ignore[no-untyped-def]
+async def test_withdrawal_purges_everything_and_leaves_a_tombstone(
+    login, submitted, state, remote_follower
+) -> None:  # type: ignore[no-untyped-def]
     clinician, public_id = await submitted()
     reviewer = await login("reviewer")
     assert (await reviewer.decide(public_id, "approve")).status_code == 302
@@ -239,7 +243,7 @@ async def test_withdrawal_purges_everything_and_leaves_a_tombstone(login, submit
             assert (await db.execute(select(func.count()).select_from(model))).scalar_one() == 0
     assert _files(state.settings.media_dir) == []
     assert [(await anonymous.client.get(url)).status_code for url in media_urls] == [404] * 3
-    assert ("case_withdrawn", public_id) in hooks.calls
+    assert (await remote_follower.activities(case.ap_id))[-1] == "Delete"  # the follower is told
     assert [e.case_id for e in await _audit(state, "case.withdraw")] == [case.id]
     tombstone = await anonymous.client.get(f"/cases/{public_id}")
     assert tombstone.status_code == 410

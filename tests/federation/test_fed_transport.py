@@ -57,7 +57,10 @@ def transport(state, calls: list[httpx.Request]) -> Transport:  # type: ignore[n
         )
 
     return Transport(
-        state, client=httpx.AsyncClient(transport=httpx.MockTransport(handler)), resolver=resolver
+        state.settings,
+        state.allow_list,
+        client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        resolver=resolver,
     )
 
 
@@ -168,7 +171,7 @@ async def test_rebinding_resolver_does_not_get_the_request_to_loopback(state, lo
     # reach the loopback peer. Our resolver says public first, loopback on any later call.
     resolve = answers(["93.184.216.34"], ["127.0.0.1"])
     backend = RecordingBackend()
-    client = Transport(state, resolver=resolve, network_backend=backend)
+    client = Transport(state.settings, state.allow_list, resolver=resolve, network_backend=backend)
     url = f"http://localhost:{loopback_peer.port}/latest/meta-data"
     with pytest.raises(TransportError, match=r"not connecting to 93\.184\.216\.34"):
         await client.get(url)
@@ -183,7 +186,7 @@ async def test_rebinding_resolver_does_not_get_the_request_to_loopback(state, lo
 async def test_rebinding_after_the_cache_expires_is_checked_again_and_refused(state, loopback_peer):  # type: ignore[no-untyped-def]
     resolve = answers(["93.184.216.34"], ["127.0.0.1"])
     backend = RecordingBackend()
-    client = Transport(state, resolver=resolve, network_backend=backend)
+    client = Transport(state.settings, state.allow_list, resolver=resolve, network_backend=backend)
     url = f"http://localhost:{loopback_peer.port}/x"
     with pytest.raises(TransportError):
         await client.get(url)
@@ -210,7 +213,9 @@ async def test_allowed_named_peer_is_reached_at_its_checked_address_and_signed_f
     async with state.transaction() as db:
         await allow_peer(db, state, host, Operator.system())
     backend = RecordingBackend()
-    client = Transport(state, resolver=answers(["127.0.0.1"]), network_backend=backend)
+    client = Transport(
+        state.settings, state.allow_list, resolver=answers(["127.0.0.1"]), network_backend=backend
+    )
     keys = generate_rsa_keypair()
     signer = SimpleNamespace(
         public_key_id="https://cases.test/users/a#main-key", private_key_pem=keys.private_pem
@@ -238,7 +243,7 @@ async def test_each_redirect_hop_is_resolved_checked_and_pinned(state):  # type:
                 await allow_peer(db, state, f"{name}:{peer.port}", Operator.system())
         resolve = answers(["127.0.0.1"])
         backend = RecordingBackend()
-        client = Transport(state, resolver=resolve, network_backend=backend)
+        client = Transport(state.settings, state.allow_list, resolver=resolve, network_backend=backend)
         response = await client.get(f"http://a.test:{first.port}/x")
         assert response.status == 200 and response.url == f"http://b.test:{second.port}/y"
         assert resolve.calls == ["a.test", "b.test"]
@@ -316,7 +321,13 @@ async def test_tls_to_a_pinned_address_verifies_the_certificate_for_the_peer_nam
     async with state.transaction() as db:
         await allow_peer(db, state, f"peer.test:{port}", Operator.system())
     backend = RecordingBackend()
-    client = Transport(state, resolver=answers(["127.0.0.1"]), network_backend=backend, tls=context)
+    client = Transport(
+        state.settings,
+        state.allow_list,
+        resolver=answers(["127.0.0.1"]),
+        network_backend=backend,
+        tls=context,
+    )
     assert (await client.get(f"https://peer.test:{port}/x")).status == 200
     assert backend.connects == [("127.0.0.1", port)] and seen_sni == ["peer.test"]
     await client.aclose()
@@ -327,7 +338,11 @@ async def test_tls_certificate_for_another_name_is_rejected_even_at_a_checked_ad
     async with state.transaction() as db:
         await allow_peer(db, state, f"other.test:{port}", Operator.system())
     client = Transport(
-        state, resolver=answers(["127.0.0.1"]), network_backend=RecordingBackend(), tls=context
+        state.settings,
+        state.allow_list,
+        resolver=answers(["127.0.0.1"]),
+        network_backend=RecordingBackend(),
+        tls=context,
     )
     with pytest.raises(TransportError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
         await client.get(f"https://other.test:{port}/x")

@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from fediverse_cases.services.demo import seed_demo
-from fediverse_cases.services.demo_cases import SAMPLES
+from fediverse_cases.demo.cases import SAMPLES
+from fediverse_cases.demo.seed import seed_demo
 from fediverse_cases.storage.models import Case, Comment
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

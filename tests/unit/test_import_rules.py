@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2] / "fediverse_cases"
 FRAMEWORKS = ("quart", "sqlalchemy", "httpx", "hypercorn", "aiosqlite", "asyncpg", "alembic")
-UPPER = ("storage", "federation", "services", "web", "cli", "media", "convert")
+UPPER = ("storage", "federation", "services", "web", "cli", "media", "convert", "demo")
 
 # package -> forbidden import prefixes
 RULES: dict[str, tuple[str, ...]] = {
@@ -25,7 +25,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "crypto": FRAMEWORKS + tuple(f"fediverse_cases.{p}" for p in UPPER),
     "deidentify": FRAMEWORKS + tuple(f"fediverse_cases.{p}" for p in UPPER),
     "storage": tuple(
-        f"fediverse_cases.{p}" for p in ("services", "web", "cli", "federation", "media", "convert")
+        f"fediverse_cases.{p}" for p in ("services", "web", "cli", "federation", "media", "convert", "demo")
     ),
     "media": (
         "quart",
@@ -37,8 +37,15 @@ RULES: dict[str, tuple[str, ...]] = {
         *FRAMEWORKS,
         *(f"fediverse_cases.{p}" for p in ("storage", "federation", "services", "web", "cli", "media")),
     ),
-    "federation": ("fediverse_cases.services", "fediverse_cases.web", "fediverse_cases.cli"),
-    "services": ("fediverse_cases.web", "fediverse_cases.cli"),
+    "federation": (
+        "fediverse_cases.services",
+        "fediverse_cases.web",
+        "fediverse_cases.cli",
+        "fediverse_cases.demo",
+    ),
+    "services": ("fediverse_cases.web", "fediverse_cases.cli", "fediverse_cases.demo"),
+    "web": ("fediverse_cases.cli", "fediverse_cases.demo"),
+    "demo": ("fediverse_cases.web", "fediverse_cases.cli"),
 }
 # The crypto package may use only the stdlib and ``cryptography`` besides itself.
 CRYPTO_ALLOWED_THIRD_PARTY = ("cryptography",)

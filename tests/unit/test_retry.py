@@ -122,3 +122,15 @@ def test_success_after_give_up_window_is_still_done() -> None:
 )
 def test_parse_retry_after(value: str | None, expected: timedelta | None) -> None:
     assert parse_retry_after(value, T0) == expected
+
+
+def test_each_queue_sets_its_own_horizon() -> None:
+    """The inbox worker retries handler failures over an hour, not a delivery's three days."""
+    hour = timedelta(hours=1)
+    early = next_attempt(
+        1, None, None, T0, T0, FixedRng(1.0), give_up_after=hour, base_delay=timedelta(seconds=10)
+    )
+    assert early.action == "retry" and early.next_attempt_at == T0 + timedelta(seconds=10)
+    late = next_attempt(3, None, None, T0 + timedelta(minutes=59), T0, FixedRng(1.0), give_up_after=hour)
+    assert late.action == "give_up"
+    assert next_attempt(5, None, None, T0, T0, FixedRng(1.0), max_attempts=5).action == "give_up"

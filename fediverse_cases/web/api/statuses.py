@@ -10,7 +10,6 @@ from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import social as social_service
 from fediverse_cases.services.api_statuses import ApiRefusal, CaseStatusInput, create_case_status
 from fediverse_cases.services.case_errors import CaseError
-from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.models import Case, Comment
 from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories import cases as case_repo
@@ -21,14 +20,10 @@ from fediverse_cases.web.api.errors import ApiError, not_found
 from fediverse_cases.web.api.params import read_params
 from fediverse_cases.web.api.rendering import api_viewer, render_cases, render_comments
 from fediverse_cases.web.api.status_serializers import parse_status_id
-from fediverse_cases.web.auth import client_ip
+from fediverse_cases.web.auth import operator_for
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("api_statuses", __name__)
-
-
-def _operator(account) -> Operator:  # type: ignore[no-untyped-def]
-    return Operator(account.id, account.username, client_ip())
 
 
 async def _visible(db, status_id: str, account) -> tuple[Case, Comment | None]:  # type: ignore[no-untyped-def]
@@ -81,7 +76,7 @@ async def create() -> Response:
                     case,
                     text,
                     parent,
-                    _operator(account),
+                    operator_for(account),
                 )
                 comment_id, case_id = comment.id, case.id
             else:
@@ -104,7 +99,7 @@ async def create() -> Response:
                         consent_obtained_by=params.get("consent_obtained_by"),
                         consent_witness=params.get("consent_witness"),
                     ),
-                    _operator(account),
+                    operator_for(account),
                 )
                 comment_id, case_id = None, case.id
     except ApiRefusal as refusal:
@@ -167,14 +162,14 @@ async def delete(status_id: str) -> Response:
                 if comment.author_actor_id != actor.id:
                     raise not_found()
                 await comment_service.delete_comment(
-                    db, state, account, actor, comment, case, _operator(account)
+                    db, state, account, actor, comment, case, operator_for(account)
                 )
             else:
                 if case.author_actor_id != actor.id:
                     raise not_found()
                 from fediverse_cases.services.withdraw import withdraw_consent
 
-                await withdraw_consent(db, state, case, _operator(account))
+                await withdraw_consent(db, state, case, operator_for(account))
     except CaseError as error:
         raise ApiError(error.status, error.message) from None
     except comment_service.CommentError as error:

@@ -9,21 +9,14 @@ from quart import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.services import accounts as account_service
-from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories.audit import AuditFilter, list_events
-from fediverse_cases.web.auth import admin_required, client_ip, current_account
+from fediverse_cases.web.auth import admin_required, current_operator
 from fediverse_cases.web.forms import form_fields
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 CSV_EXPORT_LIMIT = 100_000
-
-
-def _operator() -> Operator:
-    account = current_account()
-    assert account is not None
-    return Operator(account.id, account.username, client_ip())
 
 
 @blueprint.get("/")
@@ -61,7 +54,7 @@ async def decide(username: str) -> Response | tuple[str, int]:
                 account,
                 approve=values["decision"] == "approve",
                 reason=values["reason"],
-                operator=_operator(),
+                operator=current_operator(),
             )
     except account_service.AccountError as error:
         async with state.sessionmaker() as db:
@@ -99,10 +92,10 @@ async def change_user(username: str) -> Response | tuple[str, int]:
             if account is None:
                 abort(404)
             if values["action"] == "set_role":
-                await account_service.set_role(db, state, account, values["role"], _operator())
+                await account_service.set_role(db, state, account, values["role"], current_operator())
             elif values["action"] in ("disable", "enable"):
                 await account_service.set_disabled(
-                    db, state, account, values["action"] == "disable", _operator()
+                    db, state, account, values["action"] == "disable", current_operator()
                 )
             else:
                 abort(400, description="Unknown action.")

@@ -25,14 +25,18 @@ from fediverse_cases.core.case_access import (
 from fediverse_cases.deidentify import PhiFinding
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import social
-from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories import feeds as feed_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.storage.repositories.audit import record
-from fediverse_cases.web.auth import client_ip, current_account, login_required, reviewer_required
+from fediverse_cases.web.auth import (
+    current_account,
+    login_required,
+    operator_for,
+    reviewer_required,
+)
 from fediverse_cases.web.forms import form_fields
 from fediverse_cases.web.state import app_state
 
@@ -70,10 +74,6 @@ def case_image_url(image: CaseImage, variant: str = "display") -> str:
     """URL of a stored variant ("thumb", "display", "full") of a de-identified image."""
     extension = ".png" if image.media_type == "image/png" else ".jpg"
     return app_state().urls.media_file(image.media_key, variant, extension)
-
-
-def _operator(account: Account) -> Operator:
-    return Operator(account.id, account.username, client_ip())
 
 
 async def _who(db: AsyncSession) -> tuple[Account | None, Actor | None, Viewer]:
@@ -117,7 +117,7 @@ async def _render_case(
         if account is not None:
             record(
                 db,
-                _operator(account).entry(
+                operator_for(account).entry(
                     "case.view", target_type="case", target_id=case.public_id, case_id=case.id
                 ),
             )
@@ -157,7 +157,7 @@ async def add_comment(public_id: str) -> Response | str | tuple[str, int]:
                 if parent is None:
                     raise comment_service.CommentError(422, "That comment cannot be replied to.")
             comment = await comment_service.post_comment(
-                db, state, account, actor, viewer, case, values["content"], parent, _operator(account)
+                db, state, account, actor, viewer, case, values["content"], parent, operator_for(account)
             )
             assert case is not None
     except comment_service.CommentError as error:
@@ -226,7 +226,7 @@ async def edit_comment(public_id: str) -> Response | str | tuple[str, int]:
                 comment,
                 case,
                 values["content"],
-                _operator(account),  # type: ignore[arg-type]
+                operator_for(account),  # type: ignore[arg-type]
             )
     except comment_service.CommentError as error:
         return await _comment_refused(case_public_id, error, values, editing=public_id)
@@ -242,7 +242,9 @@ async def delete_comment(public_id: str) -> Response:
             account, actor, viewer = await _who(db)
             assert account is not None
             comment, case = await _comment_and_case(db, public_id, viewer)
-            await comment_service.delete_comment(db, state, account, actor, comment, case, _operator(account))  # type: ignore[arg-type]
+            await comment_service.delete_comment(
+                db, state, account, actor, comment, case, operator_for(account)
+            )  # type: ignore[arg-type]
     except comment_service.CommentError as error:
         abort(error.status, description=error.message)
     await flash("Comment deleted.")
@@ -267,7 +269,7 @@ async def flag_comment(public_id: str) -> Response:
                 case,
                 comment,
                 values["reason"],
-                _operator(account),  # type: ignore[arg-type]
+                operator_for(account),  # type: ignore[arg-type]
             )
     except social.SocialError as error:
         abort(error.status, description=error.message)
@@ -288,7 +290,9 @@ async def _case_action(public_id: str, action: str) -> Response:
             elif action == "unlike":
                 await social.unlike(db, state, actor, viewer, case)
             else:
-                await social.flag_case(db, state, actor, viewer, case, values["reason"], _operator(account))
+                await social.flag_case(
+                    db, state, actor, viewer, case, values["reason"], operator_for(account)
+                )
     except social.SocialError as error:
         abort(error.status, description=error.message)
     if action == "flag":
@@ -332,7 +336,7 @@ async def decide_flag(flag_id: int) -> Response:
     try:
         async with app_state().transaction() as db:
             flag = await social_repo.get_flag(db, flag_id)
-            await social.decide_flag(db, account, flag, values["decision"], _operator(account))
+            await social.decide_flag(db, account, flag, values["decision"], operator_for(account))
     except social.SocialError as error:
         abort(error.status, description=error.message)
     await flash(

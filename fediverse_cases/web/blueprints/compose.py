@@ -18,11 +18,15 @@ from fediverse_cases.core.specialties import SPECIALTIES, specialty_label
 from fediverse_cases.deidentify import Box
 from fediverse_cases.services import compose as compose_service
 from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
-from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.models import Case, CaseImage
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
-from fediverse_cases.web.auth import client_ip, current_account, login_required, professional_required
+from fediverse_cases.web.auth import (
+    current_account,
+    current_operator,
+    login_required,
+    professional_required,
+)
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("compose", __name__)
@@ -57,12 +61,6 @@ def _size_message(per_file: int, count: int) -> str:
 
 def _max_images() -> int:
     return app_state().settings.uploads.max_images_per_case
-
-
-def _operator() -> Operator:
-    account = current_account()
-    assert account is not None
-    return Operator(account.id, account.username, client_ip())
 
 
 def _wants_json() -> bool:
@@ -403,7 +401,7 @@ async def save(public_id: str) -> Any:
         async with state.transaction() as db:
             fresh = await case_repo.get_case(db, case.id)
             assert fresh is not None
-            await compose_service.submit_case(db, state, fresh, _operator())
+            await compose_service.submit_case(db, state, fresh, current_operator())
     except CaseError as error:
         return await _render_error(case, values, error)
     await flash("Submitted. A reviewer will check it before anyone else can see it.")

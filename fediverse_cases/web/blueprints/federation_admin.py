@@ -7,20 +7,18 @@ from quart import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from fediverse_cases.services import peers as peer_service
 from fediverse_cases.services.follow_remote import FollowError, follow_actor, follow_remote, unfollow_actor
-from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories import federation as repo
-from fediverse_cases.web.auth import admin_required, client_ip, current_account, login_required
+from fediverse_cases.web.auth import (
+    admin_required,
+    current_account,
+    current_operator,
+    login_required,
+)
 from fediverse_cases.web.forms import form_fields
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("federation_admin", __name__)
-
-
-def _operator() -> Operator:
-    account = current_account()
-    assert account is not None
-    return Operator(account.id, account.username, client_ip())
 
 
 @blueprint.get("/admin/federation")
@@ -55,15 +53,15 @@ async def change_peer() -> Response | tuple[str, int]:
         async with state.transaction() as db:
             if action == "allow":
                 await peer_service.allow_peer(
-                    db, state, values["host"], _operator(), vouch_professionals=bool(values["vouch"])
+                    db, state, values["host"], current_operator(), vouch_professionals=bool(values["vouch"])
                 )
                 message = f"{values['host']} is allowed."
             elif action == "block":
-                cancelled = await peer_service.block_peer(db, state, values["host"], _operator())
+                cancelled = await peer_service.block_peer(db, state, values["host"], current_operator())
                 message = f"{values['host']} is blocked; {cancelled} queued deliveries cancelled."
             else:
                 result = await peer_service.remove_peer(
-                    db, state, values["host"], _operator(), purge=bool(values["purge"])
+                    db, state, values["host"], current_operator(), purge=bool(values["purge"])
                 )
                 message = (
                     f"{result.host} removed; {result.cancelled_deliveries} queued deliveries cancelled."
@@ -131,7 +129,7 @@ async def follow_submit() -> Response | tuple[str, int]:
             handle="",
         ), 400
     try:
-        follow, remote = await follow_remote(app_state(), account, handle, _operator())
+        follow, remote = await follow_remote(app_state(), account, handle, current_operator())
     except FollowError as error:
         return await render_template(
             "federation/follow.html", follows=[], error=str(error), handle=handle
@@ -160,7 +158,7 @@ async def remote_follow(actor_id: int) -> Response:
     account = current_account()
     assert account is not None
     try:
-        await follow_actor(app_state(), account, actor_id, _operator())
+        await follow_actor(app_state(), account, actor_id, current_operator())
     except FollowError:
         abort(404)
     await flash("Follow request sent.")
@@ -172,6 +170,6 @@ async def remote_follow(actor_id: int) -> Response:
 async def remote_unfollow(actor_id: int) -> Response:
     account = current_account()
     assert account is not None
-    await unfollow_actor(app_state(), account, actor_id, _operator())
+    await unfollow_actor(app_state(), account, actor_id, current_operator())
     await flash("Unfollowed.")
     return redirect(url_for("federation_admin.remote_actor", actor_id=actor_id))

@@ -6,21 +6,14 @@ from quart import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from fediverse_cases.services import accounts as account_service
-from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.repositories.accounts import get_account, get_account_by_username
-from fediverse_cases.web.auth import client_ip, current_account, login_required
+from fediverse_cases.web.auth import current_account, current_operator, login_required
 from fediverse_cases.web.forms import form_fields
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("profile", __name__)
 
 PROFILE_FIELDS = ("display_name", "occupation", "specialty", "licence_number", "institution")
-
-
-def _operator() -> Operator:
-    account = current_account()
-    assert account is not None
-    return Operator(account.id, account.username, client_ip())
 
 
 @blueprint.get("/settings/profile")
@@ -53,7 +46,7 @@ async def _change_account(change, success_message: str) -> str | Response | tupl
         async with state.transaction() as db:
             account = await get_account(db, signed_in.id)
             assert account is not None
-            await change(db, state, account, values, _operator())
+            await change(db, state, account, values, current_operator())
     except account_service.AccountError as error:
         return (
             await render_template(

@@ -13,12 +13,16 @@ from fediverse_cases.core.case_access import VISIBILITY_LABELS, case_facts, is_a
 from fediverse_cases.services import review as review_service
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.compose import CONSENT_METHODS
-from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.services.withdraw import withdraw_consent
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import cases as case_repo
-from fediverse_cases.web.auth import client_ip, current_account, login_required, reviewer_required
+from fediverse_cases.web.auth import (
+    current_account,
+    current_operator,
+    login_required,
+    reviewer_required,
+)
 from fediverse_cases.web.blueprints.compose import image_view
 from fediverse_cases.web.state import app_state
 
@@ -29,12 +33,6 @@ DECISIONS = {
     "reject": review_service.reject_case,
     "changes": review_service.request_changes,
 }
-
-
-def _operator() -> Operator:
-    account = current_account()
-    assert account is not None
-    return Operator(account.id, account.username, client_ip())
 
 
 @blueprint.get("/review")
@@ -89,7 +87,7 @@ async def decide(public_id: str) -> Any:
             case = await case_repo.get_case_by_public_id(db, public_id)
             if case is None or not case.is_local:
                 abort(404)
-            await decision(db, state, case, _operator(), note)
+            await decision(db, state, case, current_operator(), note)
     except CaseError as error:
         context = await _review_context(public_id)
         context["errors"] = error.field_errors
@@ -137,7 +135,7 @@ async def withdraw(public_id: str) -> Any:
         async with state.transaction() as db:
             fresh = await case_repo.get_case(db, case.id)
             assert fresh is not None
-            await withdraw_consent(db, state, fresh, _operator())
+            await withdraw_consent(db, state, fresh, current_operator())
     except CaseError as error:
         abort(error.status, description=error.message)
     await flash("Consent withdrawn: the case's images, comments and tags were removed.")

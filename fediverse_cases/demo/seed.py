@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fediverse_cases.core.accounts import RegistrationForm, Role
-from fediverse_cases.services import demo_cases
+from fediverse_cases.demo import cases as demo_cases
 from fediverse_cases.services.instance import ensure_account
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState

@@ -1,7 +1,7 @@
 """Demo seeding of sample cases: a handful of public, published cases by ``clinician`` with
 generated clinical-looking images (no real patient ever), plus a short discussion.
 
-Runs after the demo accounts exist (``services.demo.EXTRA_SEEDERS``), through the real pipeline
+Runs after the demo accounts exist (``demo.seed.seed_demo``), through the real pipeline
 (``case_factory.create_published_case``: de-identification, consent, review) and the real
 comment service. Idempotent: a sample whose caption ``clinician`` already has is skipped.
 """
