@@ -22,8 +22,9 @@ from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import Account
 from fediverse_cases.storage.repositories.accounts import get_account_by_username, get_actor_for_account
+from fediverse_cases.storage.repositories.cases import get_case
 from fediverse_cases.storage.repositories.comments import get_comment
-from fediverse_cases.storage.repositories.feeds import get_case, has_case_with_caption
+from fediverse_cases.storage.repositories.feeds import has_case_with_caption
 
 SIZE = 384
 

@@ -21,7 +21,8 @@ from fediverse_cases.convert.activities import delete_activity
 from fediverse_cases.federation import outbox, recipients
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import erasure_checks as erasure_checks_repo
+from fediverse_cases.storage.repositories import federation as federation_repo
 from fediverse_cases.storage.repositories.accounts import get_instance_actor
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,9 @@ class ErasureRow:
 
 
 async def erasure_report(db: AsyncSession, case: Case) -> list[ErasureRow]:
-    deliveries = await repo.deliveries_of(db, case.ap_id)
-    fetched_hosts = {f.peer_host for f in await repo.fetches_of(db, case.ap_id)}
-    checks = await repo.erasure_checks(db, case.id)
+    deliveries = await federation_repo.deliveries_of(db, case.ap_id)
+    fetched_hosts = {f.peer_host for f in await federation_repo.fetches_of(db, case.ap_id)}
+    checks = await erasure_checks_repo.erasure_checks(db, case.id)
     hosts = sorted({d.peer_host for d in deliveries} | fetched_hosts)
     rows = []
     for host in hosts:
@@ -123,7 +124,7 @@ async def recheck_peers(state: FederationState, case_id: int) -> list[tuple[str,
         if case is None or case.state != "withdrawn":
             return []
         rows = await erasure_report(db, case)
-        peers = {row.peer_host: await repo.get_peer(db, row.peer_host) for row in rows}
+        peers = {row.peer_host: await federation_repo.get_peer(db, row.peer_host) for row in rows}
         ap_id = case.ap_id
     results = []
     for host, peer in peers.items():
@@ -131,6 +132,6 @@ async def recheck_peers(state: FederationState, case_id: int) -> list[tuple[str,
         result, status, detail = await _check_one(state, copy_status_url(scheme, host, ap_id))
         results.append((host, result))
         async with state.transaction() as db:
-            await repo.save_erasure_check(db, case_id, host, result, status, detail)
+            await erasure_checks_repo.save_erasure_check(db, case_id, host, result, status, detail)
     log.info("erasure re-check for case %s: %s", case_id, results)
     return results

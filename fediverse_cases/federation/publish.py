@@ -34,7 +34,6 @@ from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Account, Actor, Case, Comment, Flag, Follow, Like
 from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories import federation as federation_repo
-from fediverse_cases.storage.repositories import federation_content as repo
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ async def _enqueue(
 
 
 async def _author(db: AsyncSession, actor_id: int) -> Actor:
-    actor = await repo.get_actor(db, actor_id)
+    actor = await federation_repo.get_actor(db, actor_id)
     assert actor is not None, "every stored case and comment has an author actor"
     return actor
 
@@ -135,8 +134,8 @@ async def _like(db: AsyncSession, like: Like, case: Case) -> tuple[dict[str, Any
     """The Like of a local person on a remote case, its sender and the case home's inbox."""
     if case.is_local:
         return None
-    liker = await repo.get_actor(db, like.actor_id)
-    case_author = await repo.get_actor(db, case.author_actor_id)
+    liker = await federation_repo.get_actor(db, like.actor_id)
+    case_author = await federation_repo.get_actor(db, case.author_actor_id)
     if liker is None or not liker.is_local or case_author is None:
         return None
     like.ap_id = like.ap_id or f"{liker.uri}#likes/{like.id}"
@@ -160,7 +159,7 @@ async def case_unliked(db: AsyncSession, state: FederationState, like: Like, cas
 
 async def case_flagged(db: AsyncSession, state: FederationState, flag: Flag, case: Case) -> None:
     """Reports about remote content go to its home instance, sent by our instance actor."""
-    case_author = await repo.get_actor(db, case.author_actor_id)
+    case_author = await federation_repo.get_actor(db, case.author_actor_id)
     instance = await account_repo.get_instance_actor(db)
     if case.is_local or case_author is None or instance is None:
         return

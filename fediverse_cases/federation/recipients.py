@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.core.case_access import Visibility, case_facts, federates
 from fediverse_cases.storage.models import Actor, Case, Comment
 from fediverse_cases.storage.repositories import federation as federation_repo
-from fediverse_cases.storage.repositories import federation_content as repo
 
 
 def inbox_of(actor: Actor) -> str:
@@ -48,7 +47,7 @@ async def peer_inboxes(db: AsyncSession) -> set[str]:
 
 async def peer_instance_actors(db: AsyncSession) -> list[str]:
     """Instance actors of allowed peer hospitals: the "peers" a followers-and-peers case names."""
-    return [f"{peer.scheme}://{peer.host}/actor" for peer in await repo.allowed_peers(db)]
+    return [f"{peer.scheme}://{peer.host}/actor" for peer in await federation_repo.allowed_peers(db)]
 
 
 async def case_audience(db: AsyncSession, case: Case, author: Actor) -> set[str]:
@@ -61,10 +60,12 @@ async def case_audience(db: AsyncSession, case: Case, author: Actor) -> set[str]
 
 async def holders_of_case(db: AsyncSession, case: Case, author: Actor) -> set[str]:
     """Every inbox that received the case or fetched it, plus the author's followers now."""
-    inboxes = {d.inbox_url for d in await repo.deliveries_of(db, case.ap_id) if d.state != "cancelled"}
+    inboxes = {
+        d.inbox_url for d in await federation_repo.deliveries_of(db, case.ap_id) if d.state != "cancelled"
+    }
     inboxes |= await follower_inboxes(db, author)
-    for fetch in await repo.fetches_of(db, case.ap_id):
-        peer = await repo.get_peer(db, fetch.peer_host)
+    for fetch in await federation_repo.fetches_of(db, case.ap_id):
+        peer = await federation_repo.get_peer(db, fetch.peer_host)
         scheme = peer.scheme if peer is not None else "https"
         inboxes.add(f"{scheme}://{fetch.peer_host}/inbox")
     return inboxes
@@ -77,7 +78,7 @@ async def case_update_audience(db: AsyncSession, case: Case, author: Actor) -> s
 
 async def comment_audience(db: AsyncSession, comment: Comment, case: Case) -> set[str]:
     """Where a local comment (or its edit or deletion) goes."""
-    case_author = await repo.get_actor(db, case.author_actor_id)
+    case_author = await federation_repo.get_actor(db, case.author_actor_id)
     assert case_author is not None
     if case.is_local:
         if not federates(case_facts(case)):
@@ -86,7 +87,7 @@ async def comment_audience(db: AsyncSession, comment: Comment, case: Case) -> se
     targets = {inbox_of(case_author)}
     if comment.parent_id is not None:
         parent = await db.get(Comment, comment.parent_id)
-        parent_author = await repo.get_actor(db, parent.author_actor_id) if parent else None
+        parent_author = await federation_repo.get_actor(db, parent.author_actor_id) if parent else None
         if parent_author is not None and not parent_author.is_local:
             targets.add(inbox_of(parent_author))
     return targets

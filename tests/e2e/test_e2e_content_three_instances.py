@@ -62,7 +62,7 @@ async def query(instance: LiveInstance, work: Callable[[Any], Awaitable[Any]]) -
 
 
 async def remote_case(instance: LiveInstance, ap_id: str) -> Case | None:
-    from fediverse_cases.storage.repositories.federation_content import get_case_by_ap_id
+    from fediverse_cases.storage.repositories.cases import get_case_by_ap_id
 
     return await query(instance, lambda db: get_case_by_ap_id(db, ap_id))
 
@@ -116,7 +116,7 @@ async def comment_on(instance: LiveInstance, username: str, case_ap_id: str, tex
         get_account_by_username,
         get_local_actor_by_username,
     )
-    from fediverse_cases.storage.repositories.federation_content import get_case_by_ap_id
+    from fediverse_cases.storage.repositories.cases import get_case_by_ap_id
 
     async def work(db: Any, state: Any) -> Comment:
         account = await get_account_by_username(db, username)
@@ -168,7 +168,8 @@ async def queue_raw_comment(
 
 
 async def comment_texts(instance: LiveInstance, case_ap_id: str) -> list[str]:
-    from fediverse_cases.storage.repositories.federation_content import comments_of_case, get_case_by_ap_id
+    from fediverse_cases.storage.repositories.cases import get_case_by_ap_id
+    from fediverse_cases.storage.repositories.comments import comments_of_case
 
     async def work(db: Any) -> list[str]:
         case = await get_case_by_ap_id(db, case_ap_id)
@@ -288,7 +289,7 @@ async def test_cases_and_comments_travel_and_withdrawal_reaches_everyone(live_in
     # Consent withdrawal on A removes the case from B and C; the erasure report says so.
     from fediverse_cases.services.operator import Operator
     from fediverse_cases.services.withdraw import withdraw_consent
-    from fediverse_cases.storage.repositories.federation_content import get_case_by_ap_id
+    from fediverse_cases.storage.repositories.cases import get_case_by_ap_id
 
     async def withdraw(db: Any, state: Any) -> None:
         await withdraw_consent(db, state, await get_case_by_ap_id(db, case.ap_id), Operator.system())

@@ -58,7 +58,7 @@ async def test_fedify_peer_follows_receives_replies_and_likes(live_instances, fi
         )
         await asyncio.to_thread(peer.like, case.ap_id, a.actor_url("alice"))
 
-        from fediverse_cases.storage.repositories.federation_content import comments_of_case
+        from fediverse_cases.storage.repositories.comments import comments_of_case
         from fediverse_cases.storage.repositories.social import count_likes
 
         async def reply_stored(db: Any) -> list[str]:

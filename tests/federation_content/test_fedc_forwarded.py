@@ -14,7 +14,9 @@ from fediverse_cases.crypto.integrity_proofs import sign_object
 from fediverse_cases.crypto.keys import generate_ed25519_keypair, generate_rsa_keypair
 from fediverse_cases.federation.handlers.create import handle_create
 from fediverse_cases.storage.models import Actor, Peer
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import comments as comments_repo
+from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from tests.support.case_rows import insert_case
 from tests.support.instances import create_account
 
@@ -35,7 +37,7 @@ async def _remote_actor(state, name: str, host: str, *, verified: bool) -> tuple
     rsa = generate_rsa_keypair()
     uri = f"http://{host}/users/{name}"
     async with state.transaction() as db:
-        if await repo.get_peer(db, host) is None:
+        if await federation_repo.get_peer(db, host) is None:
             db.add(Peer(host=host, state="allowed", scheme="http"))
         from fediverse_cases.storage.base import utcnow
 
@@ -81,7 +83,7 @@ async def _deliver(state, signer: Actor, activity: dict, forwarded: bool) -> Non
 
 async def _stored(state, ap_id: str):  # type: ignore[no-untyped-def]
     async with state.sessionmaker() as db:
-        return await repo.get_comment_by_ap_id(db, ap_id)
+        return await comments_repo.get_comment_by_ap_id(db, ap_id)
 
 
 @pytest.fixture
@@ -132,7 +134,7 @@ async def test_vouched_peer_lets_its_unverified_accounts_comment(state) -> None:
     case = await insert_case(state, alice)
     vic, _ = await _remote_actor(state, "vic", "b.example", verified=False)
     async with state.transaction() as db:
-        (await repo.get_peer(db, "b.example")).vouch_professionals = True
+        (await federation_repo.get_peer(db, "b.example")).vouch_professionals = True
     activity = _reply(vic.uri, case.ap_id)
     await _deliver(state, vic, activity, forwarded=False)
     assert await _stored(state, activity["object"]["id"]) is not None
@@ -144,7 +146,7 @@ async def test_create_for_tombstoned_comment_is_ignored(state) -> None:
     bob, _ = await _remote_actor(state, "bob", "b.example", verified=True)
     activity = _reply(bob.uri, case.ap_id)
     async with state.transaction() as db:
-        await repo.remember_tombstone(db, activity["object"]["id"], "Note", "b.example")
+        await tombstones_repo.remember_tombstone(db, activity["object"]["id"], "Note", "b.example")
     await _deliver(state, bob, activity, forwarded=False)
     assert await _stored(state, activity["object"]["id"]) is None
 

@@ -17,7 +17,9 @@ from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.models import Case, CaseImage, Comment, Follow
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import cases as cases_repo
+from fediverse_cases.storage.repositories import comments as comments_repo
+from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from tests.support.case_rows import actor_of, insert_case
 from tests.support.fed_peer import FakeNetwork, FakePeer, deliver, install_fake_network
 from tests.support.instances import create_account
@@ -88,15 +90,15 @@ class World:
 
     async def case(self, ap_id: str) -> Case | None:
         async with self.state.sessionmaker() as db:
-            return await repo.get_case_by_ap_id(db, ap_id)
+            return await cases_repo.get_case_by_ap_id(db, ap_id)
 
     async def comment(self, ap_id: str) -> Comment | None:
         async with self.state.sessionmaker() as db:
-            return await repo.get_comment_by_ap_id(db, ap_id)
+            return await comments_repo.get_comment_by_ap_id(db, ap_id)
 
     async def tombstoned(self, ap_id: str) -> bool:
         async with self.state.sessionmaker() as db:
-            return await repo.is_tombstoned(db, ap_id)
+            return await tombstones_repo.is_tombstoned(db, ap_id)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from fediverse_cases.federation.handlers.create import MAX_DEPTH
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.models import Case, Comment, Flag
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import comments as comments_repo
 from fediverse_cases.storage.repositories.social import count_likes
 from tests.support.case_rows import insert_case
 from tests.support.fed_peer import FakeNetwork, FakePeer, deliver, install_fake_network
@@ -172,4 +172,4 @@ async def test_cyclic_parent_chain_is_not_fetched_forever(state, client, alice, 
     assert await _stored_comments(state) == {}
     assert network.gets_of(a["id"]) + network.gets_of(b["id"]) <= MAX_DEPTH
     async with state.sessionmaker() as db:
-        assert await repo.get_comment_by_ap_id(db, a["id"]) is None
+        assert await comments_repo.get_comment_by_ap_id(db, a["id"]) is None

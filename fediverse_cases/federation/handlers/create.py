@@ -27,7 +27,10 @@ from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, CaseTag, Comment
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import cases as cases_repo
+from fediverse_cases.storage.repositories import comments as comments_repo
+from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from fediverse_cases.storage.repositories.cases import add_notification
 
 log = logging.getLogger(__name__)
@@ -97,7 +100,7 @@ async def trusted_note(ctx: InboxContext) -> dict[str, Any] | None:
 
 async def may_comment(db: AsyncSession, actor: Actor) -> bool:
     """Verified at an allowed home instance, or vouched for (the actor or its whole peer)."""
-    peer = await repo.get_peer(db, actor.host)
+    peer = await federation_repo.get_peer(db, actor.host)
     if peer is None or peer.state != "allowed":
         return False
     return actor.verified_professional or actor.vouched or peer.vouch_professionals
@@ -111,9 +114,11 @@ def _notify(db: AsyncSession, account_id: int | None, kind: str, case: Case, mes
 async def store_remote_case(
     db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor
 ) -> Case | None:
-    if await repo.is_tombstoned(db, note["id"]) or await repo.get_case_by_ap_id(db, note["id"]):
+    if await tombstones_repo.is_tombstoned(db, note["id"]) or await cases_repo.get_case_by_ap_id(
+        db, note["id"]
+    ):
         return None
-    if not await repo.followed_by_local(db, author.id):
+    if not await federation_repo.followed_by_local(db, author.id):
         log.info("dropping case %s: nobody here follows %s", note["id"], author.uri)
         return None
     try:
@@ -156,16 +161,16 @@ async def resolve_parent(
     db: AsyncSession, state: FederationState, iri: str, depth: int
 ) -> tuple[Case | None, Comment | None]:
     """The case (and parent comment) a reply points at, fetching missing ancestors from origin."""
-    case = await repo.get_case_by_ap_id(db, iri)
+    case = await cases_repo.get_case_by_ap_id(db, iri)
     if case is not None:
         return case, None
-    comment = await repo.get_comment_by_ap_id(db, iri)
+    comment = await comments_repo.get_comment_by_ap_id(db, iri)
     if comment is not None:
         return await db.get(Case, comment.case_id), comment
     if depth >= MAX_DEPTH:
         log.warning("not fetching parent %s: thread deeper than %d fetched levels", iri, MAX_DEPTH)
         return None, None
-    if await repo.is_tombstoned(db, iri):
+    if await tombstones_repo.is_tombstoned(db, iri):
         return None, None
     try:
         note = await fetch_note(state, iri)
@@ -185,9 +190,9 @@ async def resolve_parent(
 async def store_remote_comment(
     db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor, depth: int = 0
 ) -> Comment | None:
-    if await repo.is_tombstoned(db, note["id"]):
+    if await tombstones_repo.is_tombstoned(db, note["id"]):
         return None
-    existing = await repo.get_comment_by_ap_id(db, note["id"])
+    existing = await comments_repo.get_comment_by_ap_id(db, note["id"])
     if existing is not None:
         return existing
     try:
@@ -221,7 +226,7 @@ async def store_remote_comment(
     )
     db.add(comment)
     await db.flush()
-    case_author = await repo.get_actor(db, case.author_actor_id)
+    case_author = await federation_repo.get_actor(db, case.author_actor_id)
     if case_author is not None and case_author.is_local:
         _notify(db, case_author.account_id, "comment", case, f"{author.handle} commented on your case.")
     log.info("stored remote comment %s on case %s", remote.ap_id, case.ap_id)
@@ -234,7 +239,7 @@ async def handle_create(ctx: InboxContext) -> None:
         return
     author = await author_of(ctx.db, ctx.state, ctx.activity["actor"])
     if note.get("inReplyTo"):
-        existed = await repo.get_comment_by_ap_id(ctx.db, note["id"]) is not None
+        existed = await comments_repo.get_comment_by_ap_id(ctx.db, note["id"]) is not None
         comment = await store_remote_comment(ctx.db, ctx.state, note, author)
         if comment is not None and not existed:
             case = await ctx.db.get(Case, comment.case_id)

@@ -20,7 +20,10 @@ from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.federation.handlers.create import fetch_note, host_of, proof_is_valid
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Case
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import cases as cases_repo
+from fediverse_cases.storage.repositories import comments as comments_repo
+from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from fediverse_cases.storage.repositories.cases import purge_case_content
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,7 @@ async def _trusted(ctx: InboxContext, object_id: str) -> bool:
 
 
 async def purge_remote_case(db: AsyncSession, state: FederationState, case: Case) -> None:
-    keys = await repo.image_keys(db, case.id)
+    keys = await cases_repo.image_keys(db, case.id)
     await purge_case_content(db, case.id)
     await db.delete(case)
     await db.flush()
@@ -66,22 +69,22 @@ async def handle_delete(ctx: InboxContext) -> None:
     db, actor_uri = ctx.db, ctx.activity["actor"]
     if object_id == actor_uri:
         return  # an account deletion: the plumbing's actor handling owns that
-    case = await repo.get_case_by_ap_id(db, object_id)
-    comment = None if case is not None else await repo.get_comment_by_ap_id(db, object_id)
+    case = await cases_repo.get_case_by_ap_id(db, object_id)
+    comment = None if case is not None else await comments_repo.get_comment_by_ap_id(db, object_id)
     known = case or comment
     if known is None:
         # Delete before Create: remember it, so the late Create is ignored.
-        await repo.remember_tombstone(db, object_id, "Note", host_of(object_id))
+        await tombstones_repo.remember_tombstone(db, object_id, "Note", host_of(object_id))
         return
     if known.is_local:
         return
-    author = await repo.get_actor(db, known.author_actor_id)
+    author = await federation_repo.get_actor(db, known.author_actor_id)
     if author is None or author.uri != actor_uri:
         # Checked before the tombstone is written: a same-host account must not be able to
         # delete, or pre-emptively block, someone else's object.
         log.info("refusing Delete of %s by %s: not its author", object_id, actor_uri)
         return
-    await repo.remember_tombstone(db, object_id, "Note", host_of(object_id))
+    await tombstones_repo.remember_tombstone(db, object_id, "Note", host_of(object_id))
     if case is not None:
         await purge_remote_case(db, ctx.state, case)
         return

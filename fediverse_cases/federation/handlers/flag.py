@@ -8,7 +8,8 @@ from typing import Any
 
 from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.storage.models import Case, Flag
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import cases as cases_repo
+from fediverse_cases.storage.repositories import comments as comments_repo
 from fediverse_cases.storage.repositories.audit import AuditEntry, record
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ async def handle_flag(ctx: InboxContext) -> None:
     reason = activity.get("content") if isinstance(activity.get("content"), str) else ""
     reason = (reason.strip() or "Reported by a peer instance")[:MAX_REASON]
     for iri in _objects(activity.get("object")):
-        case = await repo.get_case_by_ap_id(db, iri)
-        comment = None if case else await repo.get_comment_by_ap_id(db, iri)
+        case = await cases_repo.get_case_by_ap_id(db, iri)
+        comment = None if case else await comments_repo.get_comment_by_ap_id(db, iri)
         if comment is not None:
             case = await db.get(Case, comment.case_id)
         if case is None or not case.is_local:

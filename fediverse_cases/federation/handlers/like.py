@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.storage.models import Like
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import cases as cases_repo
 from fediverse_cases.storage.repositories.social import delete_row, get_like
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ async def handle_like(ctx: InboxContext) -> None:
     object_id = _object_id(ctx.activity.get("object"))
     if object_id is None or ctx.signer.uri != ctx.activity.get("actor"):
         return
-    case = await repo.get_case_by_ap_id(ctx.db, object_id)
+    case = await cases_repo.get_case_by_ap_id(ctx.db, object_id)
     if case is None or not case.is_local or case.state != "published":
         return
     if await get_like(ctx.db, case.id, ctx.signer.id) is not None:
@@ -41,7 +41,7 @@ async def handle_undo_like(ctx: InboxContext) -> None:
     object_id = _object_id(inner.get("object")) if isinstance(inner, dict) else None
     if ctx.signer.uri != ctx.activity.get("actor"):
         return
-    case = await repo.get_case_by_ap_id(ctx.db, object_id) if object_id else None
+    case = await cases_repo.get_case_by_ap_id(ctx.db, object_id) if object_id else None
     if case is None:
         return
     like = await get_like(ctx.db, case.id, ctx.signer.id)

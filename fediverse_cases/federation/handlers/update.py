@@ -16,7 +16,8 @@ from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.federation.handlers.create import author_of, trusted_note
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Case
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import cases as cases_repo
+from fediverse_cases.storage.repositories import comments as comments_repo
 from fediverse_cases.storage.repositories.cases import replace_tags
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ async def handle_update(ctx: InboxContext) -> None:
         return
     db = ctx.db
     author = await author_of(db, ctx.state, ctx.activity["actor"])
-    case = await repo.get_case_by_ap_id(db, note["id"])
+    case = await cases_repo.get_case_by_ap_id(db, note["id"])
     if case is not None and not case.is_local and case.author_actor_id == author.id:
         try:
             remote = case_from_note(note, author.followers_url or None)
@@ -57,7 +58,7 @@ async def handle_update(ctx: InboxContext) -> None:
         await replace_tags(db, case.id, [(t, False) for t in remote.tags])
         await db.flush()
         return
-    comment = await repo.get_comment_by_ap_id(db, note["id"])
+    comment = await comments_repo.get_comment_by_ap_id(db, note["id"])
     if (
         comment is None
         or comment.is_local

@@ -15,10 +15,10 @@ from fediverse_cases.storage.models.cases import (
     Notification,
     ReviewDecision,
 )
-from fediverse_cases.storage.models.erasure_jobs import ErasureJob as ErasureJob
+from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
-from fediverse_cases.storage.models.federation_content import ContentTombstone, ErasureCheck
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
+from fediverse_cases.storage.models.tombstones import ContentTombstone
 
 __all__ = [
     "Account",
@@ -32,6 +32,7 @@ __all__ = [
     "ContentTombstone",
     "Delivery",
     "ErasureCheck",
+    "ErasureJob",
     "Flag",
     "Follow",
     "InboxItem",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.models import Account, Actor, Follow
+from fediverse_cases.storage.models import Account, Actor, Case, Follow
 
 
 async def get_account(session: AsyncSession, account_id: int) -> Account | None:
@@ -77,3 +78,93 @@ async def get_follow(session: AsyncSession, follower_id: int, followed_id: int) 
         select(Follow).where(Follow.follower_id == follower_id, Follow.followed_id == followed_id)
     )
     return result.scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class AccountCounts:
+    followers: int = 0
+    following: int = 0
+    statuses: int = 0
+
+
+async def account_counts(session: AsyncSession, actor_ids: Sequence[int]) -> dict[int, AccountCounts]:
+    if not actor_ids:
+        return {}
+    ids = list(set(actor_ids))
+    followers = dict(
+        (
+            await session.execute(
+                select(Follow.followed_id, func.count(Follow.id))
+                .where(Follow.followed_id.in_(ids), Follow.state == "accepted")
+                .group_by(Follow.followed_id)
+            )
+        ).all()
+    )
+    following = dict(
+        (
+            await session.execute(
+                select(Follow.follower_id, func.count(Follow.id))
+                .where(Follow.follower_id.in_(ids), Follow.state == "accepted")
+                .group_by(Follow.follower_id)
+            )
+        ).all()
+    )
+    statuses = dict(
+        (
+            await session.execute(
+                select(Case.author_actor_id, func.count(Case.id))
+                .where(Case.author_actor_id.in_(ids), Case.state == "published", Case.hidden.is_(False))
+                .group_by(Case.author_actor_id)
+            )
+        ).all()
+    )
+    return {
+        actor_id: AccountCounts(
+            int(followers.get(actor_id, 0)), int(following.get(actor_id, 0)), int(statuses.get(actor_id, 0))
+        )
+        for actor_id in ids
+    }
+
+
+async def actors_with_accounts(
+    session: AsyncSession, actor_ids: Sequence[int]
+) -> dict[int, tuple[Actor, Account | None]]:
+    if not actor_ids:
+        return {}
+    result = await session.execute(
+        select(Actor, Account)
+        .outerjoin(Account, Account.id == Actor.account_id)
+        .where(Actor.id.in_(list(set(actor_ids))))
+    )
+    return {row[0].id: (row[0], row[1]) for row in result.all()}
+
+
+async def get_person_actor(session: AsyncSession, actor_id: int) -> Actor | None:
+    """A person (not the instance's Service actor) by id."""
+    actor = await session.get(Actor, actor_id)
+    return actor if actor is not None and actor.actor_type == "Person" else None
+
+
+async def find_actor_by_handle(session: AsyncSession, username: str, host: str | None) -> Actor | None:
+    query = select(Actor).where(Actor.username == username, Actor.actor_type == "Person")
+    query = query.where(Actor.is_local.is_(True)) if host is None else query.where(Actor.host == host)
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
+async def search_actors(session: AsyncSession, text: str, *, limit: int) -> Sequence[Actor]:
+    # LIKE wildcards in what was typed are literal characters (dr_ada has an underscore).
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    result = await session.execute(
+        select(Actor)
+        .where(
+            Actor.actor_type == "Person",
+            or_(
+                func.lower(Actor.username).like(pattern, escape="\\"),
+                func.lower(Actor.display_name).like(pattern, escape="\\"),
+            ),
+        )
+        .order_by(Actor.is_local.desc(), Actor.id)
+        .limit(limit)
+    )
+    return result.scalars().all()

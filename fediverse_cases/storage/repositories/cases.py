@@ -172,3 +172,12 @@ async def cases_by_ids(session: AsyncSession, case_ids: Sequence[int]) -> dict[i
         return {}
     result = await session.execute(select(Case).where(Case.id.in_(list(case_ids))))
     return {case.id: case for case in result.scalars()}
+
+
+async def get_case_by_ap_id(session: AsyncSession, ap_id: str) -> Case | None:
+    return (await session.execute(select(Case).where(Case.ap_id == ap_id))).scalar_one_or_none()
+
+
+async def image_keys(session: AsyncSession, case_id: int) -> list[str]:
+    rows = await session.execute(select(CaseImage.media_key).where(CaseImage.case_id == case_id))
+    return [r[0] for r in rows if r[0]]

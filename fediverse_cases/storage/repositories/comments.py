@@ -5,12 +5,17 @@ Functions take a session first and never commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.models import Account, Actor, Comment
+from fediverse_cases.storage.models import (
+    Account,
+    Actor,
+    Comment,
+)
 
 
 @dataclass
@@ -57,3 +62,29 @@ async def thread(session: AsyncSession, case_id: int, *, include_hidden: bool) -
 def add_comment(session: AsyncSession, comment: Comment) -> Comment:
     session.add(comment)
     return comment
+
+
+async def get_comment_by_ap_id(session: AsyncSession, ap_id: str) -> Comment | None:
+    return (await session.execute(select(Comment).where(Comment.ap_id == ap_id))).scalar_one_or_none()
+
+
+async def visible_reply_ids(session: AsyncSession, case_id: int) -> list[str]:
+    """Ids of the case's visible comments (local and accepted remote), oldest first."""
+    rows = await session.execute(
+        select(Comment.ap_id)
+        .where(Comment.case_id == case_id, Comment.state == "visible")
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [r[0] for r in rows]
+
+
+async def comments_of_case(session: AsyncSession, case_id: int) -> Sequence[Comment]:
+    rows = await session.execute(select(Comment).where(Comment.case_id == case_id))
+    return rows.scalars().all()
+
+
+async def visible_comments(session: AsyncSession, case_id: int) -> Sequence[Comment]:
+    result = await session.execute(
+        select(Comment).where(Comment.case_id == case_id, Comment.state == "visible").order_by(Comment.id)
+    )
+    return result.scalars().all()

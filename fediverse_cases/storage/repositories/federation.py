@@ -28,6 +28,7 @@ from fediverse_cases.storage.models import (
     ObjectFetch,
     Peer,
 )
+from fediverse_cases.storage.repositories.id_pages import IdPage, run_id_page
 from fediverse_cases.storage.repositories.work_queue import claim_due
 
 ACTIVE_STATES = ("pending",)
@@ -365,3 +366,54 @@ async def upsert_remote_actor(session: AsyncSession, values: dict[str, Any]) -> 
         select(Actor).where(Actor.uri == values["uri"]).execution_options(populate_existing=True)
     )
     return result.scalar_one()
+
+
+async def deliveries_of(session: AsyncSession, object_id: str) -> Sequence[Delivery]:
+    rows = await session.execute(
+        select(Delivery).where(Delivery.object_id == object_id).order_by(Delivery.id)
+    )
+    return rows.scalars().all()
+
+
+async def fetches_of(session: AsyncSession, object_id: str) -> Sequence[ObjectFetch]:
+    rows = await session.execute(select(ObjectFetch).where(ObjectFetch.object_id == object_id))
+    return rows.scalars().all()
+
+
+async def allowed_peers(session: AsyncSession) -> Sequence[Peer]:
+    rows = await session.execute(select(Peer).where(Peer.state == "allowed").order_by(Peer.host))
+    return rows.scalars().all()
+
+
+async def followed_by_local(session: AsyncSession, actor_id: int) -> bool:
+    """Whether any local actor follows ``actor_id`` (accepted follow)."""
+    rows = await session.execute(
+        select(Follow.id)
+        .join(Actor, Actor.id == Follow.follower_id)
+        .where(Follow.followed_id == actor_id, Follow.state == "accepted", Actor.is_local.is_(True))
+        .limit(1)
+    )
+    return rows.first() is not None
+
+
+async def follows_between(
+    session: AsyncSession, actor_id: int, other_ids: Sequence[int]
+) -> tuple[dict[int, Follow], dict[int, Follow]]:
+    """(follows from ``actor_id`` keyed by followed id, follows to ``actor_id`` keyed by follower id)."""
+    if not other_ids:
+        return {}, {}
+    outgoing = await session.execute(
+        select(Follow).where(Follow.follower_id == actor_id, Follow.followed_id.in_(list(other_ids)))
+    )
+    incoming = await session.execute(
+        select(Follow).where(Follow.followed_id == actor_id, Follow.follower_id.in_(list(other_ids)))
+    )
+    return (
+        {follow.followed_id: follow for follow in outgoing.scalars()},
+        {follow.follower_id: follow for follow in incoming.scalars()},
+    )
+
+
+async def pending_follow_requests(session: AsyncSession, actor_id: int, page: IdPage) -> list[Follow]:
+    query = select(Follow).where(Follow.followed_id == actor_id, Follow.state == "pending")
+    return await run_id_page(session, query, Follow.id, page)

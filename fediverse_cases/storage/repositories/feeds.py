@@ -331,15 +331,6 @@ async def specialties(session: AsyncSession, *, signed_in: bool) -> list[Special
     return [SpecialtyCount(tag, int(count)) for tag, count in rows.all()]
 
 
-async def get_case_by_public_id(session: AsyncSession, public_id: str) -> Case | None:
-    result = await session.execute(select(Case).where(Case.public_id == public_id))
-    return result.scalar_one_or_none()
-
-
-async def get_case(session: AsyncSession, case_id: int) -> Case | None:
-    return await session.get(Case, case_id)
-
-
 async def case_listing(session: AsyncSession, case: Case) -> CaseListing:
     return (await hydrate(session, [case]))[0]
 

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.models import Actor, Case, Comment, Flag, Follow, Like, Notification
+from fediverse_cases.storage.models import (
+    Actor,
+    Case,
+    Comment,
+    Flag,
+    Follow,
+    Like,
+    Notification,
+)
 
 
 async def get_like(session: AsyncSession, case_id: int, actor_id: int) -> Like | None:
@@ -74,3 +82,23 @@ async def count_notifications(session: AsyncSession, account_id: int, kind: str 
     if kind is not None:
         query = query.where(Notification.kind == kind)
     return int((await session.execute(query)).scalar_one())
+
+
+async def liked_case_ids(session: AsyncSession, actor_id: int, case_ids: Sequence[int]) -> set[int]:
+    if not case_ids:
+        return set()
+    result = await session.execute(
+        select(Like.case_id).where(Like.actor_id == actor_id, Like.case_id.in_(list(case_ids)))
+    )
+    return set(result.scalars())
+
+
+async def like_counts(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, int]:
+    if not case_ids:
+        return {}
+    result = await session.execute(
+        select(Like.case_id, func.count(Like.id))
+        .where(Like.case_id.in_(list(case_ids)))
+        .group_by(Like.case_id)
+    )
+    return {case_id: int(count) for case_id, count in result.all()}

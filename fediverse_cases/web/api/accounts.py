@@ -8,7 +8,8 @@ from quart import Blueprint, Response, jsonify
 from fediverse_cases.services import follow_remote
 from fediverse_cases.services import social as social_service
 from fediverse_cases.services.operator import Operator
-from fediverse_cases.storage.repositories import api_queries
+from fediverse_cases.storage.repositories import accounts as accounts_repo
+from fediverse_cases.storage.repositories import federation as federation_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_view, require_account
@@ -40,7 +41,7 @@ async def verify_credentials() -> Response:
         actor = await get_actor_for_account(db, account.id)
         if actor is None:
             raise not_found()
-        counts = (await api_queries.account_counts(db, [actor.id]))[actor.id]
+        counts = (await accounts_repo.account_counts(db, [actor.id]))[actor.id]
     return jsonify(credential_account_json(actor, account, counts, _base_url()))
 
 
@@ -55,7 +56,7 @@ async def lookup() -> Response:
     if host == app_state().settings.instance.host:
         host = ""
     async with app_state().sessionmaker() as db:
-        actor = await api_queries.find_actor_by_handle(
+        actor = await accounts_repo.find_actor_by_handle(
             db, username.lower() if not host else username, host or None
         )
         if actor is None:
@@ -74,7 +75,7 @@ async def relationships() -> Response:
         me = await get_actor_for_account(db, account.id)
         if me is None:
             raise not_found()
-        outgoing, incoming = await api_queries.follows_between(db, me.id, ids)
+        outgoing, incoming = await federation_repo.follows_between(db, me.id, ids)
     return jsonify([relationship_json(i, outgoing.get(i), incoming.get(i)) for i in ids])
 
 
@@ -83,7 +84,7 @@ async def relationships() -> Response:
 async def show(account_id: str) -> Response:
     actor_id = _actor_id(account_id)
     async with app_state().sessionmaker() as db:
-        actor = await api_queries.get_person_actor(db, actor_id)
+        actor = await accounts_repo.get_person_actor(db, actor_id)
         if actor is None:
             raise not_found()
         rendered = await accounts_json(db, [actor.id])
@@ -95,7 +96,7 @@ async def show(account_id: str) -> Response:
 async def statuses(account_id: str) -> Response:
     actor_id = _actor_id(account_id)
     async with app_state().sessionmaker() as db:
-        if await api_queries.get_person_actor(db, actor_id) is None:
+        if await accounts_repo.get_person_actor(db, actor_id) is None:
             raise not_found()
     return await render_case_page("author", author_actor_id=actor_id)
 
@@ -109,7 +110,7 @@ async def _follow_change(account_id: str, follow: bool) -> Response:
     state = app_state()
     async with state.sessionmaker() as db:
         me = await get_actor_for_account(db, account.id)
-        target = await api_queries.get_person_actor(db, target_id)
+        target = await accounts_repo.get_person_actor(db, target_id)
     if me is None or target is None:
         raise not_found()
     operator = Operator(account.id, account.username, client_ip())
@@ -129,7 +130,7 @@ async def _follow_change(account_id: str, follow: bool) -> Response:
     except follow_remote.FollowError as error:
         raise ApiError(422, f"Validation failed: {error}") from None
     async with state.sessionmaker() as db:
-        outgoing, incoming = await api_queries.follows_between(db, me.id, [target_id])
+        outgoing, incoming = await federation_repo.follows_between(db, me.id, [target_id])
     return jsonify(relationship_json(target_id, outgoing.get(target_id), incoming.get(target_id)))
 
 
@@ -154,7 +155,7 @@ async def follow_requests() -> Response:
         me = await get_actor_for_account(db, account.id)
         if me is None:
             raise not_found()
-        requests = await api_queries.pending_follow_requests(db, me.id, page)
+        requests = await federation_repo.pending_follow_requests(db, me.id, page)
         rendered = await accounts_json(db, [follow.follower_id for follow in requests])
     body = [rendered[follow.follower_id] for follow in requests if follow.follower_id in rendered]
     return pagination.paginated(body, [follow.id for follow in requests], page)

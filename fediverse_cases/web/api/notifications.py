@@ -5,9 +5,9 @@ from __future__ import annotations
 from quart import Blueprint, Response, jsonify
 
 from fediverse_cases.core.case_access import can_view_case, case_facts
-from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
+from fediverse_cases.storage.repositories import notifications as notifications_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_view, require_account
@@ -49,7 +49,7 @@ async def index() -> Response:
     account = require_account()
     page = await pagination.id_page(default_limit=40, max_limit=80)
     async with app_state().sessionmaker() as db:
-        notifications = await api_queries.notifications_page(db, account.id, page)
+        notifications = await notifications_repo.notifications_page(db, account.id, page)
         body = await _render(db, notifications, account)
     return pagination.paginated(body, [n.id for n in notifications], page)
 
@@ -61,7 +61,7 @@ async def show(notification_id: str) -> Response:
     if not notification_id.isdigit():
         raise not_found()
     async with app_state().sessionmaker() as db:
-        notification = await api_queries.get_notification(db, account.id, int(notification_id))
+        notification = await notifications_repo.get_notification(db, account.id, int(notification_id))
         if notification is None:
             raise not_found()
         return jsonify((await _render(db, [notification], account))[0])

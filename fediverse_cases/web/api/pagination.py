@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from quart import Response, jsonify, request
 
-from fediverse_cases.storage.repositories.api_queries import IdPage
+from fediverse_cases.storage.repositories.id_pages import IdPage
 from fediverse_cases.web.api.params import read_params
 from fediverse_cases.web.state import app_state
 

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.core.case_access import Viewer, can_see_unpublished, case_facts
 from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.storage.models import Account, Case, Comment
-from fediverse_cases.storage.repositories import api_queries
+from fediverse_cases.storage.repositories import accounts as accounts_repo
+from fediverse_cases.storage.repositories import social as social_repo
+from fediverse_cases.storage.repositories import timelines as timelines_repo
 from fediverse_cases.storage.repositories.feeds import has_consent, hydrate
 from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_account
@@ -31,10 +33,10 @@ async def render_cases(db: AsyncSession, cases: Sequence[Case], viewer: Viewer) 
     case_ids = [case.id for case in cases]
     accounts = await accounts_json(db, list({case.author_actor_id for case in cases}))
     interactions = Interactions(
-        favourited=await api_queries.liked_case_ids(db, viewer.actor_id, case_ids)
+        favourited=await social_repo.liked_case_ids(db, viewer.actor_id, case_ids)
         if viewer.actor_id
         else set(),
-        favourite_counts=await api_queries.like_counts(db, case_ids),
+        favourite_counts=await social_repo.like_counts(db, case_ids),
     )
     rendered = []
     for listing in listings:
@@ -77,8 +79,8 @@ async def api_viewer(db: AsyncSession, account: Account | None) -> Viewer:
 
 async def accounts_json(db: AsyncSession, actor_ids: list[int]) -> dict[int, dict[str, object]]:
     """Account JSON for many actors in a fixed number of queries."""
-    pairs = await api_queries.actors_with_accounts(db, actor_ids)
-    counts = await api_queries.account_counts(db, list(pairs))
+    pairs = await accounts_repo.actors_with_accounts(db, actor_ids)
+    counts = await accounts_repo.account_counts(db, list(pairs))
     return {
         actor_id: account_json(actor, account, counts.get(actor_id), base_url())
         for actor_id, (actor, account) in pairs.items()
@@ -92,7 +94,7 @@ async def render_case_page(kind: str, *, author_actor_id: int | None = None, tag
     async with app_state().sessionmaker() as db:
         viewer = await api_viewer(db, account)
         origin = "local" if params.get_bool("local") else "remote" if params.get_bool("remote") else ""
-        query, key = api_queries.timeline_query(
+        query, key = timelines_repo.timeline_query(
             kind,
             viewer_actor_id=viewer.actor_id,
             signed_in=viewer.signed_in,
@@ -100,6 +102,6 @@ async def render_case_page(kind: str, *, author_actor_id: int | None = None, tag
             tag=tag,
             origin=origin,
         )
-        cases = await api_queries.cases_page(db, query, page, key)
+        cases = await timelines_repo.cases_page(db, query, page, key)
         body = await render_cases(db, cases, viewer)
     return pagination.paginated(body, [case.id * 2 for case in cases], page)

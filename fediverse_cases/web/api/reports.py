@@ -13,7 +13,7 @@ from quart import Blueprint, Response, jsonify
 from fediverse_cases.services import social as social_service
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.models import Flag
-from fediverse_cases.storage.repositories import api_queries
+from fediverse_cases.storage.repositories import accounts as accounts_repo
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
@@ -61,7 +61,7 @@ async def create() -> Response:
     try:
         async with state.transaction() as db:
             reporter = await get_actor_for_account(db, account.id)
-            target = await api_queries.get_person_actor(db, target_id)
+            target = await accounts_repo.get_person_actor(db, target_id)
             if reporter is None or target is None:
                 raise not_found()
             viewer = await api_viewer(db, account)

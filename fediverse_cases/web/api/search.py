@@ -7,7 +7,7 @@ from quart import Blueprint, Response, jsonify
 
 from fediverse_cases.services import follow_remote
 from fediverse_cases.storage.models import Actor
-from fediverse_cases.storage.repositories import api_queries
+from fediverse_cases.storage.repositories import accounts as accounts_repo
 from fediverse_cases.storage.repositories.search import search_cases
 from fediverse_cases.web.api.auth import api_account, api_view
 from fediverse_cases.web.api.params import read_params
@@ -47,7 +47,7 @@ async def search() -> Response:
             # one WebFinger finds on an allowed peer; never a fuzzy match on the name alone.
             local = host == state.settings.instance.host
             async with state.sessionmaker() as db:
-                found = await api_queries.find_actor_by_handle(
+                found = await accounts_repo.find_actor_by_handle(
                     db, username.lower() if local else username, None if local else host
                 )
             if found is None and not local and params.get_bool("resolve") and account is not None:
@@ -55,7 +55,7 @@ async def search() -> Response:
             actors = [found] if found is not None else []
         async with state.sessionmaker() as db:
             if not host:
-                actors = list(await api_queries.search_actors(db, username, limit=limit))
+                actors = list(await accounts_repo.search_actors(db, username, limit=limit))
             rendered = await accounts_json(db, [actor.id for actor in actors])
         result["accounts"] = [rendered[actor.id] for actor in actors if actor.id in rendered]
     if kind in ("", "hashtags"):

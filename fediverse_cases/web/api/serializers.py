@@ -11,7 +11,7 @@ from datetime import datetime
 from html import escape
 
 from fediverse_cases.storage.models import Account, Actor, Follow
-from fediverse_cases.storage.repositories.api_queries import AccountCounts
+from fediverse_cases.storage.repositories.accounts import AccountCounts
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -11,7 +11,6 @@ from fediverse_cases.services import social as social_service
 from fediverse_cases.services.api_statuses import ApiRefusal, CaseStatusInput, create_case_status
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.storage.models import Case, Comment
-from fediverse_cases.storage.repositories import api_queries
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
@@ -130,7 +129,7 @@ async def context(status_id: str) -> Response:
     account = api_account()
     async with app_state().sessionmaker() as db:
         case, comment = await _visible(db, status_id, account)
-        comments = list(await api_queries.visible_comments(db, case.id))
+        comments = list(await comment_repo.visible_comments(db, case.id))
         by_id = {c.id: c for c in comments}
         rendered_case = (await render_cases(db, [case], await api_viewer(db, account)))[0]
         if comment is None:

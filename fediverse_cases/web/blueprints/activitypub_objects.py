@@ -25,7 +25,9 @@ from fediverse_cases.core.hosts import InvalidHost, host_of
 from fediverse_cases.federation import erasure, threads
 from fediverse_cases.federation.signed_fetch import note_signed_fetch
 from fediverse_cases.storage.models import Case
-from fediverse_cases.storage.repositories import federation_content as repo
+from fediverse_cases.storage.repositories import cases as cases_repo
+from fediverse_cases.storage.repositories import comments as comments_repo
+from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.storage.repositories.cases import get_case_by_public_id
 from fediverse_cases.storage.repositories.comments import get_comment_by_public_id
@@ -157,12 +159,12 @@ async def copy_status() -> Response:
         signer = await _signed_peer(db, object_id)
         if signer != origin:
             abort(403)
-        case = await repo.get_case_by_ap_id(db, object_id)
-        comment = None if case else await repo.get_comment_by_ap_id(db, object_id)
+        case = await cases_repo.get_case_by_ap_id(db, object_id)
+        comment = None if case else await comments_repo.get_comment_by_ap_id(db, object_id)
         held = (case is not None and not case.is_local and case.state != "withdrawn") or (
             comment is not None and not comment.is_local and comment.state != "deleted"
         )
-        tombstoned = await repo.is_tombstoned(db, object_id)
+        tombstoned = await tombstones_repo.is_tombstoned(db, object_id)
     body = {"id": object_id, "held": held, "tombstoned": tombstoned}
     status = 200 if held else (410 if tombstoned else 404)
     return Response(json.dumps(body), status=status, content_type="application/json")

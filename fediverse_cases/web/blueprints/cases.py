@@ -26,6 +26,7 @@ from fediverse_cases.deidentify import PhiFinding
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import social
 from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
+from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories import feeds as feed_repo
 from fediverse_cases.storage.repositories import social as social_repo
@@ -150,7 +151,7 @@ async def add_comment(public_id: str) -> Response | str | tuple[str, int]:
         async with state.transaction() as db:
             account, actor, viewer = await _who(db)
             assert account is not None and actor is not None
-            case = await feed_repo.get_case_by_public_id(db, public_id)
+            case = await case_repo.get_case_by_public_id(db, public_id)
             parent = None
             if values["parent_id"]:
                 parent = await comment_repo.get_comment_by_public_id(db, values["parent_id"])
@@ -186,7 +187,7 @@ async def comment_permalink(public_id: str) -> Response:
     async with app_state().sessionmaker() as db:
         account, _actor, viewer = await _who(db)
         comment = await comment_repo.get_comment_by_public_id(db, public_id)
-        case = await feed_repo.get_case(db, comment.case_id) if comment is not None else None
+        case = await case_repo.get_case(db, comment.case_id) if comment is not None else None
     try:
         case = social.require_visible(viewer, case)
     except social.SocialError:
@@ -199,7 +200,7 @@ async def comment_permalink(public_id: str) -> Response:
 
 async def _comment_and_case(db: AsyncSession, public_id: str, viewer: Viewer) -> tuple[object, Case]:
     comment = await comment_repo.get_comment_by_public_id(db, public_id)
-    case = await feed_repo.get_case(db, comment.case_id) if comment is not None else None
+    case = await case_repo.get_case(db, comment.case_id) if comment is not None else None
     try:
         return comment, social.require_visible(viewer, case)
     except social.SocialError:
@@ -284,7 +285,7 @@ async def _case_action(public_id: str, action: str) -> Response:
         async with state.transaction() as db:
             account, actor, viewer = await _who(db)
             assert account is not None and actor is not None
-            case = await feed_repo.get_case_by_public_id(db, public_id)
+            case = await case_repo.get_case_by_public_id(db, public_id)
             if action == "like":
                 await social.like(db, state, actor, viewer, case)
             elif action == "unlike":
