@@ -15,7 +15,8 @@ from fediverse_cases.cli.common import CommandError, add_config_argument, run_wi
 from fediverse_cases.services import peers as peer_service
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import deliveries as deliveries_repo
+from fediverse_cases.storage.repositories import peers as peers_repo
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -70,8 +71,8 @@ def _guarded(args: argparse.Namespace, work) -> int:  # type: ignore[no-untyped-
 
 def run_list(args: argparse.Namespace) -> int:
     async def work(db, state: AppState) -> None:  # type: ignore[no-untyped-def]
-        peers = await repo.list_peers(db)
-        pending = await repo.pending_counts_by_peer(db)
+        peers = await peers_repo.list_peers(db)
+        pending = await deliveries_repo.pending_counts_by_peer(db)
         print(f"mode: {state.settings.federation.mode}")
         if not peers:
             print("no peers")

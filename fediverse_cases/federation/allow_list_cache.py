@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fediverse_cases.core.hosts import AllowList
 from fediverse_cases.settings import Settings
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import peers as peers_repo
 
 CACHE_SECONDS = 2.0
 
 
 async def build_allow_list(db: AsyncSession, settings: Settings) -> AllowList:
-    peers = await repo.list_peers(db)
+    peers = await peers_repo.list_peers(db)
     return AllowList.build(
         mode=settings.federation.mode,  # type: ignore[arg-type]
         allowed=[p.host for p in peers if p.state == "allowed"],

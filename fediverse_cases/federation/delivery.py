@@ -23,7 +23,8 @@ from fediverse_cases.federation.state import FederationState
 from fediverse_cases.federation.transport import PostOutcome
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Delivery
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import deliveries as deliveries_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +87,12 @@ async def run_once(
     """Send what is due now; return the number of rows attempted."""
     now = utcnow()
     async with state.transaction() as db:
-        rows = list(await repo.claim_deliveries(db, now=now, lease_until=now + lease, limit=limit))
+        rows = list(await deliveries_repo.claim_deliveries(db, now=now, lease_until=now + lease, limit=limit))
         if not rows:
             return 0
-        senders: dict[int, Actor] = await repo.actors_by_ids(db, (r.sender_actor_id for r in rows))
+        senders: dict[int, Actor] = await remote_actors_repo.actors_by_ids(
+            db, (r.sender_actor_id for r in rows)
+        )
     allow_list = await state.allow_list.current()
     transport = state.transport
     give_up_after = timedelta(days=state.settings.federation.delivery_give_up_days)
@@ -116,7 +119,7 @@ async def run_once(
         health[host] = (ok or values.get("state") == "done", gave_up or values.get("state") == "gave_up")
     finished_deletes = [row.object_id for row in rows if row.activity_type == "Delete" and row.object_id]
     async with state.transaction() as db:
-        await repo.save_delivery_results(db, results)
+        await deliveries_repo.save_delivery_results(db, results)
         await record_health(db, health)
         if finished_deletes:
             # Rows that stay pending (retries) are counted inside, so a case is only scheduled

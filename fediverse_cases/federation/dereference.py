@@ -30,7 +30,8 @@ from fediverse_cases.federation.transport import TransportError
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import accounts as account_repo
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import peers as peers_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 
 AS2_TYPES = ("application/activity+json", "application/ld+json")
 JRD_TYPES = ("application/jrd+json", "application/json")
@@ -112,9 +113,9 @@ async def store_actor_document(db: AsyncSession, state: FederationState, documen
     existing = await account_repo.get_actor_by_uri(db, parsed.id)
     if existing is not None and existing.is_local:
         raise FetchError(f"{parsed.id} is a local actor")
-    peers = await repo.peers_by_hosts(db, [host])
+    peers = await peers_repo.peers_by_hosts(db, [host])
     verified = parsed.verified_professional
-    return await repo.upsert_remote_actor(
+    return await remote_actors_repo.upsert_remote_actor(
         db,
         {
             "uri": parsed.id,

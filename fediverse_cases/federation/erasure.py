@@ -21,8 +21,10 @@ from fediverse_cases.convert.activities import delete_activity
 from fediverse_cases.federation import outbox, recipients
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case
+from fediverse_cases.storage.repositories import deliveries as deliveries_repo
 from fediverse_cases.storage.repositories import erasure_checks as erasure_checks_repo
-from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import object_fetches as object_fetches_repo
+from fediverse_cases.storage.repositories import peers as peers_repo
 from fediverse_cases.storage.repositories.accounts import get_instance_actor
 
 log = logging.getLogger(__name__)
@@ -63,8 +65,8 @@ class ErasureRow:
 
 
 async def erasure_report(db: AsyncSession, case: Case) -> list[ErasureRow]:
-    deliveries = await federation_repo.deliveries_of(db, case.ap_id)
-    fetched_hosts = {f.peer_host for f in await federation_repo.fetches_of(db, case.ap_id)}
+    deliveries = await deliveries_repo.deliveries_of(db, case.ap_id)
+    fetched_hosts = {f.peer_host for f in await object_fetches_repo.fetches_of(db, case.ap_id)}
     checks = await erasure_checks_repo.erasure_checks(db, case.id)
     hosts = sorted({d.peer_host for d in deliveries} | fetched_hosts)
     rows = []
@@ -124,7 +126,7 @@ async def recheck_peers(state: FederationState, case_id: int) -> list[tuple[str,
         if case is None or case.state != "withdrawn":
             return []
         rows = await erasure_report(db, case)
-        peers = {row.peer_host: await federation_repo.get_peer(db, row.peer_host) for row in rows}
+        peers = {row.peer_host: await peers_repo.get_peer(db, row.peer_host) for row in rows}
         ap_id = case.ap_id
     results = []
     for host, peer in peers.items():

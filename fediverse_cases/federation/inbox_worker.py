@@ -21,7 +21,8 @@ from fediverse_cases.federation.retry import next_attempt
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import InboxItem
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import inbox_items as inbox_items_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,18 @@ async def _process(state: FederationState, item: InboxItem) -> str:
     if item.refetch:
         activity = await _apply_refetch(state, item, activity)
     async with state.transaction() as db:
-        signer = await repo.get_actor(db, item.signer_actor_id) if item.signer_actor_id else None
+        signer = (
+            await remote_actors_repo.get_actor(db, item.signer_actor_id) if item.signer_actor_id else None
+        )
         if signer is None:
             outcome = "ignored"
         else:
             ctx = InboxContext(db=db, state=state, signer=signer, activity=activity, forwarded=item.forwarded)
             # Ignored propagates: this transaction rolls back and run_once records "ignored".
             outcome = "done" if await dispatch(ctx) else "ignored"
-        await repo.finish_inbox_item(db, item.id, state=outcome, processed_at=utcnow(), locked_until=None)
+        await inbox_items_repo.finish_inbox_item(
+            db, item.id, state=outcome, processed_at=utcnow(), locked_until=None
+        )
     return outcome
 
 
@@ -69,13 +74,15 @@ async def run_once(state: FederationState, *, limit: int = 100, lease: timedelta
     """Process the inbox items due now; return how many were processed."""
     now = utcnow()
     async with state.transaction() as db:
-        items = list(await repo.claim_inbox_items(db, now=now, lease_until=now + lease, limit=limit))
+        items = list(
+            await inbox_items_repo.claim_inbox_items(db, now=now, lease_until=now + lease, limit=limit)
+        )
     for item in items:
         try:
             await _process(state, item)
         except Ignored as reason:
             async with state.transaction() as db:
-                await repo.finish_inbox_item(
+                await inbox_items_repo.finish_inbox_item(
                     db,
                     item.id,
                     state="ignored",
@@ -100,7 +107,7 @@ async def run_once(state: FederationState, *, limit: int = 100, lease: timedelta
             )
             final = decision.final
             async with state.transaction() as db:
-                await repo.finish_inbox_item(
+                await inbox_items_repo.finish_inbox_item(
                     db,
                     item.id,
                     attempts=attempts,

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import inbox_items as inbox_items_repo
 
 MAX_BATCH = 500
 
@@ -56,7 +56,7 @@ class InboxWriter:
         for row, _future in batch:
             unique.setdefault(row["activity_id"], row)
         async with self.sessionmaker() as db, db.begin():
-            inserted = await repo.add_inbox_items(db, list(unique.values()))
+            inserted = await inbox_items_repo.add_inbox_items(db, list(unique.values()))
         claimed: set[str] = set()
         for row, future in batch:
             activity_id = row["activity_id"]

@@ -19,7 +19,7 @@ from fediverse_cases.crypto.integrity_proofs import sign_object
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import deliveries as deliveries_repo
 
 
 async def enqueue(
@@ -54,7 +54,7 @@ async def enqueue(
         document = sign_object(document, sender.ed25519_key_id, sender.ed25519_private_pem)
     payload = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     now = utcnow()
-    await repo.add_deliveries(
+    await deliveries_repo.add_deliveries(
         db,
         [
             {
@@ -81,4 +81,4 @@ async def enqueue(
 
 async def cancel_pending(db: AsyncSession, object_id: str) -> int:
     """Cancel queued deliveries about ``object_id`` (a Delete of it is kept); return how many."""
-    return await repo.cancel_pending_for_object(db, object_id, keep_activity="Delete")
+    return await deliveries_repo.cancel_pending_for_object(db, object_id, keep_activity="Delete")

@@ -16,7 +16,7 @@ from fediverse_cases.core.hosts import InvalidHost, normalize_host
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Peer
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import peers as peers_repo
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ async def seed_from_settings(state: FederationState) -> int:
                 address = parse_peer(entry)
             except InvalidHost:
                 continue
-            if await repo.get_peer(db, address.host) is None:
+            if await peers_repo.get_peer(db, address.host) is None:
                 db.add(
                     Peer(
                         host=address.host,
@@ -72,7 +72,7 @@ async def seed_from_settings(state: FederationState) -> int:
 
 
 async def peer_scheme(db: AsyncSession, host: str) -> str:
-    peer = await repo.get_peer(db, host)
+    peer = await peers_repo.get_peer(db, host)
     return peer.scheme if peer is not None else default_scheme(host)
 
 
@@ -82,7 +82,7 @@ async def record_health(
     """``outcomes``: host -> (any success, gave up). Successes clear the failure streak and the
     unreachable mark; a give-up marks the peer unreachable since now."""
     when = when or utcnow()
-    peers = await repo.peers_by_hosts(db, outcomes)
+    peers = await peers_repo.peers_by_hosts(db, outcomes)
     for host, (succeeded, gave_up) in outcomes.items():
         peer = peers.get(host)
         if peer is None:

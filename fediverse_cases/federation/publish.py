@@ -33,7 +33,7 @@ from fediverse_cases.federation import erasure, outbox, recipients, threads
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Account, Actor, Case, Comment, Flag, Follow, Like
 from fediverse_cases.storage.repositories import accounts as account_repo
-from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ async def _enqueue(
 
 
 async def _author(db: AsyncSession, actor_id: int) -> Actor:
-    actor = await federation_repo.get_actor(db, actor_id)
+    actor = await remote_actors_repo.get_actor(db, actor_id)
     assert actor is not None, "every stored case and comment has an author actor"
     return actor
 
@@ -134,8 +134,8 @@ async def _like(db: AsyncSession, like: Like, case: Case) -> tuple[dict[str, Any
     """The Like of a local person on a remote case, its sender and the case home's inbox."""
     if case.is_local:
         return None
-    liker = await federation_repo.get_actor(db, like.actor_id)
-    case_author = await federation_repo.get_actor(db, case.author_actor_id)
+    liker = await remote_actors_repo.get_actor(db, like.actor_id)
+    case_author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     if liker is None or not liker.is_local or case_author is None:
         return None
     like.ap_id = like.ap_id or f"{liker.uri}#likes/{like.id}"
@@ -159,7 +159,7 @@ async def case_unliked(db: AsyncSession, state: FederationState, like: Like, cas
 
 async def case_flagged(db: AsyncSession, state: FederationState, flag: Flag, case: Case) -> None:
     """Reports about remote content go to its home instance, sent by our instance actor."""
-    case_author = await federation_repo.get_actor(db, case.author_actor_id)
+    case_author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     instance = await account_repo.get_instance_actor(db)
     if case.is_local or case_author is None or instance is None:
         return
@@ -177,7 +177,7 @@ async def case_flagged(db: AsyncSession, state: FederationState, flag: Flag, cas
 
 
 async def _local_to_remote(db: AsyncSession, follow: Follow) -> tuple[Actor, Actor] | None:
-    actors = await federation_repo.actors_by_ids(db, (follow.follower_id, follow.followed_id))
+    actors = await remote_actors_repo.actors_by_ids(db, (follow.follower_id, follow.followed_id))
     follower, followed = actors.get(follow.follower_id), actors.get(follow.followed_id)
     if follower is None or followed is None or not follower.is_local or followed.is_local:
         return None

@@ -18,7 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import Visibility, case_facts, federates
 from fediverse_cases.storage.models import Actor, Case, Comment
-from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import deliveries as deliveries_repo
+from fediverse_cases.storage.repositories import follows as follows_repo
+from fediverse_cases.storage.repositories import object_fetches as object_fetches_repo
+from fediverse_cases.storage.repositories import peers as peers_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 
 
 def inbox_of(actor: Actor) -> str:
@@ -33,21 +37,21 @@ def personal_inbox_of(actor: Actor) -> str:
 
 async def follower_inboxes(db: AsyncSession, actor: Actor) -> set[str]:
     """Inboxes of the accepted remote followers of ``actor`` (shared inbox preferred)."""
-    rows = await federation_repo.follower_inbox_rows(db, actor.id)
+    rows = await follows_repo.follower_inbox_rows(db, actor.id)
     return {shared or personal for shared, personal in rows if shared or personal}
 
 
 async def peer_inboxes(db: AsyncSession) -> set[str]:
     """Shared inboxes of the instance actors of allowed peers that we know (may be empty)."""
-    peers = await federation_repo.list_peers(db)
+    peers = await peers_repo.list_peers(db)
     hosts = [p.host for p in peers if p.state == "allowed"]
-    rows = await federation_repo.instance_actor_inboxes(db, hosts)
+    rows = await remote_actors_repo.instance_actor_inboxes(db, hosts)
     return {shared or personal for shared, personal in rows if shared or personal}
 
 
 async def peer_instance_actors(db: AsyncSession) -> list[str]:
     """Instance actors of allowed peer hospitals: the "peers" a followers-and-peers case names."""
-    return [f"{peer.scheme}://{peer.host}/actor" for peer in await federation_repo.allowed_peers(db)]
+    return [f"{peer.scheme}://{peer.host}/actor" for peer in await peers_repo.allowed_peers(db)]
 
 
 async def case_audience(db: AsyncSession, case: Case, author: Actor) -> set[str]:
@@ -61,11 +65,11 @@ async def case_audience(db: AsyncSession, case: Case, author: Actor) -> set[str]
 async def holders_of_case(db: AsyncSession, case: Case, author: Actor) -> set[str]:
     """Every inbox that received the case or fetched it, plus the author's followers now."""
     inboxes = {
-        d.inbox_url for d in await federation_repo.deliveries_of(db, case.ap_id) if d.state != "cancelled"
+        d.inbox_url for d in await deliveries_repo.deliveries_of(db, case.ap_id) if d.state != "cancelled"
     }
     inboxes |= await follower_inboxes(db, author)
-    for fetch in await federation_repo.fetches_of(db, case.ap_id):
-        peer = await federation_repo.get_peer(db, fetch.peer_host)
+    for fetch in await object_fetches_repo.fetches_of(db, case.ap_id):
+        peer = await peers_repo.get_peer(db, fetch.peer_host)
         scheme = peer.scheme if peer is not None else "https"
         inboxes.add(f"{scheme}://{fetch.peer_host}/inbox")
     return inboxes
@@ -78,7 +82,7 @@ async def case_update_audience(db: AsyncSession, case: Case, author: Actor) -> s
 
 async def comment_audience(db: AsyncSession, comment: Comment, case: Case) -> set[str]:
     """Where a local comment (or its edit or deletion) goes."""
-    case_author = await federation_repo.get_actor(db, case.author_actor_id)
+    case_author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     assert case_author is not None
     if case.is_local:
         if not federates(case_facts(case)):
@@ -87,7 +91,7 @@ async def comment_audience(db: AsyncSession, comment: Comment, case: Case) -> se
     targets = {inbox_of(case_author)}
     if comment.parent_id is not None:
         parent = await db.get(Comment, comment.parent_id)
-        parent_author = await federation_repo.get_actor(db, parent.author_actor_id) if parent else None
+        parent_author = await remote_actors_repo.get_actor(db, parent.author_actor_id) if parent else None
         if parent_author is not None and not parent_author.is_local:
             targets.add(inbox_of(parent_author))
     return targets
@@ -96,5 +100,5 @@ async def comment_audience(db: AsyncSession, comment: Comment, case: Case) -> se
 async def account_update_audience(db: AsyncSession, actor: Actor) -> set[str]:
     """A changed profile or professional claim goes to followers, every allowed peer we know and
     every inbox the actor ever sent to (a hospital that received their comments holds the claim)."""
-    delivered = set(await federation_repo.inboxes_delivered_from(db, actor.id))
+    delivered = set(await deliveries_repo.inboxes_delivered_from(db, actor.id))
     return await follower_inboxes(db, actor) | await peer_inboxes(db) | delivered

@@ -21,7 +21,7 @@ from fediverse_cases.federation.signers import (
 )
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import object_fetches as object_fetches_repo
 
 log = logging.getLogger(__name__)
 
@@ -52,5 +52,5 @@ async def note_signed_fetch(db: AsyncSession, state: FederationState, object_id:
     host = await verified_get_signer(db, state)
     if host is not None:
         # The caller's transaction commits it (the object endpoints use state.transaction()).
-        await repo.record_object_fetch(db, object_id, host, utcnow())
+        await object_fetches_repo.record_object_fetch(db, object_id, host, utcnow())
     return host

@@ -29,7 +29,7 @@ from fediverse_cases.federation.dereference import FetchError, get_or_fetch_acto
 from fediverse_cases.federation.origin import actor_iri_from_key_id
 from fediverse_cases.federation.signer_keys import SignerKey
 from fediverse_cases.federation.state import FederationState
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 
 
 class NotAllowed(Exception):
@@ -56,7 +56,7 @@ async def lookup_key(
     cache = state.signer_keys
     if not refresh and key_id in cache:
         return cache[key_id]
-    actor = None if refresh else await repo.get_actor_by_key_id(db, key_id)
+    actor = None if refresh else await remote_actors_repo.get_actor_by_key_id(db, key_id)
     if actor is None or refresh:
         owner = actor.uri if actor is not None else actor_iri_from_key_id(key_id)
         try:

@@ -24,7 +24,7 @@ from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case, Comment
 from fediverse_cases.storage.repositories import comments as comments_repo
-from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories.cases import list_images, list_tags
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ async def case_note(db: AsyncSession, state: FederationState, case: Case) -> dic
     """The Note of a local case; raises ``core.audience.NotFederated`` when it must not leave."""
     if not federates(case_facts(case)):
         raise NotFederated("this case does not federate")
-    author = await federation_repo.get_actor(db, case.author_actor_id)
+    author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     assert author is not None
     peers = await recipients.peer_instance_actors(db) if case.visibility == Visibility.FOLLOWERS else []
     return note_from_case(
@@ -52,15 +52,15 @@ async def case_note(db: AsyncSession, state: FederationState, case: Case) -> dic
 async def comment_note(
     db: AsyncSession, state: FederationState, comment: Comment, case: Case
 ) -> dict[str, Any]:
-    author = await federation_repo.get_actor(db, comment.author_actor_id)
-    case_author = await federation_repo.get_actor(db, case.author_actor_id)
+    author = await remote_actors_repo.get_actor(db, comment.author_actor_id)
+    case_author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     assert author is not None and case_author is not None
     parent_ap_id = parent_author = None
     if comment.parent_id is not None:
         parent = await db.get(Comment, comment.parent_id)
         if parent is not None:
             parent_ap_id = parent.ap_id
-            parent_actor = await federation_repo.get_actor(db, parent.author_actor_id)
+            parent_actor = await remote_actors_repo.get_actor(db, parent.author_actor_id)
             parent_author = parent_actor.uri if parent_actor else None
     return note_from_comment(
         comment,
@@ -98,7 +98,7 @@ async def forward_reply(
     (never back to the reply's own host). Returns the number of deliveries queued."""
     if not case.is_local or not federates(case_facts(case)):
         return 0
-    case_author = await federation_repo.get_actor(db, case.author_actor_id)
+    case_author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     assert case_author is not None
     targets = {
         i for i in await recipients.holders_of_case(db, case, case_author) if _host(i) != reply_author.host

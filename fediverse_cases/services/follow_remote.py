@@ -13,7 +13,8 @@ from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import Account, Actor, Follow
 from fediverse_cases.storage.repositories import accounts as account_repo
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import follows as follows_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories.audit import record
 
 
@@ -50,7 +51,7 @@ async def follow_remote(
 async def follow_actor(state: AppState, account: Account, remote_id: int, operator: Operator) -> Follow:
     async with state.transaction() as db:
         me = await _own_actor(db, account)
-        remote = await repo.get_actor(db, remote_id)
+        remote = await remote_actors_repo.get_actor(db, remote_id)
         if remote is None or remote.is_local:
             raise FollowError("unknown remote person")
         follow = await account_repo.get_follow(db, me.id, remote.id)
@@ -70,8 +71,8 @@ async def unfollow_actor(state: AppState, account: Account, remote_id: int, oper
         if follow is None:
             return False
         await publish.follow_removed(db, state, follow)
-        await repo.delete_follow(db, follow.id)
-        remote = await repo.get_actor(db, remote_id)
+        await follows_repo.delete_follow(db, follow.id)
+        remote = await remote_actors_repo.get_actor(db, remote_id)
         record(
             db, operator.entry("unfollow.remote", target_type="actor", target_id=remote.uri if remote else "")
         )

@@ -18,7 +18,8 @@ from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Peer
 from fediverse_cases.storage.repositories import accounts as account_repo
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import deliveries as deliveries_repo
+from fediverse_cases.storage.repositories import peers as peers_repo
 from fediverse_cases.storage.repositories.audit import record
 
 
@@ -55,7 +56,7 @@ async def allow_peer(
     scheme: str | None = None,
 ) -> Peer:
     address = _address(text, state)
-    peer = await repo.get_peer(db, address.host)
+    peer = await peers_repo.get_peer(db, address.host)
     if peer is None:
         peer = Peer(host=address.host, consecutive_failures=0)
         db.add(peer)
@@ -64,7 +65,7 @@ async def allow_peer(
     peer.vouch_professionals = vouch_professionals
     peer.updated_at = utcnow()
     await db.flush()
-    await repo.vouch_host_actors(db, address.host, vouch_professionals)
+    await peers_repo.vouch_host_actors(db, address.host, vouch_professionals)
     record(
         db,
         operator.entry(
@@ -80,7 +81,7 @@ async def allow_peer(
 
 async def block_peer(db: AsyncSession, state: AppState, text: str, operator: Operator) -> int:
     address = _address(text, state)
-    peer = await repo.get_peer(db, address.host)
+    peer = await peers_repo.get_peer(db, address.host)
     if peer is None:
         peer = Peer(
             host=address.host, scheme=address.scheme or default_scheme(address.host), consecutive_failures=0
@@ -90,8 +91,8 @@ async def block_peer(db: AsyncSession, state: AppState, text: str, operator: Ope
     peer.vouch_professionals = False
     peer.updated_at = utcnow()
     await db.flush()
-    await repo.vouch_host_actors(db, address.host, False)
-    cancelled = await repo.cancel_pending_for_host(db, address.host, "cancelled: peer blocked")
+    await peers_repo.vouch_host_actors(db, address.host, False)
+    cancelled = await deliveries_repo.cancel_pending_for_host(db, address.host, "cancelled: peer blocked")
     record(
         db,
         operator.entry(
@@ -106,12 +107,12 @@ async def remove_peer(
     db: AsyncSession, state: AppState, text: str, operator: Operator, *, purge: bool = False
 ) -> RemoveResult:
     address = _address(text, state)
-    existed = bool(await repo.delete_peer(db, address.host))
-    cancelled = await repo.cancel_pending_for_host(db, address.host, "cancelled: peer removed")
+    existed = bool(await peers_repo.delete_peer(db, address.host))
+    cancelled = await deliveries_repo.cancel_pending_for_host(db, address.host, "cancelled: peer removed")
     purged_actors = purged_media = 0
     if purge:
-        keys = await repo.media_keys_from_host(db, address.host)
-        purged_actors = await repo.delete_remote_actors_of_host(db, address.host)
+        keys = await peers_repo.media_keys_from_host(db, address.host)
+        purged_actors = await peers_repo.delete_remote_actors_of_host(db, address.host)
         for key in keys:
             state.media_store.delete(key)
             purged_media += 1

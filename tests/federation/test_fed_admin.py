@@ -13,7 +13,7 @@ from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.models import Delivery, Follow, ObjectFetch, Peer
 from fediverse_cases.storage.repositories.accounts import get_account_by_username, get_local_actor_by_username
-from fediverse_cases.storage.repositories.federation import hosts_that_fetched
+from fediverse_cases.storage.repositories.object_fetches import hosts_that_fetched
 from fediverse_cases.web.state import app_state
 from tests.support.fed_peer import FakePeer, install_fake_network
 from tests.support.instances import create_account

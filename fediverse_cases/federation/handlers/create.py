@@ -29,7 +29,9 @@ from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, CaseTag, Comment
 from fediverse_cases.storage.repositories import cases as cases_repo
 from fediverse_cases.storage.repositories import comments as comments_repo
-from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import follows as follows_repo
+from fediverse_cases.storage.repositories import peers as peers_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from fediverse_cases.storage.repositories.cases import add_notification
 
@@ -100,7 +102,7 @@ async def trusted_note(ctx: InboxContext) -> dict[str, Any] | None:
 
 async def may_comment(db: AsyncSession, actor: Actor) -> bool:
     """Verified at an allowed home instance, or vouched for (the actor or its whole peer)."""
-    peer = await federation_repo.get_peer(db, actor.host)
+    peer = await peers_repo.get_peer(db, actor.host)
     if peer is None or peer.state != "allowed":
         return False
     return actor.verified_professional or actor.vouched or peer.vouch_professionals
@@ -118,7 +120,7 @@ async def store_remote_case(
         db, note["id"]
     ):
         return None
-    if not await federation_repo.followed_by_local(db, author.id):
+    if not await follows_repo.followed_by_local(db, author.id):
         log.info("dropping case %s: nobody here follows %s", note["id"], author.uri)
         return None
     try:
@@ -226,7 +228,7 @@ async def store_remote_comment(
     )
     db.add(comment)
     await db.flush()
-    case_author = await federation_repo.get_actor(db, case.author_actor_id)
+    case_author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     if case_author is not None and case_author.is_local:
         _notify(db, case_author.account_id, "comment", case, f"{author.handle} commented on your case.")
     log.info("stored remote comment %s on case %s", remote.ap_id, case.ap_id)

@@ -22,7 +22,7 @@ from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Case
 from fediverse_cases.storage.repositories import cases as cases_repo
 from fediverse_cases.storage.repositories import comments as comments_repo
-from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from fediverse_cases.storage.repositories.cases import purge_case_content
 
@@ -78,7 +78,7 @@ async def handle_delete(ctx: InboxContext) -> None:
         return
     if known.is_local:
         return
-    author = await federation_repo.get_actor(db, known.author_actor_id)
+    author = await remote_actors_repo.get_actor(db, known.author_actor_id)
     if author is None or author.uri != actor_uri:
         # Checked before the tombstone is written: a same-host account must not be able to
         # delete, or pre-emptively block, someone else's object.

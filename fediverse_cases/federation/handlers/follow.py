@@ -16,7 +16,7 @@ from fediverse_cases.federation.handlers.context import Ignored, InboxContext
 from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.storage.models import Actor, Follow
 from fediverse_cases.storage.repositories import accounts as account_repo
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import follows as follows_repo
 
 
 async def _local_target(ctx: InboxContext, iri: str | None) -> Actor:
@@ -56,7 +56,7 @@ async def _answered_follow(ctx: InboxContext) -> Follow:
     answerer = await ctx.actor()
     obj = ctx.activity.get("object")
     follow_id = id_of(obj)
-    follow = await repo.get_follow_by_activity(ctx.db, follow_id) if follow_id else None
+    follow = await follows_repo.get_follow_by_activity(ctx.db, follow_id) if follow_id else None
     if follow is None and isinstance(obj, dict):
         follower = await account_repo.get_actor_by_uri(ctx.db, str(id_of(obj.get("actor")) or ""))
         if follower is not None and follower.is_local:
@@ -73,16 +73,16 @@ async def handle_accept(ctx: InboxContext) -> None:
 
 async def handle_reject(ctx: InboxContext) -> None:
     follow = await _answered_follow(ctx)
-    await repo.delete_follow(ctx.db, follow.id)
+    await follows_repo.delete_follow(ctx.db, follow.id)
 
 
 async def handle_undo_follow(ctx: InboxContext) -> None:
     follower = await ctx.actor()
     obj = ctx.activity.get("object")
-    follow = await repo.get_follow_by_activity(ctx.db, str(id_of(obj) or ""))
+    follow = await follows_repo.get_follow_by_activity(ctx.db, str(id_of(obj) or ""))
     if follow is None and isinstance(obj, dict):
         followed = await _local_target(ctx, id_of(obj.get("object")))
         follow = await account_repo.get_follow(ctx.db, follower.id, followed.id)
     if follow is None or follow.follower_id != follower.id:
         raise Ignored("Undo of a Follow we do not have")
-    await repo.delete_follow(ctx.db, follow.id)
+    await follows_repo.delete_follow(ctx.db, follow.id)

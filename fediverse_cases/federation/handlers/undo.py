@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fediverse_cases.federation.handlers import follow, like
 from fediverse_cases.federation.handlers.context import Handler, Ignored, InboxContext
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import follows as follows_repo
 
 UNDO_HANDLERS: dict[str, Handler] = {
     "Follow": follow.handle_undo_follow,
@@ -19,7 +19,11 @@ UNDO_HANDLERS: dict[str, Handler] = {
 async def handle_undo(ctx: InboxContext) -> None:
     obj = ctx.activity.get("object")
     kind = obj.get("type") if isinstance(obj, dict) else None
-    if kind is None and isinstance(obj, str) and await repo.get_follow_by_activity(ctx.db, obj) is not None:
+    if (
+        kind is None
+        and isinstance(obj, str)
+        and await follows_repo.get_follow_by_activity(ctx.db, obj) is not None
+    ):
         kind = "Follow"
     handler = UNDO_HANDLERS.get(kind) if isinstance(kind, str) else None
     if handler is None:

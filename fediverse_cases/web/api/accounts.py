@@ -9,7 +9,7 @@ from fediverse_cases.services import follow_remote
 from fediverse_cases.services import social as social_service
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.repositories import accounts as accounts_repo
-from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import follows as follows_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_view, require_account
@@ -75,7 +75,7 @@ async def relationships() -> Response:
         me = await get_actor_for_account(db, account.id)
         if me is None:
             raise not_found()
-        outgoing, incoming = await federation_repo.follows_between(db, me.id, ids)
+        outgoing, incoming = await follows_repo.follows_between(db, me.id, ids)
     return jsonify([relationship_json(i, outgoing.get(i), incoming.get(i)) for i in ids])
 
 
@@ -130,7 +130,7 @@ async def _follow_change(account_id: str, follow: bool) -> Response:
     except follow_remote.FollowError as error:
         raise ApiError(422, f"Validation failed: {error}") from None
     async with state.sessionmaker() as db:
-        outgoing, incoming = await federation_repo.follows_between(db, me.id, [target_id])
+        outgoing, incoming = await follows_repo.follows_between(db, me.id, [target_id])
     return jsonify(relationship_json(target_id, outgoing.get(target_id), incoming.get(target_id)))
 
 
@@ -155,7 +155,7 @@ async def follow_requests() -> Response:
         me = await get_actor_for_account(db, account.id)
         if me is None:
             raise not_found()
-        requests = await federation_repo.pending_follow_requests(db, me.id, page)
+        requests = await follows_repo.pending_follow_requests(db, me.id, page)
         rendered = await accounts_json(db, [follow.follower_id for follow in requests])
     body = [rendered[follow.follower_id] for follow in requests if follow.follower_id in rendered]
     return pagination.paginated(body, [follow.id for follow in requests], page)

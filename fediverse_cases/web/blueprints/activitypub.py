@@ -23,7 +23,8 @@ from fediverse_cases.federation import inbox
 from fediverse_cases.federation.signed_fetch import request_url
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import accounts as account_repo
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import follows as follows_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.web.csrf import csrf_exempt
 from fediverse_cases.web.state import app_state
 
@@ -210,11 +211,11 @@ async def _collection(actor: Actor | None, which: str) -> Response:
         return as2_response({"error": "no such actor"}, 404)
     async with app_state().sessionmaker() as db:
         if which == "outbox":
-            total = await repo.count_published_cases(
+            total = await remote_actors_repo.count_published_cases(
                 db, actor.id, [CaseState.PUBLISHED.value], [Visibility.PUBLIC.value]
             )
             return as2_response(outbox_document(actor.outbox_url, total))
-        followers, following = await repo.follow_counts(db, actor.id)
+        followers, following = await follows_repo.follow_counts(db, actor.id)
     if which == "followers":
         return as2_response(collection_document(actor.followers_url, followers))
     return as2_response(collection_document(actor.following_url, following))

@@ -8,7 +8,11 @@ from quart import Blueprint, Response, abort, flash, redirect, render_template, 
 from fediverse_cases.services import peers as peer_service
 from fediverse_cases.services.follow_remote import FollowError, follow_actor, follow_remote, unfollow_actor
 from fediverse_cases.storage.repositories import accounts as account_repo
-from fediverse_cases.storage.repositories import federation as repo
+from fediverse_cases.storage.repositories import deliveries as deliveries_repo
+from fediverse_cases.storage.repositories import follows as follows_repo
+from fediverse_cases.storage.repositories import inbox_items as inbox_items_repo
+from fediverse_cases.storage.repositories import peers as peers_repo
+from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.web.auth import (
     admin_required,
     current_account,
@@ -26,10 +30,10 @@ blueprint = Blueprint("federation_admin", __name__)
 async def peers_page() -> str:
     state = app_state()
     async with state.sessionmaker() as db:
-        peers = await repo.list_peers(db)
-        pending = await repo.pending_counts_by_peer(db)
-        counts = await repo.delivery_state_counts(db)
-        inbox_counts = await repo.inbox_state_counts(db)
+        peers = await peers_repo.list_peers(db)
+        pending = await deliveries_repo.pending_counts_by_peer(db)
+        counts = await deliveries_repo.delivery_state_counts(db)
+        inbox_counts = await inbox_items_repo.inbox_state_counts(db)
     return await render_template(
         "admin/federation.html",
         peers=peers,
@@ -73,8 +77,8 @@ async def change_peer() -> Response | tuple[str, int]:
                 )
     except peer_service.PeerError as error:
         async with state.sessionmaker() as db:
-            peers = await repo.list_peers(db)
-            pending = await repo.pending_counts_by_peer(db)
+            peers = await peers_repo.list_peers(db)
+            pending = await deliveries_repo.pending_counts_by_peer(db)
         page = await render_template(
             "admin/federation.html",
             peers=peers,
@@ -95,7 +99,9 @@ async def deliveries_page() -> str:
     object_id = request.args.get("object", "").strip()
     async with app_state().sessionmaker() as db:
         rows = (
-            await repo.deliveries_for_object(db, object_id) if object_id else await repo.recent_deliveries(db)
+            await deliveries_repo.deliveries_for_object(db, object_id)
+            if object_id
+            else await deliveries_repo.recent_deliveries(db)
         )
     return await render_template("admin/federation_deliveries.html", rows=rows, object_id=object_id)
 
@@ -110,7 +116,9 @@ async def follow_page() -> str:
     assert account is not None
     async with app_state().sessionmaker() as db:
         me = await account_repo.get_actor_for_account(db, account.id)
-        follows = [pair for pair in await repo.follows_of(db, me.id) if not pair[1].is_local] if me else []
+        follows = (
+            [pair for pair in await follows_repo.follows_of(db, me.id) if not pair[1].is_local] if me else []
+        )
     return await render_template("federation/follow.html", follows=follows, error=None, handle="")
 
 
@@ -142,7 +150,7 @@ async def follow_submit() -> Response | tuple[str, int]:
 async def remote_actor(actor_id: int) -> str:
     account = current_account()
     async with app_state().sessionmaker() as db:
-        actor = await repo.get_actor(db, actor_id)
+        actor = await remote_actors_repo.get_actor(db, actor_id)
         if actor is None or actor.is_local:
             abort(404)
         follow = None

@@ -15,7 +15,7 @@ from fediverse_cases.crypto.keys import generate_ed25519_keypair, generate_rsa_k
 from fediverse_cases.federation.handlers.create import handle_create
 from fediverse_cases.storage.models import Actor, Peer
 from fediverse_cases.storage.repositories import comments as comments_repo
-from fediverse_cases.storage.repositories import federation as federation_repo
+from fediverse_cases.storage.repositories import peers as peers_repo
 from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from tests.support.case_rows import insert_case
 from tests.support.instances import create_account
@@ -37,7 +37,7 @@ async def _remote_actor(state, name: str, host: str, *, verified: bool) -> tuple
     rsa = generate_rsa_keypair()
     uri = f"http://{host}/users/{name}"
     async with state.transaction() as db:
-        if await federation_repo.get_peer(db, host) is None:
+        if await peers_repo.get_peer(db, host) is None:
             db.add(Peer(host=host, state="allowed", scheme="http"))
         from fediverse_cases.storage.base import utcnow
 
@@ -134,7 +134,7 @@ async def test_vouched_peer_lets_its_unverified_accounts_comment(state) -> None:
     case = await insert_case(state, alice)
     vic, _ = await _remote_actor(state, "vic", "b.example", verified=False)
     async with state.transaction() as db:
-        (await federation_repo.get_peer(db, "b.example")).vouch_professionals = True
+        (await peers_repo.get_peer(db, "b.example")).vouch_professionals = True
     activity = _reply(vic.uri, case.ap_id)
     await _deliver(state, vic, activity, forwarded=False)
     assert await _stored(state, activity["object"]["id"]) is not None
