@@ -12,6 +12,7 @@ Stdlib and ``cryptography`` only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -32,11 +33,24 @@ __all__ = [
     "ParsedSignature",
     "SignatureError",
     "parse_signature",
+    "parse_signature_key_id",
     "sign_request_cavage",
     "sign_request_rfc9421",
     "verify_parsed",
     "verify_request",
 ]
+
+
+_KEY_ID = re.compile(r'(?:^|[,;\s])key[iI]d="([^"]{1,2048})"')
+
+
+def parse_signature_key_id(headers: Mapping[str, str]) -> str | None:
+    """Only the keyId (cavage ``Signature``) or ``keyid`` (RFC 9421 ``Signature-Input``) of a
+    request, without checking anything else: enough to refuse a host before any other work."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    header = lower.get("signature-input") or lower.get("signature") or ""
+    match = _KEY_ID.search(header)
+    return match.group(1) if match else None
 
 
 def parse_signature(

@@ -105,7 +105,7 @@ async def receive(
         return InboxResult(401, f"signature: {error}")
     async with state.sessionmaker() as db:
         try:
-            await check_signer_allowed(state, parsed_signature, db)
+            await check_signer_allowed(state, parsed_signature.key_id, db)
         except NotAllowed as error:
             return InboxResult(403, str(error))
         allow_list = await state.allow_list.current(db)

@@ -8,11 +8,14 @@
   comment on a remote case goes to the case's home (and a remote parent comment's author);
 - likes and flags go to the home of what they are about.
 
-Inboxes come from the actors' own documents (shared inbox preferred); a signed fetch records
-the fetching host, whose inbox is the peer's shared inbox as we know it.
+Inboxes come from the actors' own documents (shared inbox preferred), never from a guessed
+path: a signed fetch records its signing actor, whose document names its inbox.
 """
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +26,8 @@ from fediverse_cases.storage.repositories import follows as follows_repo
 from fediverse_cases.storage.repositories import object_fetches as object_fetches_repo
 from fediverse_cases.storage.repositories import peers as peers_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
+
+log = logging.getLogger(__name__)
 
 
 def inbox_of(actor: Actor) -> str:
@@ -41,17 +46,20 @@ async def follower_inboxes(db: AsyncSession, actor: Actor) -> set[str]:
     return {shared or personal for shared, personal in rows if shared or personal}
 
 
+async def _allowed_peer_instance_actors(db: AsyncSession) -> Sequence[Actor]:
+    hosts = [peer.host for peer in await peers_repo.allowed_peers(db)]
+    return await remote_actors_repo.instance_actors(db, hosts)
+
+
 async def peer_inboxes(db: AsyncSession) -> set[str]:
-    """Shared inboxes of the instance actors of allowed peers that we know (may be empty)."""
-    peers = await peers_repo.list_peers(db)
-    hosts = [p.host for p in peers if p.state == "allowed"]
-    rows = await remote_actors_repo.instance_actor_inboxes(db, hosts)
-    return {shared or personal for shared, personal in rows if shared or personal}
+    """Inboxes of the instance actors of allowed peers that we know (shared inbox preferred)."""
+    return {inbox_of(actor) for actor in await _allowed_peer_instance_actors(db) if inbox_of(actor)}
 
 
 async def peer_instance_actors(db: AsyncSession) -> list[str]:
-    """Instance actors of allowed peer hospitals: the "peers" a followers-and-peers case names."""
-    return [f"{peer.scheme}://{peer.host}/actor" for peer in await peers_repo.allowed_peers(db)]
+    """Instance actors of allowed peer hospitals: the "peers" a followers-and-peers case names.
+    Only actors whose documents we hold (they signed a request to us): never a guessed path."""
+    return [actor.uri for actor in await _allowed_peer_instance_actors(db)]
 
 
 async def case_audience(db: AsyncSession, case: Case, author: Actor) -> set[str]:
@@ -68,10 +76,16 @@ async def holders_of_case(db: AsyncSession, case: Case, author: Actor) -> set[st
         d.inbox_url for d in await deliveries_repo.deliveries_of(db, case.ap_id) if d.state != "cancelled"
     }
     inboxes |= await follower_inboxes(db, author)
-    for fetch in await object_fetches_repo.fetches_of(db, case.ap_id):
-        peer = await peers_repo.get_peer(db, fetch.peer_host)
-        scheme = peer.scheme if peer is not None else "https"
-        inboxes.add(f"{scheme}://{fetch.peer_host}/inbox")
+    for host, signer in await object_fetches_repo.fetch_signers(db, case.ap_id):
+        inbox = inbox_of(signer) if signer is not None else None
+        # A fetch recorded before signers were kept: that host's published shared inbox.
+        inbox = inbox or await remote_actors_repo.known_shared_inbox(db, host)
+        if inbox:
+            inboxes.add(inbox)
+        else:
+            log.warning(
+                "no known inbox for %s, which fetched %s: cannot send it the Delete", host, case.ap_id
+            )
     return inboxes
 
 

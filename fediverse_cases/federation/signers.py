@@ -91,14 +91,12 @@ def parse_request_signature(
     return parsed
 
 
-async def check_signer_allowed(
-    state: FederationState, parsed: ParsedSignature, db: AsyncSession | None = None
-) -> str:
+async def check_signer_allowed(state: FederationState, key_id: str, db: AsyncSession | None = None) -> str:
     """The keyId's host, if allowed; raise NotAllowed (before any key fetch)."""
     try:
-        host = host_of(parsed.key_id)
+        host = host_of(key_id)
     except InvalidHost as error:
-        raise NotAllowed(f"keyId is not an http(s) IRI: {parsed.key_id}") from error
+        raise NotAllowed(f"keyId is not an http(s) IRI: {key_id}") from error
     allow_list = await state.allow_list.current(db)
     if allow_list.decide(host) != "allowed":
         raise NotAllowed(f"{host} is not an allowed peer")

@@ -8,7 +8,7 @@ WebFinger, media). Before each request, and again before following each redirect
    allowed peer (loopback test peers are allowed explicitly, never by a debug switch).
 
 Redirects are never followed by httpx; GETs follow at most ``MAX_REDIRECTS`` by hand with the
-checks above; POSTs never follow. Requests are signed at send time (draft-cavage-12,
+checks above; POSTs follow only redirects to the same host (re-signed for the new URL). Requests are signed at send time (draft-cavage-12,
 ``rsa-sha256``) over the original URL, so ``(request-target)`` and ``host`` name the peer.
 
 No second DNS lookup (DNS rebinding): the checked addresses are pinned in a
@@ -219,20 +219,37 @@ class Transport:
     async def post(
         self, url: str, body: bytes, *, signer: Actor, content_type: str = ACTIVITY_JSON
     ) -> PostOutcome:
-        """POST an activity; never raises for network trouble (``status=None`` instead)."""
-        try:
-            await self.check_target(url)
-        except HostRefused as error:
-            return PostOutcome(None, error=f"refused: {error}")
-        headers = self._signed_headers(
-            "POST", url, body, signer, {"Content-Type": content_type, "Accept": ACTIVITY_JSON}
-        )
-        try:
-            response = await self.client_for(url).post(url, content=body, headers=headers)
-        except httpx.HTTPError as error:
-            return PostOutcome(None, error=f"{type(error).__name__}: {error}"[:500])
-        text = "" if response.is_success else response.text[:300]
-        return PostOutcome(response.status_code, response.headers.get("retry-after"), text)
+        """POST an activity; never raises for network trouble (``status=None`` instead).
+
+        Redirects to the same host (Takahē answers ``/inbox`` with 301 to ``/inbox/``) are
+        followed, each target re-checked and the request re-signed for it; a redirect elsewhere
+        is not followed and reported without a status, so the delivery is retried, not failed.
+        """
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            try:
+                await self.check_target(current)
+            except HostRefused as error:
+                return PostOutcome(None, error=f"refused: {error}")
+            headers = self._signed_headers(
+                "POST", current, body, signer, {"Content-Type": content_type, "Accept": ACTIVITY_JSON}
+            )
+            try:
+                response = await self.client_for(current).post(current, content=body, headers=headers)
+            except httpx.HTTPError as error:
+                return PostOutcome(None, error=f"{type(error).__name__}: {error}"[:500])
+            location = response.headers.get("location")
+            if response.status_code in (301, 302, 307, 308) and location:
+                target = urljoin(current, location)
+                if urlsplit(target).netloc.lower() != urlsplit(current).netloc.lower():
+                    return PostOutcome(
+                        None, error=f"HTTP {response.status_code} to another host: {target}"[:500]
+                    )
+                current = target
+                continue
+            text = "" if response.is_success else response.text[:300]
+            return PostOutcome(response.status_code, response.headers.get("retry-after"), text)
+        return PostOutcome(None, error=f"too many redirects from {url}")
 
     async def aclose(self) -> None:
         for client in [*self._clients.values(), *([self.client] if self.client is not None else [])]:

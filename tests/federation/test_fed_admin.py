@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.federation.outbox import enqueue
-from fediverse_cases.federation.signed_fetch import note_signed_fetch
+from fediverse_cases.federation.signed_fetch import NotAllowed, note_signed_fetch
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.models import Delivery, Follow, ObjectFetch, Peer
@@ -178,10 +179,12 @@ async def test_signed_fetch_by_an_allowed_peer_is_recorded(state, app):  # type:
     )
     async with stranger_get, state.transaction() as db:
         assert app_state() is state
-        assert await note_signed_fetch(db, state, url) is None
+        with pytest.raises(NotAllowed):  # the endpoints answer 403
+            await note_signed_fetch(db, state, url)
     alice_get = app.test_request_context("/cases/c1", headers={**alice.signed_get(url), "Host": "cases.test"})
     async with alice_get, state.transaction() as db:
-        assert await note_signed_fetch(db, state, url) == "remote.example"
+        signer = await note_signed_fetch(db, state, url)
+        assert signer is not None and signer.host == "remote.example"
     async with state.sessionmaker() as db:
         assert await hosts_that_fetched(db, url) == ["remote.example"]
         assert len((await db.execute(select(ObjectFetch))).scalars().all()) == 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 REASONS = {
     200: "OK",
     202: "Accepted",
+    301: "Moved Permanently",
     404: "Not Found",
     429: "Too Many Requests",
     500: "Internal Server Error",
@@ -26,6 +27,7 @@ class Reply:
     status: int = 202
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    body: bytes = b""
 
 
 @dataclass
@@ -84,7 +86,8 @@ class FakeHttpPeer:
                 extra = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
                 writer.write(
                     f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'Status')}\r\n"
-                    f"Content-Length: 0\r\n{extra}\r\n".encode("latin-1")
+                    f"Content-Length: {len(reply.body)}\r\n{extra}\r\n".encode("latin-1")
+                    + reply.body
                 )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):

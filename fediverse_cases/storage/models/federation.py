@@ -92,5 +92,9 @@ class ObjectFetch(Base):
     object_id: Mapped[str] = mapped_column(String(2048), index=True)
     peer_host: Mapped[str] = mapped_column(String(255))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who signed the fetch: its actor document names the inbox a later Delete must reach.
+    signer_actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
+    )
 
     __table_args__ = (UniqueConstraint("object_id", "peer_host", name="uq_object_fetches_object_peer"),)

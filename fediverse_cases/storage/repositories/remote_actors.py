@@ -35,18 +35,32 @@ async def actors_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, 
     return {actor.id: actor for actor in rows}
 
 
-async def instance_actor_inboxes(session: AsyncSession, hosts: Iterable[str]) -> list[tuple[str, str]]:
+async def instance_actors(session: AsyncSession, hosts: Iterable[str]) -> Sequence[Actor]:
+    """The instance actors (Service/Application) of these hosts, as their documents gave them."""
     hosts = list(hosts)
     if not hosts:
         return []
     rows = await session.execute(
-        select(Actor.shared_inbox_url, Actor.inbox_url).where(
+        select(Actor)
+        .where(
             Actor.is_local.is_(False),
             Actor.host.in_(hosts),
             Actor.actor_type.in_(("Service", "Application")),
         )
+        .order_by(Actor.host, Actor.id)
     )
-    return [(shared, personal) for shared, personal in rows.all()]
+    return rows.scalars().all()
+
+
+async def known_shared_inbox(session: AsyncSession, host: str) -> str | None:
+    """A shared inbox some actor of ``host`` published (instance actors first), or None."""
+    rows = await session.execute(
+        select(Actor.shared_inbox_url)
+        .where(Actor.is_local.is_(False), Actor.host == host, Actor.shared_inbox_url != "")
+        .order_by(Actor.actor_type.in_(("Service", "Application")).desc(), Actor.id)
+        .limit(1)
+    )
+    return rows.scalar_one_or_none()
 
 
 async def count_published_cases(

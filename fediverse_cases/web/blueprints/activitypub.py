@@ -20,7 +20,7 @@ from fediverse_cases.convert.actors import actor_document, collection_document, 
 from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.hosts import InvalidHost, normalize_host
 from fediverse_cases.federation import inbox
-from fediverse_cases.federation.signed_fetch import request_url
+from fediverse_cases.federation.signed_fetch import NotAllowed, refuse_unallowed_signer, request_url
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories import follows as follows_repo
@@ -29,6 +29,26 @@ from fediverse_cases.web.csrf import csrf_exempt
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("activitypub", __name__)
+
+
+async def _refuse_unallowed_signer() -> Response | None:
+    """A signed GET of any ActivityPub document by a refused host gets 403 (FEDERATION.md);
+    unsigned GETs are anonymous readers of what is public."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    try:
+        await refuse_unallowed_signer(app_state())
+    except NotAllowed as error:
+        return Response(
+            json.dumps({"error": f"signed by a server this instance does not federate with: {error}"}),
+            status=403,
+            content_type="application/json",
+        )
+    return None
+
+
+blueprint.before_request(_refuse_unallowed_signer)
+
 
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 AS2_MEDIA_TYPES = ("application/activity+json", "application/ld+json")
@@ -97,6 +117,9 @@ async def answer_actor_as2() -> Response | None:
     match = _ACTOR_PATH.match(request.path)
     if match is None or not wants_as2():
         return None
+    refused = await _refuse_unallowed_signer()
+    if refused is not None:
+        return refused
     actor = await _local_actor(match.group(1))
     if actor is None:
         return as2_response({"error": "no such actor"}, 404)

@@ -23,7 +23,7 @@ from fediverse_cases.core.audience import NotFederated
 from fediverse_cases.core.case_access import Visibility, federates
 from fediverse_cases.core.hosts import InvalidHost, host_of
 from fediverse_cases.federation import erasure, threads
-from fediverse_cases.federation.signed_fetch import note_signed_fetch
+from fediverse_cases.federation.signed_fetch import NotAllowed, note_signed_fetch
 from fediverse_cases.storage.models import Case
 from fediverse_cases.storage.repositories import cases as cases_repo
 from fediverse_cases.storage.repositories import comments as comments_repo
@@ -78,7 +78,17 @@ def _tombstone(ap_id: str, deleted_at: Any) -> Response:
 
 async def _signed_peer(db: Any, object_id: str) -> str | None:
     """The allowed peer host that signed this GET (recorded for withdrawal), or None."""
-    return await note_signed_fetch(db, app_state(), object_id)
+    signer = await note_signed_fetch(db, app_state(), object_id)
+    return signer.host if signer is not None else None
+
+
+def _refused(error: NotAllowed) -> Response:
+    return Response(
+        json.dumps({"error": f"signed by a server this instance does not federate with: {error}"}),
+        status=403,
+        content_type="application/json",
+        headers={"Vary": "Accept"},
+    )
 
 
 async def _may_serve(db: Any, case: Case) -> bool:
@@ -134,9 +144,12 @@ async def answer_activity_json() -> Response | None:
     match = _AS2_PATH.match(request.path)
     if match is None or (match["kind"] == "comments" and match["replies"]):
         return None
-    if match["kind"] == "cases":
-        return await _case_document(match["public_id"], bool(match["replies"]))
-    return await _comment_document(match["public_id"])
+    try:
+        if match["kind"] == "cases":
+            return await _case_document(match["public_id"], bool(match["replies"]))
+        return await _comment_document(match["public_id"])
+    except NotAllowed as error:
+        return _refused(error)
 
 
 @blueprint.get("/cases/<public_id>/replies")
