@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "fediverse_cases.cli.instance",
     "fediverse_cases.cli.users",
     "fediverse_cases.cli.deidentify",
+    "fediverse_cases.cli.scan_text",
     "fediverse_cases.cli.cases",
     "fediverse_cases.cli.peers",
     "fediverse_cases.cli.worker",
