@@ -404,3 +404,159 @@ def confounder_samples(seed: int = 11, count: int = 400) -> list[Sample]:
         clauses = [_clinical_clause(rng) for _ in range(rng.randint(1, 3))]
         samples.append(Sample(". ".join(c[0].upper() + c[1:] for c in clauses) + "."))
     return samples
+
+
+# Hand-written comments and captions, phrased unlike the templates above and written before the
+# scanner was scored on them: the held-out check. "[kind:text]" marks an identifier.
+HELD_OUT = (
+    "Had a similar one last year, [name:Mrs Okonkwo] in bed 12, same distribution of the rash.",
+    "@dr_lee this is the lady whose husband [name:Tadeusz] brought her in on [date:Boxing Day].",
+    "pt [name:ahmed hassan] re-presented, asked for [name:Dr Varga] by name",
+    "Her granddaughter [name:Saoirse] took the photo on her phone.",
+    "Remember [name:Big Tony] from the [address:Rosewood] care home? Same thing.",
+    "Forwarded by [name:Ana-Maria Popescu], ST4, who first spotted the sign.",
+    "[name:Kenji Watanabe] (48) — recurrent syncope, normal echo.",
+    "Photo courtesy of [name:J. Alvarez].",
+    "Seen with [name:Nurse Bernadette] on the night shift.",
+    "Mum ([name:Chidinma]) says the swelling started after the fall.",
+    "Discussed at MDT with [name:Prof. Lindgren] and [name:Dr Adebayo].",
+    "Reply to [name:Sophie]: yes, biopsy confirmed it.",
+    "The twins, [name:Amara] and [name:Zuri], both have the lesion.",
+    "[name:Wojciech] told me he works nights at the depot.",
+    "He lives with his partner [name:Dominic] above the bakery.",
+    "Lives at [address:14 Acacia Avenue], [address:Cheadle].",
+    "Address on the request form: [address:Flat 3, 27 Marsh Lane], [address:Leeds] [address:LS6 2QT].",
+    "She farms near [address:Ballybunion] and keeps sheep.",
+    "Brought in from the [address:Oakwood Estate] by ambulance.",
+    "Home: [address:1600 Pennsylvania Ave NW], [address:Washington, DC 20500].",
+    "Patient is from [address:Tromsø], visiting family.",
+    "Fell on [address:Hope Street] outside the pharmacy.",
+    "Lives on [address:rue des Lilas] in the 19th.",
+    "Admitted [date:3rd Feb 2023], discharged [date:Feb 10].",
+    "Onset [date:mid-July]; rash gone by [date:August 2nd].",
+    "Scanned [date:2021/11/05] at 14:32.",
+    "DOB: [date:7-Jan-1950]",
+    "Last seen [date:Tuesday 4 April].",
+    "Bloods from [date:01/02/24] attached.",
+    "Died [date:29.02.2020] at home.",
+    "Surgery planned for [date:next Monday the 12th].",
+    "Operated on [date:Christmas Eve].",
+    "Referral letter dated [date:Sept 9, 2022].",
+    "Grandmother, [age:ninety-four], still gardening.",
+    "A [age:101 y/o] man with a hip fracture.",
+    "[age:Aged 97], lives alone.",
+    "She's [age:92] and sharp as a tack.",
+    "Age: [age:96]",
+    "Centenarian ([age:100 years old]) with a new murmur.",
+    "Contact the daughter on [phone:0161 496 0123].",
+    "Pager [phone:#4471] if urgent.",
+    "Mobile [phone:+353 87 123 4567].",
+    "Tel. [phone:(02) 9876 5432] (Sydney office).",
+    "Call [phone:1-800-555-0199] for the helpline.",
+    "Fax to [phone:617.555.0143].",
+    "Email me at [email:a.kowalczyk@uhb.example.ac.uk].",
+    "Write to [email:radiology-team@example.hospital.org] with the case number.",
+    "Photos on [url:https://drive.example.com/d/1AbCdEf] (ask for access).",
+    "Full record at [url:http://10.1.2.3/pacs/viewer?study=889] for local users.",
+    "Found the same case on [url:example-rare-diseases.org/case/4411].",
+    "Workstation IP [ip:172.16.254.1] exported the series.",
+    "Logged from [ip:2001:db8:85a3::8a2e:370:7334].",
+    "Hospital no. [id:K1203398]",
+    "MRN# [id:000-44-5566]",
+    "Study accession [id:ACC2023-118845].",
+    "Medicare number [id:2123 45670 1].",
+    "Insurance policy [id:HMO-55-8812-03].",
+    "Hearing aid serial no. [id:HA77120933].",
+    "Licence plate [id:AB12 CDE] in the crash photo.",
+    "Account [id:#00981234] billed twice.",
+    "Specimen [id:SP-23-0099812] sent to histology.",
+    "Her social is [id:078-05-1120].",
+    "Device UDI [id:(01)00844588003288(17)141120] on the box.",
+)
+
+HELD_OUT_CONFOUNDERS = (
+    "Classic Kayser-Fleischer rings in Wilson disease.",
+    "Positive Tinel and Phalen tests; carpal tunnel release planned.",
+    "Looks like Henoch-Schönlein purpura to me.",
+    "Could this be Sweet syndrome or pyoderma gangrenosum?",
+    "Hutchinson sign positive: nasociliary involvement in zoster.",
+    "Koebner phenomenon along the scratch marks.",
+    "Felty syndrome with splenomegaly and neutropenia.",
+    "Trousseau sign positive, Chvostek negative; calcium 1.8 mmol/L.",
+    "Kerley B lines and bat-wing oedema on the CXR.",
+    "Started Eliquis 5 mg BD, stopped Xarelto.",
+    "Ozempic 0.5 mg weekly for 6 months, weight down 8 kg.",
+    "Switched from Humira to Stelara after 2 years.",
+    "On Entresto, Jardiance and bisoprolol 2.5 mg.",
+    "Gave Solu-Medrol 1 g then Benadryl.",
+    "Wells 6, PERC positive, D-dimer 2.3; CTPA showed a saddle embolus.",
+    "CURB-65 of 3, qSOFA 2; started co-amoxiclav and clarithromycin.",
+    "HAS-BLED 2, CHA2DS2-VASc 5.",
+    "Ottawa ankle rules negative, no X-ray needed.",
+    "Salter-Harris II fracture of the distal radius.",
+    "Weber B ankle fracture with medial clear space widening.",
+    "Garden IV subcapital fracture, for hemiarthroplasty.",
+    "Fontaine IIb claudication at 100 m.",
+    "Forrest Ib ulcer, clipped.",
+    "Breslow 2.1 mm, Clark level IV.",
+    "Spetzler-Martin grade III AVM.",
+    "Hb 7.9, MCV 68, ferritin 4, transferrin saturation 6%.",
+    "Na 118, K 5.9, urea 21, creatinine 310.",
+    "Tn 45 -> 1200 ng/L over 3 h.",
+    "pO2 8.1 kPa, pCO2 6.9, HCO3 31, BE +6.",
+    "Lactate 4.2 at 02:00, 1.9 by 06:00.",
+    "CD4 count 180 cells/µL, viral load 45,000 copies/mL.",
+    "An 88-year-old woman with a fall.",
+    "A 6-week-old infant with bilious vomiting.",
+    "A 34-year-old G2P1 at 32+4 weeks.",
+    "Man in his 70s with painless jaundice.",
+    "Teenager with a 2-day history of fever.",
+    "Symptoms for 18 months, worse over the last 3 weeks.",
+    "Smoked 40 pack-years, quit in 2015.",
+    "Diagnosed in 1998, relapsed in 2004 and 2019.",
+    "Amoxicillin 500 mg TDS for 7 days.",
+    "Methotrexate 15 mg weekly plus folic acid 5 mg.",
+    "Insulin 10 units at night, titrate by 2 units every 3 days.",
+    "Lesion 4.5 x 3.2 x 2.8 cm, SUVmax 11.4.",
+    "EF 35%, LVEDD 62 mm, TAPSE 14 mm.",
+    "Pathology: ER 8/8, PR 6/8, HER2 1+, Ki-67 30%.",
+    "PD-L1 TPS 60%, EGFR wild type, ALK negative, KRAS G12C.",
+    "Scored 26/30 on the MoCA, 9/10 on the AMTS.",
+    "Follow-up MRI in 3 months, then yearly.",
+    "Review in clinic in 6 weeks with repeat bloods.",
+    "ECG: sinus rhythm 72 bpm, QTc 480 ms.",
+    "Morning stiffness over 1 hour, MCP and PIP joints.",
+    "No Virchow node, no Sister Mary Joseph nodule.",
+    "Pouch of Douglas free fluid on ultrasound.",
+    "Negative Murphy sign, positive Rovsing.",
+    "Thanks all, great discussion!",
+    "Agree with the above - would biopsy.",
+    "What a great teaching case.",
+    "Anyone seen this pattern before?",
+    "Beautiful images, thank you for sharing.",
+    "Same here, we had one in the spring.",
+)
+
+
+def _parse_marked(line: str) -> Sample:
+    text, spans, i = "", [], 0
+    while i < len(line):
+        if line[i] == "[" and ":" in line[i:] and line.find("]", i) > i:
+            close = line.index("]", i)
+            kind, _, value = line[i + 1 : close].partition(":")
+            spans.append((len(text), len(text) + len(value), kind))
+            text += value
+            i = close + 1
+        else:
+            text += line[i]
+            i += 1
+    return Sample(text, tuple(spans))
+
+
+def held_out_samples() -> list[Sample]:
+    """The hand-written comments with identifiers, then those without."""
+    return [_parse_marked(line) for line in HELD_OUT]
+
+
+def held_out_confounders() -> list[Sample]:
+    return [Sample(text) for text in HELD_OUT_CONFOUNDERS]

@@ -28,7 +28,7 @@ _TEXTUAL = re.compile(
 )
 # A month name on its own: capitalised, and "May" only where it cannot be the verb.
 _MONTH_ALONE = re.compile(
-    r"\b(?:January|February|March|April|June|July|August|September|October|November|December"
+    r"\b(?:(?:early|mid|late)-)?(?:January|February|March|April|June|July|August|September|October|November|December"
     r"|Sept?|Oct|Nov|Dec|Jan|Feb|Apr|Aug)\b"
 )
 # "May" and lower-case month names only after a word that introduces a date ("in may" is a date,
@@ -51,8 +51,16 @@ _DATE_WORD = (
 _DAY_MONTH = re.compile(
     rf"(?i:\b{_DATE_WORD})\s*:?\s*(?P<dm>\d{{1,2}}/\d{{1,2}})\b(?![/.]\d|\s*(?:mg|mm|cm|%))"
 )
+_WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
+# A weekday next to a date, or with "the 12th": "Tuesday 4 April", "next Monday the 12th".
+_WEEKDAY_DATE = re.compile(
+    rf"\b(?:(?:last|next|this|on)\s+)?{_WEEKDAY}\b,?\s+(?=\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b|{_MONTH}\s+\d)"
+    rf"|\b(?:(?:last|next|this|on)\s+)?{_WEEKDAY}\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
 _HOLIDAY = re.compile(
-    r"\b(?:Christmas|Xmas|Easter|Thanksgiving|Hanukkah|Diwali|Eid|Ramadan|Halloween|New Year's)"
+    r"\b(?:Christmas|Xmas|Easter|Thanksgiving|Hanukkah|Diwali|Eid|Ramadan|Halloween|New Year's|Boxing Day"
+    r"|Independence Day|Labor Day|Labour Day|Memorial Day|Bastille Day|St\.? Patrick's Day|Valentine's Day)"
     r"(?:\s+(?:Day|Eve))?(?:\s+\d{4})?"
 )
 
@@ -64,10 +72,14 @@ _AGE = re.compile(
     rf"\b{_AGE_NUM}\s*-?\s*(?:years?|yrs?|y)[\s\-]*(?:old|of\s+age)\b"
     rf"|\b{_AGE_NUM}\s*(?:y/?o|yo|y\.o\.?|yr\.?o\.?|yrs?)(?=\W|$)"
     rf"|\b(?:aged?|age\s*:|at\s+age)\s*{_AGE_NUM}\b(?:\s*(?:years?|yrs?))?"
-    rf"|\b{_AGE_NUM}\s?(?:M|F)(?=\W|$)(?!\s*\.\s*\d)"
+    rf"|\b{_AGE_NUM}\s?(?-i:M|F)(?=\W|$)(?!\s*\.\s*\d)"
     rf"|\b(?:{_AGE_WORDS})[\s\-]*(?:years?|yrs?)[\s\-]*(?:old|of\s+age)\b"
     r"|\b(?:in\s+(?:his|her|their)\s+(?:late\s+|early\s+|mid[\s\-])?)(?:90s|nineties|100s)\b"
-    r"|\b(?:nonagenarian|centenarian|supercentenarian)s?\b",
+    r"|\b(?:nonagenarian|centenarian|supercentenarian)s?\b"
+    # "Grandmother, ninety-four, still ...": ninety-something is an age unless a unit follows
+    # (last, so that "ninety-two-year-old" is matched whole first).
+    r"|\bninety[\s\-](?:one|two|three|four|five|six|seven|eight|nine)\b"
+    r"(?![\s\-]*(?:years?|minutes|mins|seconds|percent|%|mg|kg|days|hours))",
     re.IGNORECASE,
 )
 
@@ -80,7 +92,7 @@ def _real_date(numbers: list[int], year_first: bool) -> bool:
 
 def find_dates(text: str) -> list[PhiFinding]:
     found: list[PhiFinding] = []
-    for pattern in (_TEXTUAL, _MONTH_ALONE, _HOLIDAY):
+    for pattern in (_TEXTUAL, _MONTH_ALONE, _HOLIDAY, _WEEKDAY_DATE):
         found += [PhiFinding(m.start(), m.end(), "date") for m in pattern.finditer(text)]
     found += [PhiFinding(m.start("m"), m.end("m"), "date") for m in _MONTH_AFTER.finditer(text)]
     for m in _NUMERIC.finditer(text):
@@ -103,5 +115,15 @@ def find_dates(text: str) -> list[PhiFinding]:
     return found
 
 
+# "She's 92", "turned 95": a bare number after a verb that gives an age.
+_AGE_AFTER_VERB = re.compile(
+    rf"\b(?:she's|he's|she is|he is|is now|turned|turns|reached)\s+(?P<a>{_AGE_NUM})\b"
+    r"(?!\s*(?:%|mg|kg|cm|mm|bpm|/|minutes|mins|days|hours|units))",
+    re.IGNORECASE,
+)
+
+
 def find_ages(text: str) -> list[PhiFinding]:
-    return [PhiFinding(m.start(), m.end(), "age") for m in _AGE.finditer(text)]
+    found = [PhiFinding(m.start(), m.end(), "age") for m in _AGE.finditer(text)]
+    found += [PhiFinding(m.start("a"), m.end("a"), "age") for m in _AGE_AFTER_VERB.finditer(text)]
+    return found

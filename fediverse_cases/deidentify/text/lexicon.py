@@ -119,7 +119,8 @@ EPONYM_HEADS = words(
     tendon tendonitis tendinitis retractor forceps clamp needle mask pattern protocol regimen
     approach view views projection incidence classification system grip fold folds crypt crypts
     column columns organ organs islets islet corpuscle corpuscles fibres fibers tract tracts
-    compression dissection resection procedure's appendix pancreas cell's gap gaps"""
+    compression dissection resection appendix pancreas gap gaps ring rings classification criteria
+    nodule nodules tumour tumours tract maneuvre manoeuvres sign test rule rules phenomenon"""
 )
 
 # "circle of Willis", "pouch of Douglas", "tetralogy of Fallot": an anatomical noun and "of".

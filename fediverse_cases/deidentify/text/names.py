@@ -54,6 +54,8 @@ _DOSE_AFTER = re.compile(r"\s*\d[\d.,]*\s*(?:mg|g|mcg|µg|ug|ml|mL|units?|iu|IU|
 PARTICLES = words("van von de del della der den da di du le la bin ibn al el ben mac st ter")
 # Capitalised like a name: "Oluwaseun", "O'Brien", "McAllister", "Al-Farsi".
 _PROPER = re.compile(r"(?:[OD]['’]|Mc|Mac|Al-|El-)?[^\W\d_][^\W\d_A-Z]+(?:-[^\W\d_][^\W\d_A-Z]+)*")
+# A grade or score right after a word: "Wells 6", "Weber B", "Forrest Ib", "Garden IV", "CURB-65".
+_GRADE_AFTER = re.compile(r"(?:\s(?:[IV]{1,4}[a-c]?|[A-D][12]?|\d{1,2}(?:\.\d)?(?:/\d+)?)|-\d+)(?![\w/:.-]*\w)")
 _AGE_AFTER = re.compile(
     r"\s*(?:,\s*(?:an?\s+)?\d{1,3}\s*-?\s*(?:year|yr|y\.?o|yo)|,\s*aged?\b|\s*\(\s*\d{1,3}\s*\))"
 )
@@ -67,6 +69,19 @@ def _fold(word: str) -> str:
     if word.isascii():
         return word
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
+
+
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Z]|Mr|Mrs|Ms|Dr|Prof|St|Sr|Fr|Rev|Mt|vs|e\.g|i\.e|approx|cf)\.$")
+
+
+def _starts_sentence(before: str) -> bool:
+    """The text before a word (trailing spaces and quotes removed) ends a sentence or a line;
+    "J." and "Dr." are abbreviations, not sentence ends."""
+    if not before:
+        return True
+    if before[-1] == ".":
+        return _ABBREVIATION.search(before[-8:]) is None
+    return before[-1] in "!?:;\n|>"
 
 
 @dataclass(slots=True)
@@ -105,7 +120,7 @@ def _tokens(text: str) -> list[_Token]:
                 folded=re.sub(r"['’]", "", ascii_low),
                 cap=raw[0].isupper(),
                 shouting=raw.isupper() and len(raw) > 1,
-                initial=not before or before[-1] in ".!?:;\n|>",
+                initial=_starts_sentence(before),
             )
         )
     return tokens
@@ -147,13 +162,20 @@ class _Classifier:
         t = self.tokens[i]
         if t.low in EPONYMS or any(p in EPONYMS for p in t.parts):
             return True
-        # "Ramsay Hunt syndrome", "Guillain Barre syndrome": capitalised words up to the head noun.
+        return self.eponym_phrase(i)
+
+    def eponym_phrase(self, i: int) -> bool:
+        """Token i stands where only an eponym can: before a head noun ("Ramsay Hunt syndrome",
+        "Kayser-Fleischer rings"), before a grade ("Wells 6", "Weber B", "Garden IV"), or after
+        "circle of"."""
         for j in range(i + 1, min(i + 4, len(self.tokens))):
             nxt = self.tokens[j]
-            if nxt.low in EPONYM_HEADS:
+            if nxt.low in EPONYM_HEADS or (nxt.low.endswith("s") and nxt.low[:-1] in EPONYM_HEADS):
                 return True
             if not (nxt.cap or nxt.low in ("and",)):
                 break
+        if _GRADE_AFTER.match(self.text, self.tokens[i].end):
+            return True
         return i >= 2 and self.tokens[i - 1].low == "of" and self.tokens[i - 2].low in EPONYM_OF_HEADS
 
     def context_before(self, i: int) -> str | None:
@@ -194,6 +216,9 @@ class _Classifier:
             return True
         if _DOSE_AFTER.match(self.text, t.end):
             return True
+        # "On Entresto, Jardiance and ...": a comma list continues the drug context.
+        if i > 0 and self.text[self.tokens[i - 1].end : t.start] == ", " and self.drug_context(i - 1):
+            return True
         # "on Keytruda and Tazocin", "metformin or Janumet": a list of drugs.
         if i > 1 and self.tokens[i - 1].low in ("and", "or", "plus", "then"):
             before = self.tokens[i - 2]
@@ -213,7 +238,7 @@ class _Classifier:
         if self.stop(t):
             return False
         context = self.context_before(i)
-        if context == "title" and self.could_be_name(t):
+        if context == "title" and self.could_be_name(t) and not self.eponym_phrase(i):
             return True
         # Short upper-case tokens are abbreviations (CT, MRI, LUL), not names.
         if t.shouting and len(t.raw) <= 3:
@@ -227,6 +252,11 @@ class _Classifier:
             return True
         if listed and not ordinary:
             # Lower-case words need a second name or a context ("remark" is a surname too).
+            # The lists hold many English words ("Beautiful", "Curb", "KRAS" are names too), so a
+            # single listed word opening a sentence, or in capitals, needs a vocative comma or a
+            # possessive; next to another name, the pair and extension rules catch it.
+            if t.initial or t.shouting:
+                return t.cap and self.text.startswith((", ", "'s", "’s"), t.end) and not t.shouting
             return t.cap
         # An unknown capitalised word mid-sentence is a proper noun: in a case comment, most
         # likely a person (a name the lists lack, from any culture), unless it reads as a drug

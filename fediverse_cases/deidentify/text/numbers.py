@@ -34,6 +34,12 @@ _PHONE_CONTEXT = re.compile(
     r"\b(?i:tel|telephone|phone|ph|fax|mobile|mob|cell|pager|bleep|ext|call|ring|text|whatsapp|contact)"
     r"\.?\s*(?i:no\.?|number|#)?\s*[:#]?\s*(?P<n>\+?[\d(](?:[\d()\-]|[\s.](?=[\d(])){5,}\d)"
 )
+# Internal pager, bleep and extension numbers: short, but they reach one person.
+_EXTENSION = re.compile(r"\b(?i:pager|bleep|ext|extension|beeper)\.?\s*(?i:no\.?|number)?\s*[:#]?\s*(?P<n>#?\d{3,6})\b")
+# Vehicle plates after their keyword ("plate AB12 CDE", "registration 7ABC123").
+_PLATE = re.compile(r"\b(?i:plate|registration|reg\.?|licen[cs]e\s+plate)\s*(?i:no\.?|number)?\s*[:#]?\s*(?P<n>[A-Z]{2}\d{2}\s?[A-Z]{3}|[A-Z0-9]{2,4}[\s-][A-Z0-9]{2,4}|\d[A-Z]{3}\d{3})\b")
+# GS1 device identifiers: "(01)00844588003288(17)141120".
+_GS1 = re.compile(r"(?:\(\d{2,4}\)[0-9A-Za-z\-]{2,}){2,}")
 _PHONE_SHAPE = re.compile(
     r"(?<![\w.+/-])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,5}\)[\s.\-]?|\d{3}[\s.\-])\d{3}[\s.\-]\d{4}(?![\w/-]|\.\d)"
     r"|(?<![\w.+/-])\+\d{1,3}(?:[\s.\-]\(?\d{1,5}\)?){2,5}(?![\w/-]|\.\d)"
@@ -104,7 +110,10 @@ def find_numbers(text: str) -> list[PhiFinding]:
     found += [PhiFinding(m.start(), m.end(), "id") for m in _SSN.finditer(text)]
     for m in _ID_CONTEXT.finditer(text):
         found.append(PhiFinding(m.start("n"), m.end("n"), "id"))
+    found += [PhiFinding(m.start("n"), m.end("n"), "id") for m in _PLATE.finditer(text)]
+    found += [PhiFinding(m.start(), m.end(), "id") for m in _GS1.finditer(text)]
     found += [PhiFinding(m.start("n"), m.end("n"), "phone") for m in _PHONE_CONTEXT.finditer(text)]
+    found += [PhiFinding(m.start("n"), m.end("n"), "phone") for m in _EXTENSION.finditer(text)]
     found += [PhiFinding(m.start(), m.end(), "phone") for m in _PHONE_SHAPE.finditer(text)]
     if sum(c.isdigit() for c in text) >= 7 and _PHONE_CANDIDATE.search(text):
         for start, end in _valid_phones(text):

@@ -12,14 +12,16 @@ from .spans import PhiFinding
 
 _SUFFIX_FULL = (
     r"Street|Road|Avenue|Lane|Boulevard|Drive|Court|Way|Place|Terrace|Close|Crescent|Square|Highway"
-    r"|Parkway|Gardens|Grove|Row|Mews|Walk|Hill|Park|Circle|Plaza|Alley|Trail|Strasse|Straße|Weg|Gasse"
+    r"|Parkway|Gardens|Grove|Row|Mews|Walk|Hill|Park|Circle|Plaza|Alley|Trail|Estate|Strasse|Straße|Weg|Gasse"
 )
 _SUFFIX_ABBR = r"St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Sq|Hwy|Pkwy|Terr?"
 _CAP = r"(?:[A-Z][\w'’\-]*|[A-Z]\.)"
-_UNIT = r"(?:,?\s+(?:Apt|Apartment|Unit|Suite|Flat|Ste|#)\.?\s*#?\s*\w{1,5})?"
+_UNIT = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?(?:,?\s+(?:Apt|Apartment|Unit|Suite|Flat|Ste|#)\.?\s*#?\s*\w{1,5})?"
+# "Flat 3, 27 Marsh Lane": the flat or unit written first.
+_UNIT_BEFORE = r"(?:(?:Flat|Apt|Apartment|Unit|Suite)\.?\s*\w{1,5},?\s+)?"
 
 _NUMBERED = re.compile(
-    rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:{_CAP}\s+){{0,3}}{_CAP}\s+(?:{_SUFFIX_FULL}|{_SUFFIX_ABBR})\b\.?{_UNIT}"
+    rf"\b{_UNIT_BEFORE}\d{{1,5}}[A-Za-z]?,?\s+(?:{_CAP}\s+){{0,3}}{_CAP}\s+(?:{_SUFFIX_FULL}|{_SUFFIX_ABBR})\b\.?{_UNIT}"
     rf"|\b\d{{1,5}}[A-Za-z]?\s+(?:[a-z][\w'’\-]*\s+){{1,3}}(?:street|road|avenue|lane|drive|boulevard|st|ave|rd)\b{_UNIT}"
     rf"|\b(?:rue|via|calle|avenida|rua|chemin|place|boulevard|avenue)\s+(?:(?:de|du|des|la|le|del|di|da|dos)\s+)*{_CAP}(?:\s+{_CAP}){{0,2}}(?:,?\s+\d{{1,5}}[a-z]?)?",
     re.UNICODE,
@@ -53,6 +55,14 @@ _PLACE_CONTEXT = re.compile(
     r"|\bfrom\s+(?=[A-Z][a-z])",
 )
 _PLACE_WORDS = re.compile(rf"{_CAP}(?:[\s\-]+(?:(?:upon|on|under|de|la|le|sur|am|im)[\s\-]+)?{_CAP}){{0,3}}")
+# Small named places people live in: "the Rosewood care home", "Oakwood Estate".
+_INSTITUTION = re.compile(
+    rf"\b{_CAP}(?:\s+{_CAP})?(?=\s+(?:[Cc]are [Hh]ome|[Nn]ursing [Hh]ome|[Rr]etirement [Hh]ome|[Rr]est [Hh]ome"
+    r"|[Hh]ospice|[Tt]railer [Pp]ark|[Cc]aravan [Pp]ark|[Ff]arm|[Pp]rison)\b)"
+)
+_SWITCH_BEFORE = re.compile(
+    r"\b(?:switched|switching|changed|changing|converted|weaned|transitioned)\s+$", re.IGNORECASE
+)
 _COUNTY = re.compile(rf"\b{_CAP}(?:\s+{_CAP})?\s+(?:County|Parish|Township|Borough|Village)\b")
 
 
@@ -63,7 +73,7 @@ def _not_place(word: str) -> bool:
 
 def find_addresses(text: str) -> list[PhiFinding]:
     found: list[PhiFinding] = []
-    for pattern in (_NUMBERED, _PO_BOX, _COUNTY):
+    for pattern in (_NUMBERED, _PO_BOX, _COUNTY, _INSTITUTION):
         found += [PhiFinding(m.start(), m.end(), "address") for m in pattern.finditer(text)]
     for m in _NAMED.finditer(text):
         # "The Road to recovery", "Park" after a sentence start: the first word must not be ordinary.
@@ -79,6 +89,9 @@ def find_addresses(text: str) -> list[PhiFinding]:
         # After a bare "from", a person's name is as likely as a town ("a case from Mary Jones'
         # clinic"): leave known names to the name detector.
         if m.group().startswith("from") and name_lists().is_name(place.group().split()[0].lower()):
+            continue
+        # "switched from Humira to Stelara" is about drugs.
+        if m.group().startswith("from") and _SWITCH_BEFORE.search(text, 0, m.start()):
             continue
         found.append(PhiFinding(place.start(), place.end(), "address"))
     return found
