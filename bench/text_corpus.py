@@ -538,6 +538,104 @@ HELD_OUT_CONFOUNDERS = (
 )
 
 
+# A second hand-written set, written after the scanner was tuned on everything above and scored
+# once, untouched since: the numbers bench/scan_text.py reports for it are the honest ones.
+FRESH = (
+    "Anyone remember [name:Gustavo Pereira]? He had the identical skin changes in 2019.",
+    "Pic sent by the patient's wife [name:Hiroko].",
+    "I think [name:Dr Mbeki] at the Royal saw this too.",
+    "[name:Eleanor Vance], 67, widowed, ex-smoker.",
+    "This is [name:olga petrova]'s knee again, post-op day 5.",
+    "Thanks to [name:Rahul] and [name:Deepa] for the images.",
+    "Consent from her guardian, [name:Mr. Tobias Klein], on file.",
+    "The referring GP, [name:Dr. Fionnuala Byrne], asked for our view.",
+    "[name:KOWALCZYK, ANNA] - AP PELVIS",
+    "[name:Bartholomew] brought his own notes, bless him.",
+    "Looks like what [name:Tamsin Reyes] presented at grand rounds.",
+    "Our porter [name:Dev] found her on the floor.",
+    "He drives a taxi in [address:Croydon].",
+    "Found wandering near [address:Kings Cross Station].",
+    "Lives at [address:88 Sycamore Drive], [address:Bozeman, MT 59715].",
+    "Holiday in [address:Lanzarote] before symptoms started.",
+    "Transferred from [address:St. Jude's Hospital] on the weekend.",
+    "Works at the [address:Hartley Road] garage.",
+    "His flat on [address:Canal Street] had no heating.",
+    "Postcode [address:B15 2TT].",
+    "Born [date:12 June 1931].",
+    "Symptoms began on [date:the 3rd of October].",
+    "Injury on [date:Sat 14th], seen [date:Monday].",
+    "CT [date:04/05/2022] vs MRI [date:06/06/2022].",
+    "Came in over [date:Easter weekend].",
+    "Procedure date [date:2020.08.17].",
+    "Died in [date:Nov. 2021] of pneumonia.",
+    "Was well until [date:late September].",
+    "[age:93yo] female, fall at home.",
+    "Lovely [age:ninety-one year old] gentleman.",
+    "Patient aged [age:104]!",
+    "Now [age:99] and living independently.",
+    "A woman in her [age:mid nineties] with delirium.",
+    "Reach me on [phone:07911 123456].",
+    "Clinic line [phone:+1 (415) 555-2671].",
+    "Daughter: [phone:020-8123-4567].",
+    "ext. [phone:4012] after 5pm",
+    "[email:j.smith1984@gmail.com] is her personal email.",
+    "Video: [url:https://youtu.be/dQw4w9WgXcQ]",
+    "More pictures at [url:bit.ly/3xYzAbc].",
+    "Uploaded from [ip:192.168.0.12] at 2 am.",
+    "Hospital number [id:RX4-778-220].",
+    "NHS no: [id:485 777 3456]",
+    "Unit no. [id:M0556123]",
+    "Policy number [id:ZX-9001-44-B] with the insurer.",
+    "Pathology ref [id:H23/04511].",
+    "Serial: [id:SN 4418 9920 11]",
+    "Passport [id:533380006] in the scanned form.",
+    "Medical licence [id:MD-44102] of the referring doctor.",
+)
+
+FRESH_CONFOUNDERS = (
+    "Classic Argyll Robertson pupils: accommodates but does not react.",
+    "Homans sign is unreliable, get a Doppler.",
+    "Austin Flint murmur in severe AR.",
+    "Lhermitte sign on neck flexion, think MS.",
+    "Positive Romberg with loss of proprioception.",
+    "Mallory-Weiss tear on OGD, no active bleeding.",
+    "Epstein-Barr virus serology positive; Monospot negative.",
+    "Sister Mary Joseph nodule at the umbilicus.",
+    "Janeway lesions and Osler nodes with a new murmur.",
+    "Kussmaul breathing with a pH of 7.05.",
+    "Cheyne-Stokes respiration overnight.",
+    "Harrison's sulcus on chest inspection.",
+    "Started Keflex 500 mg QDS, then Zithromax.",
+    "Metoprolol switched to Coreg; Lipitor continued.",
+    "Gave Narcan 400 mcg, good response.",
+    "Zofran 4 mg and Buscopan 20 mg IV.",
+    "On Tecfidera, previously Copaxone for 5 years.",
+    "Apgar 8 and 9, birth weight 3.2 kg.",
+    "Bishop score 7, ARM performed.",
+    "Glasgow-Blatchford score 12.",
+    "Geneva score intermediate, Caprini 5.",
+    "PHQ-9 of 18, GAD-7 of 14.",
+    "Modified Ashworth 2 in the left elbow flexors.",
+    "Lund and Browder chart: 18% TBSA.",
+    "Urine output 0.3 mL/kg/h over 6 h.",
+    "Albumin 28, bilirubin 54, ALP 410, GGT 600.",
+    "Vit D 18 nmol/L, PTH 12.1 pmol/L.",
+    "Blood cultures grew Staph aureus in 2/2 bottles.",
+    "Grade 3 hypertension, 180/110 on repeat.",
+    "An 85-year-old man, lives with wife.",
+    "A 72 yo with a 3-day history of melaena.",
+    "Teen aged 16 with recurrent syncope.",
+    "Onset 2 weeks ago, worse at night.",
+    "Diagnosed 2011; in remission since 2014.",
+    "Prednisolone 40 mg for 5 days then taper by 5 mg weekly.",
+    "Nodule measured 9 mm, Fleischner guidelines apply.",
+    "LI-RADS 5 lesion, 2.4 cm, arterial hyperenhancement.",
+    "Reviewed by the Hospital at Night team.",
+    "Would treat as per NICE guidance.",
+    "Beautiful example of a Monteggia fracture-dislocation.",
+)
+
+
 def _parse_marked(line: str) -> Sample:
     text, spans, i = "", [], 0
     while i < len(line):
@@ -560,3 +658,11 @@ def held_out_samples() -> list[Sample]:
 
 def held_out_confounders() -> list[Sample]:
     return [Sample(text) for text in HELD_OUT_CONFOUNDERS]
+
+
+def fresh_samples() -> list[Sample]:
+    return [_parse_marked(line) for line in FRESH]
+
+
+def fresh_confounders() -> list[Sample]:
+    return [Sample(text) for text in FRESH_CONFOUNDERS]

@@ -53,7 +53,9 @@ def name_lists() -> NameLists:
 
 _GIVEN_NAMES_NOT_ORDINARY = words(
     "mary ali owen ned ada ann anne john james david peter paul joseph maria jane tom tim ben sam "
-    "dan jack joe bob ted jim rob meg amy kim eve ian lee roy"
+    "dan jack joe bob ted jim rob meg amy kim eve ian lee roy tony ahmed bilal mohamed jacob gillian "
+    "sandra glenn irving humphrey lennox jude zoran rupinder masako blair brady crawford davies "
+    "gardner miller moore pratt watts waddell conway curran hoffman"
 )
 
 # Function words and pronouns: never a name on their own, whatever the lists say ("Will", "May").
