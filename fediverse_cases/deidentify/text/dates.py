@@ -19,8 +19,8 @@ _MONTH = (
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?:\d{4}|'\d{2}|’\d{2})"
 _TEXTUAL = re.compile(
-    # 14 March 2021, 14th of March, 2021, 14-Mar-2021, 14MAR2021
-    rf"\b\d{{1,2}}{_ORD}(?:\s+of)?[\s\-/.]*{_MONTH}\b\.?(?:,?[\s\-/.]*{_YEAR}\b)?"
+    # 14 March 2021, the 14th of March, 2021, 14-Mar-2021, 14MAR2021
+    rf"\b(?:the\s+)?\d{{1,2}}{_ORD}(?:\s+of)?[\s\-/.]*{_MONTH}\b\.?(?:,?[\s\-/.]*{_YEAR}\b)?"
     # March 14, 2021; March 14th; Mar. 2021; March '21
     rf"|\b{_MONTH}\b\.?\s*(?:\d{{1,2}}{_ORD}\b(?:,?\s*{_YEAR}\b)?|,?\s*{_YEAR}\b)"
     r"|\b\d{1,2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{2,4}\b",
@@ -28,7 +28,7 @@ _TEXTUAL = re.compile(
 )
 # A month name on its own: capitalised, and "May" only where it cannot be the verb.
 _MONTH_ALONE = re.compile(
-    r"\b(?:(?:early|mid|late)-)?(?:January|February|March|April|June|July|August|September|October|November|December"
+    r"\b(?:(?:early|mid|late)[\s\-])?(?:January|February|March|April|June|July|August|September|October|November|December"
     r"|Sept?|Oct|Nov|Dec|Jan|Feb|Apr|Aug)\b"
 )
 # "May" and lower-case month names only after a word that introduces a date ("in may" is a date,
@@ -54,13 +54,18 @@ _DAY_MONTH = re.compile(
 _WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
 # A weekday next to a date, or with "the 12th": "Tuesday 4 April", "next Monday the 12th".
 _WEEKDAY_DATE = re.compile(
-    rf"\b(?:(?:last|next|this|on)\s+)?{_WEEKDAY}\b,?\s+(?=\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b|{_MONTH}\s+\d)"
-    rf"|\b(?:(?:last|next|this|on)\s+)?{_WEEKDAY}\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\b",
+    rf"\b(?:(?:last|next|this)\s+)?{_WEEKDAY}\b,?\s+(?=\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b|{_MONTH}\s+\d)"
+    rf"|\b(?:(?:last|next|this)\s+)?{_WEEKDAY}\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\b",
     re.IGNORECASE,
+)
+# "seen Monday", "since Friday": a weekday after a word that dates an event.
+_WEEKDAY_AFTER = re.compile(
+    r"\b(?:seen|since|until|last|next|on|by)\s+(?P<d>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 )
 _HOLIDAY = re.compile(
     r"\b(?:Christmas|Xmas|Easter|Thanksgiving|Hanukkah|Diwali|Eid|Ramadan|Halloween|New Year's|Boxing Day"
     r"|Independence Day|Labor Day|Labour Day|Memorial Day|Bastille Day|St\.? Patrick's Day|Valentine's Day)"
+    r"(?:\s+(?:weekend|holiday|holidays|break|Sunday|Monday))?"
     r"(?:\s+(?:Day|Eve))?(?:\s+\d{4})?"
 )
 
@@ -95,6 +100,7 @@ def find_dates(text: str) -> list[PhiFinding]:
     for pattern in (_TEXTUAL, _MONTH_ALONE, _HOLIDAY, _WEEKDAY_DATE):
         found += [PhiFinding(m.start(), m.end(), "date") for m in pattern.finditer(text)]
     found += [PhiFinding(m.start("m"), m.end("m"), "date") for m in _MONTH_AFTER.finditer(text)]
+    found += [PhiFinding(m.start("d"), m.end("d"), "date") for m in _WEEKDAY_AFTER.finditer(text)]
     for m in _NUMERIC.finditer(text):
         group = next(g for g in ("ymd", "dmy", "my", "ym") if m.group(g))
         numbers = [int(n) for n in re.findall(r"\d+", m.group(group))]
@@ -117,7 +123,7 @@ def find_dates(text: str) -> list[PhiFinding]:
 
 # "She's 92", "turned 95": a bare number after a verb that gives an age.
 _AGE_AFTER_VERB = re.compile(
-    rf"\b(?:she's|he's|she is|he is|is now|turned|turns|reached)\s+(?P<a>{_AGE_NUM})\b"
+    rf"\b(?:she's|he's|she is|he is|is now|now|turned|turns|reached)\s+(?P<a>{_AGE_NUM})\b"
     r"(?!\s*(?:%|mg|kg|cm|mm|bpm|/|minutes|mins|days|hours|units))",
     re.IGNORECASE,
 )

@@ -122,7 +122,8 @@ EPONYM_HEADS = words(
     approach view views projection incidence classification system grip fold folds crypt crypts
     column columns organ organs islets islet corpuscle corpuscles fibres fibers tract tracts
     compression dissection resection appendix pancreas gap gaps ring rings classification criteria
-    nodule nodules tumour tumours tract maneuvre manoeuvres sign test rule rules phenomenon"""
+    nodule nodules tumour tumours tract maneuvre manoeuvres sign test rule rules phenomenon pupil
+    sulcus chart guideline guidelines virus tear fracture-dislocation pupils toxin bacillus"""
 )
 
 # "circle of Willis", "pouch of Douglas", "tetralogy of Fallot": an anatomical noun and "of".
@@ -145,3 +146,18 @@ MONTHS = words(
     mar apr jun jul aug sep sept oct nov dec"""
 )
 WEEKDAYS = words("monday tuesday wednesday thursday friday saturday sunday")
+
+# Continents, large countries and regions: bigger than a state, so not identifiers, and often
+# missing from the ordinary-word list ("endemic in Asia", "travel to Africa").
+REGIONS = words(
+    """africa asia europe america americas antarctica oceania australia arctic caribbean
+    scandinavia mediterranean balkans sahara siberia china india japan korea vietnam thailand
+    indonesia malaysia philippines pakistan bangladesh nepal afghanistan iran iraq syria turkey
+    israel egypt morocco algeria tunisia libya nigeria ghana kenya uganda tanzania ethiopia somalia
+    sudan congo zambia zimbabwe mozambique angola namibia botswana cameroon senegal mali niger
+    brazil argentina chile peru colombia venezuela bolivia ecuador mexico canada cuba haiti jamaica
+    russia ukraine poland germany france spain portugal italy greece netherlands belgium austria
+    switzerland sweden norway denmark finland iceland ireland scotland wales england britain
+    hungary romania bulgaria serbia croatia czechia slovakia lithuania latvia estonia
+    zealand arabia yemen oman qatar kuwait jordan lebanon"""
+)

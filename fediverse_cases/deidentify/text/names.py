@@ -20,6 +20,7 @@ from .lexicon import (
     EPONYMS,
     MONTHS,
     NOT_NAME_AFTER_CONTEXT,
+    REGIONS,
     STOPWORDS,
     WEEKDAYS,
     NameLists,
@@ -44,7 +45,7 @@ RELATIVES = words(
 # Words after a name that say a person is meant: "Priya said", "Kwame, a 45-year-old".
 PERSON_VERBS = words(
     "said says told tells asked asks wrote mentioned phoned rang visited lives lived works worked "
-    "died passed complained complains"
+    "died passed complained complains brought came went felt noticed wanted thinks thought"
 )
 DRUG_VERBS = words(
     "on started start starting stopped stop restarted commenced given giving taking takes took "
@@ -55,7 +56,9 @@ PARTICLES = words("van von de del della der den da di du le la bin ibn al el ben
 # Capitalised like a name: "Oluwaseun", "O'Brien", "McAllister", "Al-Farsi".
 _PROPER = re.compile(r"(?:[OD]['’]|Mc|Mac|Al-|El-)?[^\W\d_][^\W\d_A-Z]+(?:-[^\W\d_][^\W\d_A-Z]+)*")
 # A grade or score right after a word: "Wells 6", "Weber B", "Forrest Ib", "Garden IV", "CURB-65".
-_GRADE_AFTER = re.compile(r"(?:\s(?:[IV]{1,4}[a-c]?|[A-D][12]?|\d{1,2}(?:\.\d)?(?:/\d+)?)|-\d+)(?![\w/:.-]*\w)")
+_GRADE_AFTER = re.compile(
+    r"(?:\s(?:[IV]{1,4}[a-c]?|[A-D][12]?|\d{1,2}(?:\.\d)?(?:/\d+)?)|-\d+)(?![\w/:.-]*\w)"
+)
 _AGE_AFTER = re.compile(
     r"\s*(?:,\s*(?:an?\s+)?\d{1,3}\s*-?\s*(?:year|yr|y\.?o|yo)|,\s*aged?\b|\s*\(\s*\d{1,3}\s*\))"
 )
@@ -71,7 +74,9 @@ def _fold(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
 
 
-_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Z]|Mr|Mrs|Ms|Dr|Prof|St|Sr|Fr|Rev|Mt|vs|e\.g|i\.e|approx|cf)\.$")
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(])(?:[A-Z]|Mr|Mrs|Ms|Dr|Prof|St|Sr|Fr|Rev|Mt|vs|e\.g|i\.e|approx|cf)\.$"
+)
 
 
 def _starts_sentence(before: str) -> bool:
@@ -155,7 +160,9 @@ class _Classifier:
         )
 
     def stop(self, t: _Token) -> bool:
-        return t.low in STOPWORDS or t.low in MONTHS or t.low in WEEKDAYS or len(t.low) < 2
+        return (
+            t.low in STOPWORDS or t.low in MONTHS or t.low in WEEKDAYS or t.low in REGIONS or len(t.low) < 2
+        )
 
     def eponym(self, i: int) -> bool:
         """Token i names a disease, sign, score or structure rather than a person."""
@@ -323,6 +330,11 @@ def find_names(text: str) -> list[PhiFinding]:
             flagged[i] = True
     # Grow each name over the surnames, particles and initials around it, then join runs.
     for i in range(len(tokens)):
+        # "KOWALCZYK, ANNA": a given name after a flagged surname and a comma.
+        if flagged[i] and i + 1 < len(tokens) and text[tokens[i].end : tokens[i + 1].start] == ", ":
+            nxt = tokens[i + 1]
+            if nxt.cap and c.first(nxt) and not c.ordinary(nxt) and not c.stop(nxt):
+                flagged[i + 1] = True
         if flagged[i]:
             j = i + 1
             while j < len(tokens) and _gap_is_space(text, tokens[j - 1], tokens[j]) and c.continues(j):

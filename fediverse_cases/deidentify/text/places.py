@@ -12,11 +12,14 @@ from .spans import PhiFinding
 
 _SUFFIX_FULL = (
     r"Street|Road|Avenue|Lane|Boulevard|Drive|Court|Way|Place|Terrace|Close|Crescent|Square|Highway"
-    r"|Parkway|Gardens|Grove|Row|Mews|Walk|Hill|Park|Circle|Plaza|Alley|Trail|Estate|Strasse|Straße|Weg|Gasse"
+    r"|Parkway|Gardens|Grove|Row|Mews|Walk|Hill|Park|Circle|Plaza|Alley|Trail|Estate|Station|Strasse|Straße"
+    r"|Weg|Gasse"
 )
 _SUFFIX_ABBR = r"St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Sq|Hwy|Pkwy|Terr?"
 _CAP = r"(?:[A-Z][\w'’\-]*|[A-Z]\.)"
-_UNIT = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?(?:,?\s+(?:Apt|Apartment|Unit|Suite|Flat|Ste|#)\.?\s*#?\s*\w{1,5})?"
+_UNIT = (
+    r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?(?:,?\s+(?:Apt|Apartment|Unit|Suite|Flat|Ste|#)\.?\s*#?\s*\w{1,5})?"
+)
 # "Flat 3, 27 Marsh Lane": the flat or unit written first.
 _UNIT_BEFORE = r"(?:(?:Flat|Apt|Apartment|Unit|Suite)\.?\s*\w{1,5},?\s+)?"
 
@@ -48,11 +51,22 @@ _POSTAL = re.compile(
 )
 # Town or county after a phrase that says where someone lives or comes from.
 _PLACE_CONTEXT = re.compile(
-    r"\b(?:lives|lived|living|resides|resided|residing|resident|born|grew\s+up|moved|relocated"
-    r"|originally|comes|came|hails|works|worked|holiday|holidays|vacation|travelled|traveled|visiting)"
+    r"\b(?i:lives|lived|living|resides|resided|residing|resident|born|grew\s+up|moved|relocated"
+    r"|originally|comes|came|hails|works|worked|holiday|holidays|vacation|travelled|traveled|visiting"
+    r"|wandering|found|farms|farmed)"
     r"\s+(?:(?:in|at|from|to|near|of|on)\s+)+(?:the\s+)?"
-    r"|\b(?:village|town|city|hamlet|county|suburb|parish|borough|township|outskirts)\s+of\s+"
-    r"|\bfrom\s+(?=[A-Z][a-z])",
+    r"|\b(?i:village|town|city|hamlet|county|suburb|parish|borough|township|outskirts)\s+of\s+"
+    r"|\b(?:from|near)\s+(?=[A-Z][a-z])",
+)
+# A bare "in X" names a place only when X is a word no list knows ("a taxi in Croydon"); "in
+# Parkinson disease", "in March" and "in Mary's case" are something else.
+_IN_UNKNOWN = re.compile(
+    r"\b(?:in|at)\s+(?P<p>[A-Z][a-z]{2,}(?:[\s\-][A-Z][a-z]{2,})?)\b(?!['’]s|\s+[a-z]+\s+(?:syndrome|disease))"
+)
+# Hospitals and practices: "St. Jude's Hospital", "Leeds General Infirmary".
+_INSTITUTION_NAMED = re.compile(
+    rf"\b(?:St\.?\s+)?{_CAP}(?:['’]s)?(?:\s+{_CAP}(?:['’]s)?){{0,3}}\s+(?:Hospital|Infirmary|Medical\s+Cent(?:er|re)"
+    r"|Health\s+Cent(?:er|re)|Clinic|Surgery|Practice|Hospice|Care\s+Home|Nursing\s+Home)\b"
 )
 _PLACE_WORDS = re.compile(rf"{_CAP}(?:[\s\-]+(?:(?:upon|on|under|de|la|le|sur|am|im)[\s\-]+)?{_CAP}){{0,3}}")
 # Small named places people live in: "the Rosewood care home", "Oakwood Estate".
@@ -75,6 +89,17 @@ def find_addresses(text: str) -> list[PhiFinding]:
     found: list[PhiFinding] = []
     for pattern in (_NUMBERED, _PO_BOX, _COUNTY, _INSTITUTION):
         found += [PhiFinding(m.start(), m.end(), "address") for m in pattern.finditer(text)]
+    for m in _INSTITUTION_NAMED.finditer(text):
+        if not _not_place(m.group().split()[0]):
+            found.append(PhiFinding(m.start(), m.end(), "address"))
+    lists = name_lists()
+    for m in _IN_UNKNOWN.finditer(text):
+        place = m.group("p")
+        if all(
+            w.lower() not in lists.ordinary and not lists.is_name(w.lower()) and not _not_place(w)
+            for w in re.split(r"[\s\-]", place)
+        ):
+            found.append(PhiFinding(m.start("p"), m.end("p"), "address"))
     for m in _NAMED.finditer(text):
         # "The Road to recovery", "Park" after a sentence start: the first word must not be ordinary.
         if _not_place(m.group().split()[0]):
