@@ -117,6 +117,7 @@ def test_scanner_flags_identifier(text: str, span: str, kind: str) -> None:
         "Endemic in Asia and Africa; switched from Humira to Stelara; On Entresto, Jardiance and bisoprolol.",
         "Wells 6, Weber B, Garden IV, CURB-65 of 3, KRAS G12C, Kayser-Fleischer rings, Fleischner guidelines.",
         "No Virchow node, no Sister Mary Joseph nodule; Argyll Robertson pupils; Harrison's sulcus.",
+        "Consider tinea incognito; KOH prep would help.",
         "Looks like erythema multiforme",
         "A visible remark",
         "Classic case, thanks for sharing!",

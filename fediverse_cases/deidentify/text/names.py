@@ -295,9 +295,9 @@ class _Classifier:
             if (a.shouting and len(a.raw) <= 3) or (b.shouting and len(b.raw) <= 3):
                 return a.shouting and b.shouting and len(b.raw) > 3 and not self.ordinary(b)
             return True
-        # Lower case: both words must be lower case ("Priya came" is no pair) and not both
-        # ordinary words ("will mark").
-        return not a.cap and not b.cap and not (self.ordinary(a) and self.ordinary(b))
+        # Lower case: both words must be lower case ("Priya came" is no pair) and neither an
+        # ordinary word ("will mark", "tinea incognito").
+        return not a.cap and not b.cap and not self.ordinary(a) and not self.ordinary(b)
 
     def continues(self, i: int) -> bool:
         """Token i extends the name before it: a surname, a particle, another given name."""
