@@ -636,6 +636,85 @@ FRESH_CONFOUNDERS = (
 )
 
 
+# A third hand-written set, written after every fix above and never tuned on: the scanner's score
+# on it in the commit that added it is the unbiased one.
+SET_C = (
+    "Case courtesy of [name:Dr. Ines Carvalho], who asked me to post it.",
+    "[name:mrs patel] from the diabetes clinic had the same necrobiosis.",
+    "I reviewed this with [name:Yaw Boateng] (registrar) overnight.",
+    "Her brother [name:Sanjay] donated the kidney.",
+    "Shared with permission of [name:Miriam Goldberg]'s family.",
+    "[name:Pham Thi Lan], 54, farmer, presented with haemoptysis.",
+    "Spoke to [name:Father O'Malley], the hospital chaplain, about the family's wishes.",
+    "Photo from [name:Greta]'s ward round.",
+    "[name:Lars] says the rash itches at night.",
+    "As [name:Prof Achterberg] taught us: always check the feet.",
+    "Resident of [address:Puddletown] for 40 years.",
+    "Works on a farm outside [address:Ennis].",
+    "Seen at [address:Whittington Health Centre] first.",
+    "His address is [address:5 Rowan Court], [address:Penrith] [address:CA11 7AB].",
+    "She lives on [address:Kingfisher Way].",
+    "Came down from [address:Inverness] for the operation.",
+    "[address:Apt 12B, 300 W 57th St], [address:New York, NY 10019] on the letter.",
+    "Admitted [date:5 Jan], discharged [date:9 Jan].",
+    "Photo taken [date:2023-06-30].",
+    "First symptoms [date:around Valentine's Day].",
+    "MRI on [date:Jan 3rd] was clear.",
+    "Letter dated [date:21/11/2022].",
+    "Seen [date:last Thursday] in A&E.",
+    "Born in [date:August 1929].",
+    "Lovely [age:93-yr-old] lady, still drives.",
+    "He is [age:98] and on no medications.",
+    "[age:Ninety-six years] young and walking daily.",
+    "A man aged [age:91 years] with urinary retention.",
+    "Ward phone [phone:0117 496 0999].",
+    "Text me: [phone:+61 412 345 678].",
+    "Bleep [phone:2231] for the on-call reg.",
+    "Contact: [email:dr.sato@clinic.example.jp]",
+    "Slides uploaded to [url:https://pathology.example.org/slide/55123].",
+    "Admin console at [ip:10.0.12.7].",
+    "MRN [id:A00912345]",
+    "Hosp no. [id:RJ7 4456112]",
+    "Insurance member ID [id:W229847731].",
+    "Accession no. [id:CT-2023-004417]",
+    "Implant lot [id:LOT 77812A] on the sticker.",
+    "DEA number [id:BK1234563] on the prescription.",
+)
+
+SET_C_CONFOUNDERS = (
+    "Lambert-Eaton myasthenic syndrome with small cell lung cancer.",
+    "Todd's paresis after the seizure, resolved in 12 hours.",
+    "Pemberton sign positive with a large goitre.",
+    "Cullen and Grey Turner signs in pancreatitis.",
+    "Ludwig angina needing airway management.",
+    "Beck triad: hypotension, raised JVP, muffled heart sounds.",
+    "Duchenne muscular dystrophy, Gowers sign present.",
+    "Bence Jones protein in the urine.",
+    "Charcot foot with rocker-bottom deformity.",
+    "Boerhaave syndrome after forceful vomiting.",
+    "Levels: Hb 102, WCC 15.2, neuts 12.1, CRP 210.",
+    "K 6.8 with peaked T waves; calcium gluconate 10 mL given.",
+    "GCS 15, pupils 3 mm equal and reactive.",
+    "Apixaban 5 mg BD, bisoprolol 2.5 mg OD, ramipril 5 mg OD.",
+    "Started Tagrisso; previously on Iressa for 14 months.",
+    "Augmentin 625 mg TDS for 5 days.",
+    "A 45-year-old man, a 60-year-old woman and an 8-month-old infant.",
+    "Smoker since 1990, 30 pack-years.",
+    "Symptoms for 4 months; CT in 2020 and 2022 unchanged.",
+    "MMSE 27/30, clock drawing normal.",
+    "Gleason 4+3=7, ISUP grade group 3, PSA 14.",
+    "Rockall 6, transfused 2 units.",
+    "EGFR exon 19 deletion, PD-L1 80%.",
+    "Nice images - thanks for sharing.",
+    "Great case, I learnt a lot.",
+    "Would you consider a trial of steroids?",
+    "Agree, classic appearance on MRI.",
+    "Took 3 attempts to get the line in.",
+    "Dose reduced to 50% for grade 3 neutropenia.",
+    "Repeat echo in 6 weeks; target INR 2-3.",
+)
+
+
 def _parse_marked(line: str) -> Sample:
     text, spans, i = "", [], 0
     while i < len(line):
@@ -666,3 +745,11 @@ def fresh_samples() -> list[Sample]:
 
 def fresh_confounders() -> list[Sample]:
     return [Sample(text) for text in FRESH_CONFOUNDERS]
+
+
+def set_c_samples() -> list[Sample]:
+    return [_parse_marked(line) for line in SET_C]
+
+
+def set_c_confounders() -> list[Sample]:
+    return [Sample(text) for text in SET_C_CONFOUNDERS]
