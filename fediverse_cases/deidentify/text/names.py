@@ -60,7 +60,8 @@ _GRADE_AFTER = re.compile(
     r"(?:\s(?:[IV]{1,4}[a-c]?|[A-D][12]?|\d{1,2}(?:\.\d)?(?:/\d+)?)|-\d+)(?![\w/:.-]*\w)"
 )
 _AGE_AFTER = re.compile(
-    r"\s*(?:,\s*(?:an?\s+)?\d{1,3}\s*-?\s*(?:year|yr|y\.?o|yo)|,\s*aged?\b|\s*\(\s*\d{1,3}\s*\))"
+    r"\s*(?:,\s*(?:an?\s+)?\d{1,3}\s*-?\s*(?:year|yr|y\.?o|yo)|,\s*aged?\b"
+    r"|\s*\(\s*(?:aged?\s*)?\d{1,3}\s*(?:y|yo|y/o|yrs?|years?(?:\s+old)?)?\s*[MF]?\s*\))"
 )
 
 
