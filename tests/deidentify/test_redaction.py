@@ -58,7 +58,7 @@ def test_allowlisted_marker_stays_and_report_holds_no_text(engine, reader, radio
     assert any(t.category == "allowlisted_marker" for t in kept)
     covered = [t for t in result.report.text_regions if t.covered]
     assert len(covered) >= 3
-    assert any(t.category == "mrn" for t in covered)
+    assert any(t.category == "id" for t in covered)
     dumped = json.dumps(result.report.to_json())
     for secret in ("48213377", "Novak", "Maria", "1948"):
         assert secret not in dumped
