@@ -76,6 +76,13 @@ class DeidentifySettings:
 
 
 @dataclass(frozen=True)
+class ModerationSettings:
+    # Comments of accounts younger than this many days (local accounts since registration,
+    # remote actors since we first saw them) wait for a reviewer; 0 turns it off.
+    hold_comments_of_new_accounts_days: int = 0
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings
     database_url: str
@@ -87,6 +94,7 @@ class Settings:
     federation: FederationSettings = field(default_factory=FederationSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
     deidentify: DeidentifySettings = field(default_factory=DeidentifySettings)
+    moderation: ModerationSettings = field(default_factory=ModerationSettings)
     config_path: Path | None = None
 
     @property
@@ -118,6 +126,7 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "federation": FederationSettings,
         "uploads": UploadSettings,
         "deidentify": DeidentifySettings,
+        "moderation": ModerationSettings,
         "database": None,
         "media": None,
         "session": None,
@@ -189,6 +198,12 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         text_policy=text_policy,
         text_allowlist=_str_tuple(deid_raw, "deidentify.text_allowlist", DeidentifySettings.text_allowlist),
     )
+    moderation_raw = _section(raw, "moderation")
+    moderation = ModerationSettings(
+        hold_comments_of_new_accounts_days=_int(
+            moderation_raw, "moderation.hold_comments_of_new_accounts_days", 0, 0, 365
+        ),
+    )
     media_dir = _path(media, "media.dir", base_dir, "media")
     private_dir = _path(media, "media.private_dir", base_dir, "private")
     return Settings(
@@ -207,6 +222,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         federation=federation,
         uploads=uploads,
         deidentify=deidentify,
+        moderation=moderation,
         config_path=config_path,
     )
 

@@ -1,19 +1,23 @@
 """Comments on cases by verified professionals: post, reply (one level), edit, delete, remove.
 
-Every text is PHI-scanned first; findings refuse the comment and come back to the form for
-highlighting. Each function works inside the caller's transaction, writes the audit entry and
-notifications, and calls the federation hook there; ``CommentError`` means nothing was written.
+Every text is scanned for identifiers first. Findings come back to the author for highlighting
+(``CommentError`` with ``findings``, nothing written); an author who sends it anyway
+(``send_for_review``) gets it held for the reviewer (``core.comment_review``), shown to nobody
+else and sent nowhere until approved (``services.comment_review``). Each function works inside
+the caller's transaction, writes the audit entry and notifications, and federates there.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.accounts import can_post_and_comment, can_review
 from fediverse_cases.core.case_access import CaseState, Viewer
+from fediverse_cases.core.comment_review import findings_json, hold_decision
 from fediverse_cases.deidentify import PhiFinding, scan_text
 from fediverse_cases.federation import publish
 from fediverse_cases.services.operator import Operator
@@ -33,20 +37,40 @@ class CommentError(Exception):
     findings: list[PhiFinding] = field(default_factory=list)
 
 
-def _checked_text(content: str) -> str:
+IDENTIFIERS_MESSAGE = (
+    "This text may contain patient identifiers (highlighted). Remove them, or send it to the "
+    "privacy officer, who decides before anyone else sees it."
+)
+
+
+def _checked_text(content: str, *, send_for_review: bool) -> tuple[str, list[PhiFinding]]:
+    """The text to store and its findings; findings refuse it unless the author insists."""
     content = content.strip()
     if not content:
         raise CommentError(422, "Write something first.")
     if len(content) > MAX_COMMENT_LENGTH:
         raise CommentError(422, f"Keep comments under {MAX_COMMENT_LENGTH} characters.")
     findings = scan_text(content)
-    if findings:
-        raise CommentError(
-            422,
-            "This text looks like it contains patient identifiers (highlighted). Remove them and try again.",
-            findings,
-        )
-    return content
+    if findings and not send_for_review:
+        raise CommentError(422, IDENTIFIERS_MESSAGE, findings)
+    return content, findings
+
+
+def _hold(
+    state: AppState, comment: Comment, findings: list[PhiFinding], account_since: datetime | None
+) -> bool:
+    """Mark the comment held when the rules say so; True when it was."""
+    decision = hold_decision(
+        (f.category for f in findings),
+        account_since=account_since,
+        now=utcnow(),
+        new_account_days=state.settings.moderation.hold_comments_of_new_accounts_days,
+    )
+    if decision.hold:
+        comment.state = "held"
+        comment.held_reason = decision.reason
+        comment.held_findings = findings_json((f.start, f.end, f.category) for f in findings)
+    return decision.hold
 
 
 async def post_comment(
@@ -59,6 +83,8 @@ async def post_comment(
     content: str,
     parent: Comment | None,
     operator: Operator,
+    *,
+    send_for_review: bool = False,
 ) -> Comment:
     if not can_post_and_comment(account):
         raise CommentError(403, "Only verified healthcare professionals comment.")
@@ -68,7 +94,7 @@ async def post_comment(
         raise CommentError(error.status, error.message) from error
     if case.state != CaseState.PUBLISHED or case.hidden:
         raise CommentError(409, "Comments open once the case is published.")
-    text = _checked_text(content)
+    text, findings = _checked_text(content, send_for_review=send_for_review)
     replied_to = parent
     if parent is not None:
         if parent.case_id != case.id or parent.state != "visible":
@@ -88,15 +114,22 @@ async def post_comment(
         content=text,
         state="visible",
     )
+    held = _hold(state, comment, findings, account.created_at)
     db.add(comment)
     await db.flush()
-    record(db, operator.entry("comment.create", target_type="comment", target_id=public_id, case_id=case.id))
-    await _notify(db, case, comment, replied_to, actor)
-    await publish.comment_created(db, state, comment, case)
+    action = "comment.hold" if held else "comment.create"
+    details = {"reason": comment.held_reason} if held else {}
+    record(
+        db,
+        operator.entry(action, target_type="comment", target_id=public_id, case_id=case.id, details=details),
+    )
+    if not held:
+        await notify_new_comment(db, case, comment, replied_to, actor)
+        await publish.comment_created(db, state, comment, case)
     return comment
 
 
-async def _notify(
+async def notify_new_comment(
     db: AsyncSession, case: Case, comment: Comment, replied_to: Comment | None, actor: Actor
 ) -> None:
     """The author of the comment replied to (even if the reply joined its thread's top) and the
@@ -141,18 +174,29 @@ async def edit_comment(
     case: Case,
     content: str,
     operator: Operator,
+    *,
+    send_for_review: bool = False,
 ) -> Comment:
     if not can_post_and_comment(account):
         raise CommentError(403, "Only verified healthcare professionals comment.")
     comment = _own_comment(actor, comment)
-    comment.content = _checked_text(content)
+    text, findings = _checked_text(content, send_for_review=send_for_review)
+    comment.content = text
     comment.edited_at = utcnow()
+    # An edit with findings waits for the reviewer; peers keep the earlier text until then.
+    held = bool(findings) and _hold(state, comment, findings, account.created_at)
     await db.flush()
     record(
         db,
-        operator.entry("comment.edit", target_type="comment", target_id=comment.public_id, case_id=case.id),
+        operator.entry(
+            "comment.hold" if held else "comment.edit",
+            target_type="comment",
+            target_id=comment.public_id,
+            case_id=case.id,
+        ),
     )
-    await publish.comment_updated(db, state, comment, case)
+    if not held:
+        await publish.comment_updated(db, state, comment, case)
     return comment
 
 

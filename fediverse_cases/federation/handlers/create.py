@@ -11,6 +11,7 @@ are fetched from their origin, at most ``MAX_DEPTH`` levels up.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from typing import Any
@@ -21,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.activitypub.base import VocabularyError
 from fediverse_cases.activitypub.objects import Note
 from fediverse_cases.convert import case_from_note, comment_from_note
+from fediverse_cases.core.comment_review import findings_json, hold_decision
 from fediverse_cases.crypto.integrity_proofs import ProofError, verify_object
+from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import remote_media, threads
 from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.federation.state import FederationState
@@ -189,8 +192,35 @@ async def resolve_parent(
     return (await db.get(Case, stored.case_id), stored) if stored else (None, None)
 
 
+def hold_if_flagged(
+    state: FederationState, comment: Comment, author: Actor, activity: dict[str, Any] | None
+) -> bool:
+    """A peer's comment whose text the scanner flags (or whose author is new here, when the
+    instance holds those) waits for our reviewer; the peer is told nothing it could use to probe
+    the scanner. Keeps the activity so approval can forward it unchanged."""
+    findings = scan_text(comment.content)
+    decision = hold_decision(
+        (f.category for f in findings),
+        account_since=author.created_at,
+        now=utcnow(),
+        new_account_days=state.settings.moderation.hold_comments_of_new_accounts_days,
+    )
+    if decision.hold:
+        comment.state = "held"
+        comment.held_reason = decision.reason
+        comment.held_findings = findings_json((f.start, f.end, f.category) for f in findings)
+        comment.held_activity = json.dumps(activity) if activity is not None else ""
+        log.info("holding remote comment %s for review: %s", comment.ap_id, decision.reason)
+    return decision.hold
+
+
 async def store_remote_comment(
-    db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor, depth: int = 0
+    db: AsyncSession,
+    state: FederationState,
+    note: dict[str, Any],
+    author: Actor,
+    depth: int = 0,
+    activity: dict[str, Any] | None = None,
 ) -> Comment | None:
     if await tombstones_repo.is_tombstoned(db, note["id"]):
         return None
@@ -226,10 +256,11 @@ async def store_remote_comment(
         created_at=remote.published_at or utcnow(),
         edited_at=remote.updated_at,
     )
+    held = hold_if_flagged(state, comment, author, activity)
     db.add(comment)
     await db.flush()
     case_author = await remote_actors_repo.get_actor(db, case.author_actor_id)
-    if case_author is not None and case_author.is_local:
+    if not held and case_author is not None and case_author.is_local:
         _notify(db, case_author.account_id, "comment", case, f"{author.handle} commented on your case.")
     log.info("stored remote comment %s on case %s", remote.ap_id, case.ap_id)
     return comment
@@ -242,8 +273,8 @@ async def handle_create(ctx: InboxContext) -> None:
     author = await author_of(ctx.db, ctx.state, ctx.activity["actor"])
     if note.get("inReplyTo"):
         existed = await comments_repo.get_comment_by_ap_id(ctx.db, note["id"]) is not None
-        comment = await store_remote_comment(ctx.db, ctx.state, note, author)
-        if comment is not None and not existed:
+        comment = await store_remote_comment(ctx.db, ctx.state, note, author, activity=ctx.activity)
+        if comment is not None and not existed and comment.state == "visible":
             case = await ctx.db.get(Case, comment.case_id)
             if case is not None and case.is_local:
                 await threads.forward_reply(ctx.db, ctx.state, case, ctx.activity, author)

@@ -7,13 +7,15 @@ a new case). An Update of an actor refreshes it from its origin.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fediverse_cases.activitypub.base import VocabularyError
 from fediverse_cases.convert import case_from_note, comment_from_note
+from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import threads
 from fediverse_cases.federation.handlers.context import InboxContext
-from fediverse_cases.federation.handlers.create import author_of, trusted_note
+from fediverse_cases.federation.handlers.create import author_of, hold_if_flagged, trusted_note
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Case
 from fediverse_cases.storage.repositories import cases as cases_repo
@@ -74,7 +76,12 @@ async def handle_update(ctx: InboxContext) -> None:
     comment.content = remote_comment.content
     comment.content_html = remote_comment.content_html
     comment.edited_at = remote_comment.updated_at or utcnow()
+    if comment.state == "visible" and scan_text(comment.content):
+        # An edit that adds identifiers disappears until our reviewer approves it.
+        hold_if_flagged(ctx.state, comment, author, ctx.activity)
+    elif comment.state == "held":
+        comment.held_activity = json.dumps(ctx.activity)  # approval forwards the latest edit
     await db.flush()
     home = await db.get(Case, comment.case_id)
-    if home is not None and home.is_local:
+    if comment.state == "visible" and home is not None and home.is_local:
         await threads.forward_reply(db, ctx.state, home, ctx.activity, author)

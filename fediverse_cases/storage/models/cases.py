@@ -132,12 +132,20 @@ class Comment(Base):
     content: Mapped[str] = mapped_column(Text, default="")
     # Sanitized HTML as received from a peer (empty for local comments, which are plain text).
     content_html: Mapped[str] = mapped_column(Text, default="")
-    # visible | hidden | deleted
+    # visible | held (waits for a reviewer: shown to nobody else) | hidden | deleted
     state: Mapped[str] = mapped_column(String(16), default="visible")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Why a held comment waits, the scanner's findings ([start, end, kind], for highlighting),
+    # and for a remote comment the activity as received (forwarded unchanged once approved).
+    held_reason: Mapped[str] = mapped_column(String(200), default="")
+    held_findings: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    held_activity: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (Index("ix_comments_case_created", "case_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_comments_case_created", "case_id", "created_at"),
+        Index("ix_comments_state", "state"),
+    )
 
 
 class Like(Base):

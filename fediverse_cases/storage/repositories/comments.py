@@ -8,14 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.models import (
-    Account,
-    Actor,
-    Comment,
-)
+from fediverse_cases.storage.models import Account, Actor, Case, Comment
 
 
 @dataclass
@@ -88,3 +84,28 @@ async def visible_comments(session: AsyncSession, case_id: int) -> Sequence[Comm
         select(Comment).where(Comment.case_id == case_id, Comment.state == "visible").order_by(Comment.id)
     )
     return result.scalars().all()
+
+
+@dataclass(frozen=True)
+class HeldComment:
+    comment: Comment
+    case: Case
+    author: Actor
+
+
+async def held_comments(session: AsyncSession, limit: int = 200) -> list[HeldComment]:
+    """Comments waiting for a reviewer, oldest first, with their case and author."""
+    rows = await session.execute(
+        select(Comment, Case, Actor)
+        .join(Case, Case.id == Comment.case_id)
+        .join(Actor, Actor.id == Comment.author_actor_id)
+        .where(Comment.state == "held")
+        .order_by(Comment.created_at, Comment.id)
+        .limit(limit)
+    )
+    return [HeldComment(comment, case, author) for comment, case, author in rows.all()]
+
+
+async def count_held_comments(session: AsyncSession) -> int:
+    rows = await session.execute(select(func.count()).select_from(Comment).where(Comment.state == "held"))
+    return int(rows.scalar_one())

@@ -183,6 +183,8 @@ def comment_status_json(
         "emojis": [],
         "card": None,
         "poll": None,
+        # Our extension: a reply whose text may identify a patient waits for the reviewer.
+        "fediverse_cases": {"held_for_review": comment.state == "held"},
     }
 
 
@@ -195,6 +197,7 @@ NOTIFICATION_TYPES = {
     "case_rejected": "fediverse_cases.case_rejected",
     "case_changes_requested": "fediverse_cases.case_changes_requested",
     "flag": "admin.report",
+    "comment_rejected": "fediverse_cases.comment_rejected",
 }
 
 

@@ -76,6 +76,9 @@ async def create() -> Response:
                     text,
                     parent,
                     operator_for(account),
+                    # A client cannot show our highlights: a flagged reply waits for the reviewer
+                    # (fail closed) and says so in ``fediverse_cases.held_for_review``.
+                    send_for_review=True,
                 )
                 comment_id, case_id = comment.id, case.id
             else:

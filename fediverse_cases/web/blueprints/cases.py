@@ -146,7 +146,7 @@ async def _render_case(
 @login_required
 async def add_comment(public_id: str) -> Response | str | tuple[str, int]:
     state = app_state()
-    values = await form_fields(("content", "parent_id"))
+    values = await form_fields(("content", "parent_id", "send_for_review"))
     try:
         async with state.transaction() as db:
             account, actor, viewer = await _who(db)
@@ -158,12 +158,30 @@ async def add_comment(public_id: str) -> Response | str | tuple[str, int]:
                 if parent is None:
                     raise comment_service.CommentError(422, "That comment cannot be replied to.")
             comment = await comment_service.post_comment(
-                db, state, account, actor, viewer, case, values["content"], parent, operator_for(account)
+                db,
+                state,
+                account,
+                actor,
+                viewer,
+                case,
+                values["content"],
+                parent,
+                operator_for(account),
+                send_for_review=values["send_for_review"] == "1",
             )
             assert case is not None
     except comment_service.CommentError as error:
         return await _comment_refused(public_id, error, values)
+    if comment.state == "held":
+        await flash(HELD_MESSAGE)
+        return redirect(_case_url(case, "comments"))
     return redirect(_case_url(case, f"c-{comment.public_id}"))
+
+
+HELD_MESSAGE = (
+    "Your comment was sent to the privacy officer. Nobody else sees it until it is approved; "
+    "you will be told if it is not."
+)
 
 
 async def _comment_refused(
@@ -177,6 +195,7 @@ async def _comment_refused(
         "editing": editing,
         "message": error.message,
         "segments": highlight(values.get("content", "").strip(), error.findings),
+        "may_send_for_review": bool(error.findings),
         "categories": sorted({finding.category for finding in error.findings}),
     }
     return await _render_case(public_id, status=error.status, comment_form=form)
@@ -228,9 +247,13 @@ async def edit_comment(public_id: str) -> Response | str | tuple[str, int]:
                 case,
                 values["content"],
                 operator_for(account),  # type: ignore[arg-type]
+                send_for_review=values.get("send_for_review") == "1",
             )
     except comment_service.CommentError as error:
         return await _comment_refused(case_public_id, error, values, editing=public_id)
+    if comment is not None and comment.state == "held":
+        await flash(HELD_MESSAGE)
+        return redirect(_case_url(case, "comments"))
     return redirect(_case_url(case, f"c-{public_id}"))
 
 
