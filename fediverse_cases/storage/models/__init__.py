@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fediverse_cases.storage.models.accounts import Account, Actor, Follow
 from fediverse_cases.storage.models.audit import AuditEvent
+from fediverse_cases.storage.models.case_revisions import CaseRevision
 from fediverse_cases.storage.models.cases import (
     Case,
     CaseImage,
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseImage",
+    "CaseRevision",
     "CaseTag",
     "Comment",
     "Consent",

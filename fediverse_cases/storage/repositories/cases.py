@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.storage.models import (
     Case,
     CaseImage,
+    CaseRevision,
     CaseTag,
     Comment,
     Consent,
@@ -119,8 +120,8 @@ async def list_cases_by_author(session: AsyncSession, actor_id: int, *, limit: i
 
 
 async def purge_case_content(session: AsyncSession, case_id: int) -> None:
-    """Remove everything a withdrawn case showed: images, tags, comments, likes, flags."""
-    for model in (CaseImage, CaseTag, Like, Flag):
+    """Remove everything a withdrawn case showed: images, tags, comments, likes, flags, edits."""
+    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision):
         await session.execute(delete(model).where(model.case_id == case_id))
     # Replies reference their parent comment, so clear the thread links first.
     await session.execute(update(Comment).where(Comment.case_id == case_id).values(parent_id=None))
@@ -181,3 +182,30 @@ async def get_case_by_ap_id(session: AsyncSession, ap_id: str) -> Case | None:
 async def image_keys(session: AsyncSession, case_id: int) -> list[str]:
     rows = await session.execute(select(CaseImage.media_key).where(CaseImage.case_id == case_id))
     return [r[0] for r in rows if r[0]]
+
+
+async def pending_revision(session: AsyncSession, case_id: int) -> CaseRevision | None:
+    rows = await session.execute(
+        select(CaseRevision).where(CaseRevision.case_id == case_id, CaseRevision.state == "pending")
+    )
+    return rows.scalars().first()
+
+
+async def applied_revisions(session: AsyncSession, case_id: int) -> Sequence[CaseRevision]:
+    """The case's edit history, oldest first (each holds the version it replaced)."""
+    rows = await session.execute(
+        select(CaseRevision)
+        .where(CaseRevision.case_id == case_id, CaseRevision.state == "applied")
+        .order_by(CaseRevision.decided_at, CaseRevision.id)
+    )
+    return rows.scalars().all()
+
+
+async def cases_with_pending_edits(session: AsyncSession) -> Sequence[Case]:
+    rows = await session.execute(
+        select(Case)
+        .join(CaseRevision, CaseRevision.case_id == Case.id)
+        .where(CaseRevision.state == "pending")
+        .order_by(CaseRevision.created_at)
+    )
+    return rows.scalars().all()

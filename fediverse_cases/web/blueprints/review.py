@@ -41,7 +41,8 @@ async def queue() -> str:
     async with app_state().sessionmaker() as db:
         cases = await case_repo.review_queue(db)
         authors = {case.author_actor_id: await db.get(Actor, case.author_actor_id) for case in cases}
-    return await render_template("review/queue.html", cases=cases, authors=authors)
+        edited = await case_repo.cases_with_pending_edits(db)
+    return await render_template("review/queue.html", cases=cases, authors=authors, edited=edited)
 
 
 async def _review_context(public_id: str) -> dict[str, Any]:
