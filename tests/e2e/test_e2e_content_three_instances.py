@@ -189,6 +189,9 @@ async def test_cases_and_comments_travel_and_withdrawal_reaches_everyone(live_in
     d = await live_instances("d", allow=[a.host])
     await a.allow_peer(b.host)
     await a.allow_peer(c.host)
+    # B allows C back: C verifies what B's clinicians write by a signed fetch from B, and a
+    # server refuses signed reads from hosts it does not allow (403).
+    await b.allow_peer(c.host)
     await a.create_account("alice", Role.PROFESSIONAL, verified=True)
     await b.create_account("bob", Role.PROFESSIONAL, verified=True)
     await c.create_account("carol", Role.PROFESSIONAL, verified=True)
@@ -205,17 +208,12 @@ async def test_cases_and_comments_travel_and_withdrawal_reaches_everyone(live_in
     # D is not on A's allow-list: its signed requests are refused, and A never sends to it.
     async with httpx.AsyncClient() as http:
         assert (await http.post(f"{a.url}/inbox", json={"type": "Follow"})).status_code in (401, 403)
-    await follow(d, "dave", a, "alice")  # D may read A's public actor document, but its Follow...
+    # D's signed fetch of A's actor (the first step of a follow) is refused with 403, not
+    # answered as if it were anonymous.
+    from fediverse_cases.federation.dereference import FetchError
 
-    async def d_follow_refused() -> bool:
-        from sqlalchemy import select
-
-        from fediverse_cases.storage.models import Delivery
-
-        rows = await query(d, lambda db: db.execute(select(Delivery.last_status, Delivery.state)))
-        return any(status == 403 for status, _ in rows)
-
-    await poll(d_follow_refused, "A refusing D's signed Follow with 403")
+    with pytest.raises(FetchError, match="HTTP 403"):
+        await follow(d, "dave", a, "alice")
     assert not await follow_accepted(d, "dave")
 
     case = await publish(a, "alice", "Annular plaque on the forearm, three weeks", seed=1)
@@ -250,6 +248,38 @@ async def test_cases_and_comments_travel_and_withdrawal_reaches_everyone(live_in
     assert await poll(lambda: comment_texts(c, case.ap_id), "bob's comment forwarded to C") == [
         "Consider tinea corporis; scrape for KOH"
     ]
+
+    # alice edits the caption; once A's reviewer approves, B and C show the new text (Update).
+    await a.create_account("privacy", Role.REVIEWER, verified=False)
+
+    async def edit_and_approve(db: Any, state: Any) -> None:
+        from fediverse_cases.services import case_edits
+        from fediverse_cases.services.operator import Operator
+        from fediverse_cases.storage.repositories.accounts import (
+            get_account_by_username,
+            get_local_actor_by_username,
+        )
+        from fediverse_cases.storage.repositories.cases import get_case_by_ap_id
+
+        mine = await get_case_by_ap_id(db, case.ap_id)
+        author = await get_account_by_username(db, "alice")
+        edit = case_edits.CaseEdit(
+            caption="Annular plaque on the forearm; KOH positive", specialties=["dermatology"]
+        )
+        await case_edits.propose_edit(
+            db, state, mine, author, await get_local_actor_by_username(db, "alice"), edit, Operator.system()
+        )
+        reviewer = await get_account_by_username(db, "privacy")
+        await case_edits.approve_edit(db, state, mine, reviewer, Operator.system())
+
+    await in_transaction(a, edit_and_approve)
+
+    async def edited_on(instance: LiveInstance) -> bool:
+        copy = await remote_case(instance, case.ap_id)
+        return copy is not None and "KOH positive" in copy.caption
+
+    await poll(lambda: edited_on(b), "the edit on B")
+    await poll(lambda: edited_on(c), "the edit on C")
 
     # B revokes bob's verification from its shell: A hears it as Update(Person) at once and
     # refuses the comment of his that B's queue still sends afterwards.
