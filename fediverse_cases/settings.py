@@ -1,7 +1,7 @@
 """Instance settings: a frozen Settings built from a TOML file plus FEDIVERSE_CASES_* overrides.
 
 Owns the names, defaults and validation of every setting (documented in
-instance_config/example.toml). Nothing here is read at import time: callers load settings
+fediverse_cases/instance_config/example.toml). Nothing here is read at import time: callers load settings
 explicitly with ``load_settings(path)`` and pass the result down.
 
 Environment overrides are named ``FEDIVERSE_CASES_<SECTION>_<KEY>`` in upper case, for example

@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "fediverse_cases.cli.peers",
     "fediverse_cases.cli.worker",
     "fediverse_cases.cli.tokens",
+    "fediverse_cases.cli.example_config",
 )
 
 

@@ -15,7 +15,8 @@ from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.csrf import init_csrf
 from fediverse_cases.web.state import AppState
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+# Templates and static files ship inside this package (package data), beside this module.
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Each module exposes ``blueprint``.
