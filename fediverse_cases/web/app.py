@@ -6,13 +6,14 @@ import importlib
 from datetime import timedelta
 from pathlib import Path
 
-from quart import Quart, Response, g, render_template, request
+from quart import Quart, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from fediverse_cases.core.accounts import ROLE_LABELS, can_post_and_comment, can_review, is_admin
 from fediverse_cases.settings import Settings
 from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.csrf import init_csrf
+from fediverse_cases.web.error_pages import render_error_page
 from fediverse_cases.web.state import AppState
 
 # Templates and static files ship inside this package (package data), beside this module.
@@ -101,7 +102,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
                 status=error.code or 500,
                 content_type="application/json",
             )
-        return await render_template("error.html", error=error), error.code or 500
+        return await render_error_page(error, settings.uploads)
 
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).blueprint)
