@@ -14,6 +14,7 @@ from fediverse_cases.settings import Settings
 from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.csrf import init_csrf
 from fediverse_cases.web.error_pages import render_error_page
+from fediverse_cases.web.observability import init_observability
 from fediverse_cases.web.state import AppState
 
 # Templates and static files ship inside this package (package data), beside this module.
@@ -108,6 +109,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         app.register_blueprint(importlib.import_module(module_name).blueprint)
     for module_name in SETUP_MODULES:
         importlib.import_module(module_name).setup(app, state)
+    init_observability(app, state)
 
     @app.after_serving
     async def dispose_engine() -> None:
