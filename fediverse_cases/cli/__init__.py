@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "fediverse_cases.cli.worker",
     "fediverse_cases.cli.tokens",
     "fediverse_cases.cli.example_config",
+    "fediverse_cases.cli.doctor",
 )
 
 
