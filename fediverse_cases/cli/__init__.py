@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "fediverse_cases.cli.tokens",
     "fediverse_cases.cli.example_config",
     "fediverse_cases.cli.doctor",
+    "fediverse_cases.cli.backup",
 )
 
 
