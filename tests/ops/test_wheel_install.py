@@ -112,6 +112,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
         env,
     )
     _run(venv, [str(venv.python), "-c", SEED_DEMO, str(config)], workdir, env)
+    doctor = _run(venv, [str(venv.script), "doctor", "--config", str(config)], workdir, env)
+    assert doctor.rstrip().endswith("Nothing to fix."), doctor
     routes = json.loads(_run(venv, [str(venv.python), "-c", LIST_ROUTES, str(config)], workdir, env))
     files = json.loads(_run(venv, [str(venv.python), "-c", PACKAGE_FILES], workdir, env))
     log = (workdir / "server.log").open("wb")
