@@ -22,7 +22,12 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
-python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+if [ ! -x .venv/bin/python ]; then
+  # Debian's python3 has venv without ensurepip until python3-venv is installed: try for real.
+  probe="$(mktemp -d)"
+  python3 -m venv "$probe/venv" >/dev/null 2>&1 || missing+=(python3-venv)
+  rm -rf "$probe"
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
