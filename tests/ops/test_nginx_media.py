@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from fediverse_cases.services.state import AppState
 from fediverse_cases.settings import load_settings
 from fediverse_cases.storage.models import CaseImage
 from tests.support.case_rows import insert_case
-from tests.support.instances import create_account, fast_passwords
+from tests.support.instances import PASSWORD, create_account, fast_passwords
 from tests.support.nginx import NginxProxy, nginx_binary
 from tests.support.server import ServedInstance
 
@@ -160,3 +161,17 @@ def test_pages_go_through_the_proxy_with_tls_and_plain_http_is_redirected(
 
 def test_metrics_are_not_exposed_through_the_proxy(through_nginx: httpx.Client) -> None:
     assert through_nginx.get("/metrics").status_code == 404
+
+
+def test_hospital_only_media_reaches_signed_in_staff_and_is_never_cached_publicly(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.nginx.url, verify=False, timeout=10) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+        assert token
+        form = {"csrf_token": token[1], "username": "clinician", "password": PASSWORD, "next": ""}
+        assert client.post("/login", data=form).status_code == 302
+        response = client.get(f"/media/{stack.local_only_name}")
+        pending = client.get(f"/media/{stack.pending_name}")  # the author's own case awaiting review
+    assert response.status_code == 200 and response.content[:2] == b"\xff\xd8"
+    assert response.headers["cache-control"] == "private, no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert pending.status_code == 200 and pending.headers["cache-control"] == "private, no-store"
