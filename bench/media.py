@@ -1,13 +1,15 @@
 """Media throughput: bytes sent by Python versus bytes sent by nginx, in one run.
 
-    .venv/bin/python bench/media.py [--seconds 8] [--concurrency 8] [--megapixels 12]
+    .venv/bin/python bench/media.py [--requests 400] [--concurrency 8] [--megapixels 12]
 
 Prepares one instance (SQLite) with a published public case whose image is a realistic JPEG,
 then serves it from two `fediverse-cases serve` processes on the same data: one with
 ``[media] serve_mode = "python"``, one with ``"x-accel-redirect"``, each behind its own real
 nginx configured from the shipped nginx.conf (TLS on both, so only the media path differs). A
-third row requests the Python server directly, without nginx. For each it prints requests per
-second, MB per second and the app process's CPU milliseconds per request (the cost Python pays).
+third row requests the Python server directly, without nginx. The client is curl (parallel
+transfers), so the client is not what is measured. For each path it prints requests per second,
+MB per second, the median request time and the app process's CPU milliseconds per request (what
+Python pays per image).
 """
 
 from __future__ import annotations
@@ -73,26 +75,33 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def load(url: str, seconds: float, concurrency: int, expected: int) -> tuple[int, int, list[float]]:
-    done = 0
-    total = 0
-    latencies: list[float] = []
-    deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(verify=False, limits=limits, timeout=30) as client:
+def load(url: str, requests: int, concurrency: int, expected: int) -> tuple[float, list[float]]:
+    """``requests`` GETs, ``concurrency`` at a time, by curl (C: the client is not the bottleneck).
 
-        async def worker() -> None:
-            nonlocal done, total
-            while time.monotonic() < deadline:
-                started = time.perf_counter()
-                response = await client.get(url)
-                latencies.append(time.perf_counter() - started)
-                assert response.status_code == 200 and len(response.content) == expected, response.status_code
-                done += 1
-                total += len(response.content)
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return done, total, latencies
+    Returns the wall time and each request's total time; fails on any wrong status or size."""
+    config = "".join(f'url = "{url}"\noutput = "/dev/null"\n' for _ in range(requests))
+    started = time.perf_counter()
+    result = subprocess.run(
+        [
+            "curl",
+            "-sk",
+            "--parallel",
+            "--parallel-max",
+            str(concurrency),
+            "-w",
+            "%{http_code} %{size_download} %{time_total}\n",
+            "-K",
+            "-",
+        ],
+        input=config,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert len(rows) == requests and all(r[0] == "200" and int(r[1]) == expected for r in rows), rows[:3]
+    return elapsed, [float(r[2]) for r in rows]
 
 
 def start_app(root: Path, mode: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -122,7 +131,7 @@ def start_app(root: Path, mode: str) -> tuple[subprocess.Popen[bytes], int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--megapixels", type=float, default=12.0)
     args = parser.parse_args()
@@ -150,19 +159,17 @@ def main() -> None:
                         ("python direct (no proxy)", process.pid, f"http://127.0.0.1:{port}/media/{name}")
                     )
             print(
-                f"image: {len(data) / 1e6:.1f} MB JPEG ({args.megapixels:g} MP); {args.concurrency} concurrent clients, "
-                f"{args.seconds:g} s each; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+                f"image: {len(data) / 1e6:.1f} MB JPEG ({args.megapixels:g} MP); {args.requests} requests per path, "
+                f"{args.concurrency} at a time (curl); load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
             )
             print(f"{'path':34} {'req/s':>8} {'MB/s':>8} {'median ms':>10} {'app CPU ms/req':>15}")
             for label, pid, url in rows:
-                asyncio.run(load(url, 1.0, args.concurrency, len(data)))  # warm up connections and caches
+                load(url, args.concurrency * 4, args.concurrency, len(data))  # warm up connections and caches
                 before = cpu_seconds(pid)
-                started = time.perf_counter()
-                done, total, latencies = asyncio.run(load(url, args.seconds, args.concurrency, len(data)))
-                elapsed = time.perf_counter() - started
-                app_cpu = (cpu_seconds(pid) - before) * 1000 / max(done, 1)
+                elapsed, latencies = load(url, args.requests, args.concurrency, len(data))
+                app_cpu = (cpu_seconds(pid) - before) * 1000 / args.requests
                 print(
-                    f"{label:34} {done / elapsed:8.1f} {total / elapsed / 1e6:8.1f} "
+                    f"{label:34} {args.requests / elapsed:8.1f} {args.requests * len(data) / elapsed / 1e6:8.1f} "
                     f"{statistics.median(latencies) * 1000:10.1f} {app_cpu:15.2f}"
                 )
         finally:
