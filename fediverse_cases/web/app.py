@@ -13,7 +13,7 @@ from fediverse_cases.core.accounts import ROLE_LABELS, can_post_and_comment, can
 from fediverse_cases.settings import Settings
 from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.csrf import init_csrf
-from fediverse_cases.web.error_pages import render_error_page
+from fediverse_cases.web.error_pages import init_error_pages, render_error_page
 from fediverse_cases.web.observability import init_observability
 from fediverse_cases.web.state import AppState
 
@@ -110,6 +110,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     for module_name in SETUP_MODULES:
         importlib.import_module(module_name).setup(app, state)
     init_observability(app, state)
+    init_error_pages(app, settings.uploads)
 
     @app.after_serving
     async def dispose_engine() -> None:

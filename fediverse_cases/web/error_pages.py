@@ -5,6 +5,10 @@ a clinician can act on. An explicit description given with ``abort(code, "...")`
 werkzeug's generic descriptions are replaced. If the page itself cannot be rendered (the
 database is down, a template broke), a small static page with the same stylesheet is sent
 instead, so even that failure never shows a bare traceback or framework text.
+
+``init_error_pages`` adds ``GET /_errors/<code>``, which renders the page for one of those
+codes with that status: the front proxy answers some errors itself (nginx refuses an
+oversized upload before the app sees it) and shows this page instead of its own.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import html
 import logging
 from dataclasses import dataclass
 
-from quart import Response, render_template
-from werkzeug.exceptions import HTTPException
+from quart import Quart, Response, render_template
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from fediverse_cases.settings import UploadSettings
 
@@ -85,3 +89,14 @@ async def render_error_page(error: HTTPException, uploads: UploadSettings) -> tu
             status=page.code,
             content_type="text/html; charset=utf-8",
         )
+
+
+PROXY_ERROR_CODES = (403, 404, 413, 500)
+
+
+def init_error_pages(app: Quart, uploads: UploadSettings) -> None:
+    async def proxy_error_page(code: int) -> tuple[str, int] | Response:
+        error = default_exceptions[code if code in PROXY_ERROR_CODES else 404]()
+        return await render_error_page(error, uploads)
+
+    app.add_url_rule("/_errors/<int:code>", "proxy_error_page", proxy_error_page, methods=["GET"])

@@ -11,6 +11,8 @@ import asyncio
 import io
 import re
 import secrets
+import socket
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,3 +177,24 @@ def test_hospital_only_media_reaches_signed_in_staff_and_is_never_cached_publicl
     assert response.headers["cache-control"] == "private, no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert pending.status_code == 200 and pending.headers["cache-control"] == "private, no-store"
+
+
+def test_an_upload_nginx_refuses_gets_the_sites_413_page(stack: Stack) -> None:
+    # Only the headers: nginx answers from Content-Length alone, before any body is sent.
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    with (
+        socket.create_connection(("127.0.0.1", stack.nginx.https_port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+    ):
+        tls.sendall(
+            b"POST /compose HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: 900000000\r\nConnection: close\r\n\r\n"
+        )
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413")
+    assert b"Upload too large" in body and b"/static/style.css" in body
+    assert b"<center>nginx" not in body

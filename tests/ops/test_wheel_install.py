@@ -177,6 +177,7 @@ def _sample_values(client: httpx.Client) -> dict[str, str]:
         "image_id": "1",
         "flag_id": "1",
         "app_id": "1",
+        "code": "413",
     }
 
 
