@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from typing import Literal
 
 from alembic.script import ScriptDirectory
 from cryptography.hazmat.primitives import serialization
@@ -27,9 +28,12 @@ EXAMPLE_SECRET = "CHANGE-ME-to-at-least-32-characters-of-random-text"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
+Status = Literal["ok", "warn", "fix"]
+
+
 @dataclass(frozen=True)
 class Finding:
-    status: str  # "ok", "warn" or "fix"
+    status: Status
     topic: str
     message: str
 
