@@ -29,7 +29,7 @@ from fediverse_cases.storage.models import CaseImage
 from tests.support.case_rows import insert_case
 from tests.support.instances import PASSWORD, create_account, fast_passwords
 from tests.support.nginx import NginxProxy, nginx_binary
-from tests.support.server import ServedInstance
+from tests.support.server import ServedInstance, free_port
 
 pytestmark = [
     pytest.mark.e2e,
@@ -198,3 +198,15 @@ def test_an_upload_nginx_refuses_gets_the_sites_413_page(stack: Stack) -> None:
     assert head.startswith(b"HTTP/1.1 413")
     assert b"Upload too large" in body and b"/static/style.css" in body
     assert b"<center>nginx" not in body
+
+
+def test_when_the_app_is_down_nginx_says_so_in_words(tmp_path: Path, stack: Stack) -> None:
+    dead = NginxProxy(tmp_path / "nginx-dead", upstream_port=free_port(), media_dir=stack.nginx.media_dir)
+    dead.start()
+    try:
+        response = httpx.get(f"{dead.url}/cases/anything", verify=False, timeout=10)
+    finally:
+        dead.stop()
+    assert response.status_code == 503
+    assert "Back in a moment" in response.text and "nginx" not in response.text
+    assert response.headers["retry-after"] == "30"
