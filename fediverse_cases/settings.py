@@ -1,7 +1,7 @@
 """Instance settings: a frozen Settings built from a TOML file plus FEDIVERSE_CASES_* overrides.
 
 Owns the names, defaults and validation of every setting (documented in
-instance_config/example.toml). Nothing here is read at import time: callers load settings
+fediverse_cases/instance_config/example.toml). Nothing here is read at import time: callers load settings
 explicitly with ``load_settings(path)`` and pass the result down.
 
 Environment overrides are named ``FEDIVERSE_CASES_<SECTION>_<KEY>`` in upper case, for example
@@ -23,6 +23,9 @@ ENV_PREFIX = "FEDIVERSE_CASES_"
 REGISTRATION_POLICIES = ("open", "closed")
 FEDERATION_MODES = ("allowlist", "open")
 TEXT_POLICIES = ("cover_all_but_markers", "cover_all")
+# How image bytes leave: from Python, or by the front proxy after Python decided access.
+MEDIA_SERVE_MODES = ("python", "x-accel-redirect", "x-sendfile")
+ACCESS_LOG_FORMATS = ("text", "json", "off")
 
 
 class SettingsError(ValueError):
@@ -83,6 +86,23 @@ class ModerationSettings:
 
 
 @dataclass(frozen=True)
+class MediaServingSettings:
+    """``[media] serve_mode`` and ``accel_prefix``: see instance_config/nginx.conf."""
+
+    mode: str = "python"
+    accel_prefix: str = "/_media_internal/"
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    """``[logging] access_log`` and ``[metrics] token``."""
+
+    access_log: str = "text"
+    # Empty: /metrics answers loopback only. Set: also anyone presenting it as a bearer token.
+    metrics_token: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings
     database_url: str
@@ -95,6 +115,8 @@ class Settings:
     uploads: UploadSettings = field(default_factory=UploadSettings)
     deidentify: DeidentifySettings = field(default_factory=DeidentifySettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
+    media_serving: MediaServingSettings = field(default_factory=MediaServingSettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     config_path: Path | None = None
 
     @property
@@ -131,6 +153,8 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "media": None,
         "session": None,
         "registration": None,
+        "logging": None,
+        "metrics": None,
     }
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX):
@@ -204,6 +228,19 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
             moderation_raw, "moderation.hold_comments_of_new_accounts_days", 0, 0, 365
         ),
     )
+    serve_mode = str(media.get("serve_mode", "python"))
+    _choice("media.serve_mode", serve_mode, MEDIA_SERVE_MODES)
+    accel_prefix = str(media.get("accel_prefix", MediaServingSettings.accel_prefix))
+    if not (accel_prefix.startswith("/") and accel_prefix.endswith("/")) or accel_prefix == "/":
+        raise SettingsError(
+            f"setting media.accel_prefix must look like /_media_internal/, got {accel_prefix!r}"
+        )
+    logging_raw = _section(raw, "logging")
+    access_log = str(logging_raw.get("access_log", "text"))
+    _choice("logging.access_log", access_log, ACCESS_LOG_FORMATS)
+    metrics_token = str(_section(raw, "metrics").get("token", "") or "")
+    if metrics_token and len(metrics_token) < 32:
+        raise SettingsError("setting metrics.token must be empty or at least 32 characters of random text")
     media_dir = _path(media, "media.dir", base_dir, "media")
     private_dir = _path(media, "media.private_dir", base_dir, "private")
     return Settings(
@@ -223,6 +260,8 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         uploads=uploads,
         deidentify=deidentify,
         moderation=moderation,
+        media_serving=MediaServingSettings(mode=serve_mode, accel_prefix=accel_prefix),
+        observability=ObservabilitySettings(access_log=access_log, metrics_token=metrics_token),
         config_path=config_path,
     )
 

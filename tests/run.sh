@@ -1,21 +1,64 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine, then runs the whole suite.
 # Extra arguments go to pytest (e.g. `bash tests/run.sh tests/test_accounts_web.py -x`).
+# When something cannot be installed (no root, no sudo, not Debian) it stops and names exactly
+# what is missing and the command that installs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: Chromium for the browser tests, exiftool as the independent metadata checker,
+# Debian packages, each with the command that proves it is there:
+#   chromium                 the browser tests (Playwright drives Debian's Chromium)
+#   libimage-exiftool-perl   exiftool, the independent metadata checker
+#   fonts-dejavu-core        draws the burned-in test text that OCR must find and redaction cover
+#   nginx                    the front proxy the media tests start (X-Accel-Redirect)
+#   postgresql-client        pg_dump/pg_restore for the PostgreSQL backup test
+#   nodejs, npm              the Fedify interop peer (npm then fetches its own Node 22)
+#   python3-venv             the project's virtualenv and the packaging test's fresh venv
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
-# DejaVu draws the burned-in test text that OCR must find and the redaction must cover.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ! -x .venv/bin/python ]; then
+  # Debian's python3 has venv without ensurepip until python3-venv is installed: try for real.
+  probe="$(mktemp -d)"
+  python3 -m venv "$probe/venv" >/dev/null 2>&1 || missing+=(python3-venv)
+  rm -rf "$probe"
+fi
+
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo="sudo"
+    else
+      echo "tests/run.sh: missing Debian packages: ${missing[*]}" >&2
+      echo "tests/run.sh: install them as root, then run this again:" >&2
+      echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "tests/run.sh: missing packages (Debian names): ${missing[*]}, and this is not a Debian machine (no apt-get)." >&2
+    exit 1
+  fi
   echo "Installing Debian packages: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Another apt/dpkg run holding the lock is waited for (up to 10 minutes), not failed on.
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+  # policy-rc.d 101: nginx is only a binary for the tests; Debian must not start it as a service.
+  policy_rc=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy_rc=/usr/sbin/policy-rc.d
+    trap '$sudo rm -f "$policy_rc"' EXIT
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy_rc" >/dev/null
+    $sudo chmod +x "$policy_rc"
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$policy_rc" ]; then $sudo rm -f "$policy_rc"; trap - EXIT; fi
 fi
 
 # Python packages (the project and its test extras) in a local virtualenv.

@@ -12,7 +12,7 @@ import pytest
 from fediverse_cases.settings import SettingsError, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "instance_config" / "example.toml"
+EXAMPLE = REPO / "fediverse_cases" / "instance_config" / "example.toml"
 
 
 def test_example_config_documents_a_loadable_instance() -> None:

@@ -11,7 +11,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fediverse_cases.cli import cases, deidentify, instance, peers, scan_text, tokens, users, worker
+from fediverse_cases.cli import (
+    backup,
+    cases,
+    deidentify,
+    doctor,
+    example_config,
+    instance,
+    peers,
+    scan_text,
+    tokens,
+    users,
+    worker,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +33,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Order is the order of `fediverse-cases --help`.
-    for module in (instance, users, deidentify, scan_text, cases, peers, worker, tokens):
+    for module in (
+        instance,
+        users,
+        deidentify,
+        scan_text,
+        cases,
+        peers,
+        worker,
+        tokens,
+        example_config,
+        doctor,
+        backup,
+    ):
         module.register(subparsers)
     return parser
 

@@ -92,6 +92,11 @@ class LocalMediaStore:
         except (FileNotFoundError, ValueError):
             return None
 
+    def path_of(self, name: MediaName) -> Path | None:
+        """The stored file for ``name``, or None; the front proxy sends it (X-Accel-Redirect)."""
+        path = self._path(name.key, name.variant, name.extension)
+        return path if path.is_file() else None
+
     def delete(self, key: str) -> None:
         """Every variant of ``key``; missing files are fine (deleting twice is harmless)."""
         if not _KEY_RE.match(key):

@@ -4,6 +4,7 @@ change roles, disable. Each call records its audit entry in the caller's transac
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -142,7 +143,10 @@ async def authenticate(
         )
         return LoginResult(LoginOutcome.THROTTLED)
     account = await account_repo.get_account_by_username(session, username)
-    password_ok = passwords.verify(account.password_hash if account else None, password)
+    # argon2 releases the GIL: in a thread, one sign-in does not stall every other request.
+    password_ok = await asyncio.to_thread(
+        passwords.verify, account.password_hash if account else None, password
+    )
     if account is None or not password_ok or account.disabled:
         audit.record(
             session,
@@ -151,6 +155,9 @@ async def authenticate(
             ),
         )
         return LoginResult(LoginOutcome.INVALID)
+    if passwords.needs_rehash(account.password_hash):
+        # Older parameters (or argon2's defaults): upgrade while we hold the plain password.
+        account.password_hash = await asyncio.to_thread(passwords.hash, password)
     audit.record(
         session,
         Operator(account.id, username, ip).entry("login.success", target_type="account", target_id=username),

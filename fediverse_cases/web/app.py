@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from quart import Quart, Response, g, render_template, request
+from quart import Quart, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from fediverse_cases.core.accounts import ROLE_LABELS, can_post_and_comment, can_review, is_admin
@@ -33,10 +33,13 @@ from fediverse_cases.web.blueprints import (
     review,
 )
 from fediverse_cases.web.csrf import init_csrf
+from fediverse_cases.web.error_pages import init_error_pages, render_error_page
+from fediverse_cases.web.observability import init_observability
 from fediverse_cases.web.security_headers import security_headers
 from fediverse_cases.web.state import AppState
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+# Templates and static files ship inside this package (package data), beside this module.
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -94,7 +97,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
                 status=error.code or 500,
                 content_type="application/json",
             )
-        return await render_template("error.html", error=error), error.code or 500
+        return await render_error_page(error, settings.uploads)
 
     for module in (
         pages,
@@ -114,6 +117,8 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     ):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(api.build_blueprint())
+    init_observability(app, state)
+    init_error_pages(app, settings.uploads)
 
     workers: list[Workers] = []
 

@@ -85,6 +85,15 @@ class DatabaseFactory:
         self._created.append(name)
         return _with_database(POSTGRES_URL, name)
 
+    async def new_empty_database(self) -> str:
+        """A database with no schema at all (what `init` or `restore` starts from)."""
+        if self.backend == "sqlite":
+            return f"sqlite+aiosqlite:///{self.workdir / f'empty_{uuid.uuid4().hex[:10]}.db'}"
+        name = f"fc_{self.run_id}_{uuid.uuid4().hex[:10]}"
+        await self._admin(f'CREATE DATABASE "{name}"')
+        self._created.append(name)
+        return _with_database(POSTGRES_URL, name)
+
     async def drop_database(self, url: str) -> None:
         if self.backend != "postgresql":
             return

@@ -15,7 +15,7 @@ from fediverse_cases.web.state import app_state
 blueprint = Blueprint("api_instance", __name__)
 
 MASTODON_COMPAT_VERSION = "4.3.0"
-OPENAPI_FILE = Path(__file__).resolve().parents[3] / "docs" / "openapi-extensions.json"
+OPENAPI_FILE = Path(__file__).resolve().parent / "openapi-extensions.json"
 SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/webp", "image/heic", "application/dicom"]
 
 

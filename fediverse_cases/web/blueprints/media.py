@@ -5,6 +5,7 @@ so existence is not revealed). Published cases that federate are served without 
 signatures, because peers (Mastodon among them) fetch attachments unsigned and the random key is
 the capability; "this hospital only" cases need a signed-in local account. Only published public
 cases are publicly cacheable. Authors and reviewers looking at unpublished media are audited.
+The bytes go out from Python or through the front proxy (``web.media_delivery``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories.audit import record
 from fediverse_cases.web.auth import client_ip, current_account
+from fediverse_cases.web.media_delivery import media_response
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("media", __name__)
@@ -45,8 +47,18 @@ async def media_file(name: str) -> Response:
     published = case.state == CaseState.PUBLISHED and not case.hidden
     if not (can_view_case(viewer, facts) or (published and federates(facts))):
         abort(404)
-    data = state.media_store.read(parsed)
-    if data is None:
+    public = published and case.visibility == Visibility.PUBLIC
+    response = media_response(
+        state.settings.media_serving,
+        state.media_store,
+        parsed,
+        {
+            "Cache-Control": "public, max-age=31536000, immutable" if public else NOT_CACHEABLE,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline",
+        },
+    )
+    if response is None:
         abort(404)
     if not published:
         async with state.transaction() as db:
@@ -54,16 +66,7 @@ async def media_file(name: str) -> Response:
                 db,
                 _entry(account, "media.view_unpublished", case.id, name),
             )
-    public = published and case.visibility == Visibility.PUBLIC
-    return Response(
-        data,
-        content_type=parsed.media_type,
-        headers={
-            "Cache-Control": "public, max-age=31536000, immutable" if public else NOT_CACHEABLE,
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": "inline",
-        },
-    )
+    return response
 
 
 def _entry(account, action: str, case_id: int, name: str):  # type: ignore[no-untyped-def]

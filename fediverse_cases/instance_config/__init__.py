@@ -1,0 +1,1 @@
+"""The documented example configuration files, shipped as package data (see cli.example_config)."""

@@ -1,0 +1,1 @@
+"""Operations: the installed package, the front proxy, observability, backups."""
