@@ -154,9 +154,10 @@ def _note(value: dict | Note) -> Note:
     return value if isinstance(value, Note) else Note.from_json(value)
 
 
-def case_from_note(value: dict | Note, followers_url: str | None = None) -> RemoteCase:
+def case_from_note(value: dict | Note, followers_url: str | None = None, *, edit: bool = False) -> RemoteCase:
     """A remote top-level Note as a case. Raises InvalidDocument for a reply or a note without
-    images (a case is 1-10 images); the caption is reduced to plain text from sanitized HTML."""
+    images (a case is 1-10 images); the caption is reduced to plain text from sanitized HTML.
+    ``edit``: the Note of an Update, whose images we keep (Takahē omits them from edits)."""
     note = _note(value)
     if note.in_reply_to:
         raise InvalidDocument("a reply is a comment, not a case")
@@ -172,7 +173,7 @@ def case_from_note(value: dict | Note, followers_url: str | None = None) -> Remo
         )
         for index, attachment in enumerate(note.attachments[:MAX_ATTACHMENTS])
     )
-    if not images:
+    if not images and not edit:
         raise InvalidDocument("a case needs at least one image")
     seen = audience.visibility_from_addressing(note.to, note.cc, followers_url)
     visibility = "public" if seen is audience.Visibility.PUBLIC else "followers"

@@ -10,6 +10,8 @@ activities dropped because they reference a host that is not allowed).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -175,7 +177,7 @@ async def _authorise(
         refetch = tuple(dict.fromkeys((*refetch, *decision.refetch)))
     now = utcnow()
     row = {
-        "activity_id": activity.id,
+        "activity_id": dedupe_key(activity.TYPE, activity.id, data),
         "activity_type": activity.TYPE,
         "signer_actor_id": signer.actor_id,
         "payload": payload,
@@ -188,3 +190,13 @@ async def _authorise(
         "received_at": now,
     }
     return InboxResult(202, "accepted", stored=True, row=row)
+
+
+def dedupe_key(kind: str, activity_id: str, data: dict[str, Any]) -> str:
+    """What makes two deliveries "the same activity". Usually its id; but Takahē (and others)
+    reuse one Update id (``<post>/#update``) for every edit, so an Update is keyed by its id and
+    a digest of its object: a replay is still a duplicate, a new edit is not."""
+    if kind != "Update":
+        return activity_id
+    canonical = json.dumps(data.get("object"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"{activity_id} sha256:{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:32]}"

@@ -36,9 +36,10 @@ async def insert_case(
     published_at: datetime | None = None,
     images: int = 1,
     consent: bool = True,
+    public_id: str | None = None,
 ) -> Case:
     actor = await actor_of(state, author)
-    public_id = secrets.token_urlsafe(9)
+    public_id = public_id or secrets.token_urlsafe(9)
     if published_at is None and case_state in (CaseState.PUBLISHED, CaseState.WITHDRAWN):
         published_at = datetime.now(UTC)
     async with state.transaction() as db:

@@ -26,6 +26,7 @@ from fediverse_cases.core.comment_review import findings_json, hold_decision
 from fediverse_cases.crypto.integrity_proofs import ProofError, verify_object
 from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import remote_media, threads
+from fediverse_cases.federation.dereference import fetch_document, get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
@@ -62,15 +63,11 @@ def proof_is_valid(document: dict[str, Any], author: Actor) -> bool:
 
 
 async def author_of(db: AsyncSession, state: FederationState, uri: str) -> Actor:
-    from fediverse_cases.federation.dereference import get_or_fetch_actor
-
     return await get_or_fetch_actor(db, state, uri)
 
 
 async def fetch_note(state: FederationState, iri: str) -> dict[str, Any]:
     """A Note fetched from its own origin (the guarded client enforces the allow-list)."""
-    from fediverse_cases.federation.dereference import fetch_document
-
     document = await fetch_document(state, iri)
     if not isinstance(document, dict) or document.get("id") != iri:
         raise VocabularyError("fetched document is not the requested object")

@@ -14,6 +14,7 @@ from fediverse_cases.activitypub.base import VocabularyError
 from fediverse_cases.convert import case_from_note, comment_from_note
 from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import threads
+from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.federation.handlers.create import author_of, hold_if_flagged, trusted_note
 from fediverse_cases.storage.base import utcnow
@@ -28,8 +29,6 @@ log = logging.getLogger(__name__)
 async def _update_actor(ctx: InboxContext) -> None:
     """Update(Person/Service): refetch the actor from its origin (never trust the embedded copy),
     so a changed verified-professional claim or key takes effect."""
-    from fediverse_cases.federation.dereference import get_or_fetch_actor
-
     raw = ctx.activity.get("object")
     if isinstance(raw, dict) and raw.get("id") == ctx.activity.get("actor") == ctx.signer.uri:
         await get_or_fetch_actor(ctx.db, ctx.state, ctx.signer.uri, refresh=True)
@@ -48,7 +47,7 @@ async def handle_update(ctx: InboxContext) -> None:
     case = await cases_repo.get_case_by_ap_id(db, note["id"])
     if case is not None and not case.is_local and case.author_actor_id == author.id:
         try:
-            remote = case_from_note(note, author.followers_url or None)
+            remote = case_from_note(note, author.followers_url or None, edit=True)
         except VocabularyError as error:
             log.info("ignoring Update of %s: %s", note["id"], error)
             return
