@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import text
 
-from fediverse_cases.federation.transport import Transport, TransportError
+from fediverse_cases.federation.transport import TransportError
 from fediverse_cases.services.state import AppState
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.migrate import alembic_config
@@ -192,26 +192,21 @@ async def check_peers(state: AppState) -> list[Finding]:
         peers.setdefault(host, "https")
     if not peers:
         return [Finding("ok", "peers", "no peers allowed yet (fediverse-cases peers allow HOST)")]
-    transport = Transport(state)
+    transport = state.transport
     findings = []
-    try:
-        for host, scheme in sorted(peers.items()):
-            url = f"{scheme}://{host}/.well-known/nodeinfo"
-            try:
-                response = await transport.get(url, accept="application/json", max_bytes=100_000)
-            except TransportError as error:
-                findings.append(
-                    Finding(
-                        "warn", "peers", f"{host} unreachable ({error}): check its name, DNS and firewall"
-                    )
-                )
-                continue
-            if 200 <= response.status < 300:
-                findings.append(Finding("ok", "peers", f"{host} answers ({response.status})"))
-            else:
-                findings.append(Finding("warn", "peers", f"{host} answered {response.status} to {url}"))
-    finally:
-        await transport.aclose()
+    for host, scheme in sorted(peers.items()):
+        url = f"{scheme}://{host}/.well-known/nodeinfo"
+        try:
+            response = await transport.get(url, accept="application/json", max_bytes=100_000)
+        except TransportError as error:
+            findings.append(
+                Finding("warn", "peers", f"{host} unreachable ({error}): check its name, DNS and firewall")
+            )
+            continue
+        if 200 <= response.status < 300:
+            findings.append(Finding("ok", "peers", f"{host} answers ({response.status})"))
+        else:
+            findings.append(Finding("warn", "peers", f"{host} answered {response.status} to {url}"))
     return findings
 
 

@@ -40,7 +40,7 @@ print(json.dumps([
 
 SEED_DEMO = """
 import asyncio, sys
-from fediverse_cases.services.demo import seed_demo
+from fediverse_cases.demo.seed import seed_demo
 from fediverse_cases.services.state import AppState
 from fediverse_cases.settings import load_settings
 
