@@ -12,7 +12,8 @@ Pure functions over bytes and pixels; fails closed; never imports quart, sqlalch
 from __future__ import annotations
 
 from .engine import Deidentifier
-from .model import DEFAULT_TEXT_ALLOWLIST, Box, CleanImage, DeidentificationResult, DeidentifyPolicy
+from .geometry import Box
+from .model import DEFAULT_TEXT_ALLOWLIST, CleanImage, DeidentificationResult, DeidentifyPolicy
 from .phi_text import PhiFinding, scan_text
 from .report import DeidentificationReport, DicomSummary, FaceFinding, TextFinding
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .model import Box, DeidentifyPolicy
+from .geometry import Box
+from .model import DeidentifyPolicy
 from .model_pool import ModelPool
 from .report import FaceFinding
 
