@@ -708,8 +708,9 @@ def dicom_16bit_burned(seed: int) -> tuple[Sample, str]:
     txt = Image.new("L", (1200, 1400), 0)
     planted = _plant_block(txt, label_block(rng)[:4], (40, 40), 28, contrast=255)
     arr = base.copy()
-    arr[np.asarray(txt) > 128] = 4095.0 if rng.random() < 0.5 else float(base.max() + 200)
     arr[300:, 350:850] = np.maximum(arr[300:, 350:850], 3600.0)  # bright bone under part of the view
+    # The overlay value: the stored maximum, or just above the brightest anatomy.
+    arr[np.asarray(txt) > 128] = 4095.0 if rng.random() < 0.5 else 3800.0
     pixels = np.clip(arr, 0, 4095).astype(np.uint16)
     data = _dicom_bytes(
         pixels,

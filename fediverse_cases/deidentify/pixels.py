@@ -53,21 +53,23 @@ def detection_windows(values: np.ndarray) -> tuple[tuple[str, Image.Image], ...]
 
     Burned-in text is usually drawn at the extreme of the stored range (or at one palette index),
     where a percentile window clips it together with bone or background. So besides the output
-    window the detector also sees: the full range, the top and bottom 1 % of the range stretched
-    (text at the maximum over bright bone, or at the minimum over air), and a rank equalisation,
-    which gives every distinct level its own grey.
+    window the detector also sees, most useful first (the engine runs the first
+    ``policy.max_window_passes``): the top 1 % of the range stretched (text at the maximum over
+    bright bone), a rank equalisation (every distinct level, e.g. a palette index, its own grey),
+    the bottom 1 % (text at the minimum over air), and the full range.
     """
     arr = values.astype(np.float32, copy=False)
     vmin, vmax = float(arr.min()), float(arr.max())
     if vmax <= vmin:
         return ()
-    p1, p99 = (float(v) for v in np.percentile(arr, (1.0, 99.0)))
-    views = [("full_range", scale_to_uint8(arr, vmin, vmax))]
-    if p99 < vmax:
-        views.append(("top_range", scale_to_uint8(arr, p99, vmax)))
+    # Percentiles of the values strictly inside the range: text drawn at the extreme may itself be
+    # more than 1 % of the pixels and would otherwise pull the percentile onto the extreme.
+    inner = arr[(arr > vmin) & (arr < vmax)]
+    p1, p99 = (float(v) for v in np.percentile(inner, (1.0, 99.0))) if inner.size else (vmin, vmax)
+    views = [("top_range", scale_to_uint8(arr, p99, vmax)), ("equalised", equalise(arr))]
     if p1 > vmin:
         views.append(("bottom_range", 255 - scale_to_uint8(arr, vmin, p1)))
-    views.append(("equalised", equalise(arr)))
+    views.append(("full_range", scale_to_uint8(arr, vmin, vmax)))
     return tuple((name, Image.fromarray(np.ascontiguousarray(v), "L")) for name, v in views)
 
 
