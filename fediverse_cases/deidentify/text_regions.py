@@ -280,17 +280,17 @@ class TextDetector:
         angles = (90, 270, 180) if b.h > 1.5 * b.w else (180,)
         for base_name, base in (("rotated", crop.convert("RGB")), ("enhanced rotated", sharp)):
             views += [(f"{base_name} {a}", base.rotate(a, expand=True)) for a in angles]
-        best = tb
+        if b.h > 1.5 * b.w:
+            views = views[1:]  # an upright crop of vertical text reads as noise
+        batch = [np.ascontiguousarray(np.asarray(_rec_size(v))[:, :, ::-1]) for _, v in views]
         with self._pool.borrow() as engine:
-            for how, view in views:
-                if b.h > 1.5 * b.w and how in ("enhanced",):
-                    continue  # an upright crop of vertical text reads as noise
-                arr = np.ascontiguousarray(np.asarray(_rec_size(view))[:, :, ::-1])
-                result = engine(arr, use_det=False, use_cls=False, use_rec=True)
-                txts, scores = getattr(result, "txts", None) or (), getattr(result, "scores", None) or ()
-                for text, score in zip(txts, scores, strict=False):
-                    if float(score) > best.confidence and sum(c.isalnum() for c in str(text)) >= 2:
-                        best = TextBox(b, str(text), float(score), tb.source, how)
+            # One batched recogniser call for all the views (the recogniser alone, no detector).
+            result = engine.recognize_txt(batch)
+        best = tb
+        txts, scores = result.txts or (), result.scores or ()
+        for (how, _), text, score in zip(views, txts, scores, strict=False):
+            if float(score) > best.confidence and sum(c.isalnum() for c in str(text)) >= 2:
+                best = TextBox(b, str(text), float(score), tb.source, how)
         return best
 
     def detect(self, image: Image.Image) -> list[TextBox]:
