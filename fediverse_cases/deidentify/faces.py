@@ -86,7 +86,9 @@ class FaceDetector:
             image
             if scale >= 1.0
             else image.resize(
-                (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BILINEAR
+                (max(1, round(width * scale)), max(1, round(height * scale))),
+                Image.Resampling.BILINEAR,
+                reducing_gap=1.0,  # integer box reduction first: fast on 12 MP photos
             )
         )
         return FacePlan(

@@ -47,7 +47,8 @@ class DeidentifyPolicy:
     # sharing this fraction of the input height with its neighbour (longer than any text line is tall).
     ocr_bands: int = 2
     ocr_band_overlap: float = 0.15
-    face_max_side: int = 800
+    # 640: a face of 20 px there (MTCNN's smallest) is 125 px in a 4000 px photo; 800 cost 1.5x.
+    face_max_side: int = 640
     # Rotations (degrees, counter-clockwise) at which faces are searched, for sideways faces.
     face_rotations: tuple[int, ...] = (0, 90, 270)
     face_min_confidence: float = 0.9
