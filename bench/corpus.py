@@ -725,8 +725,8 @@ def dicom_16bit_burned(seed: int) -> tuple[Sample, str]:
 
 
 def dicom_palette_burned(seed: int) -> tuple[Sample, str]:
-    """A palette-colour DICOM (8-bit indices into a colour LUT) with text burned in at an index whose
-    colour is close to the background's."""
+    """A palette-colour DICOM (8-bit indices into a colour LUT) with text burned in at an index of
+    its own (a pale annotation colour over a colour ramp that runs through similar colours)."""
     rng = random.Random(seed)
     prng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:900, 0:1200]
@@ -738,7 +738,7 @@ def dicom_palette_burned(seed: int) -> tuple[Sample, str]:
     lut = np.zeros((3, 256), dtype=np.uint16)
     ramp = np.linspace(0, 65535, 200)
     lut[0, :200], lut[1, :200], lut[2, :200] = ramp, ramp[::-1], ramp * 0.5
-    lut[:, 200:] = np.array([[40000], [30000], [18000]])
+    lut[:, 200:] = np.array([[62000], [60000], [30000]])  # pale yellow annotation colour
     data = _dicom_bytes(
         idx.astype(np.uint8),
         Modality="OT",

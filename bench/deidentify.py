@@ -239,7 +239,7 @@ def main() -> int:
     hard: list = []
     if args.only in ("all", "hard"):
         hard = corpus.hard_samples(args.per_class or (1 if args.quick else 2))
-    samples = [(s, "base") for s in base] + hard
+    samples = [(s, s.kind) for s in base] + hard
     print(f"corpus: {len(samples)} files generated in {time.perf_counter() - t0:.1f} s")
     engine = Deidentifier(DeidentifyPolicy(**overrides))
     if overrides:
@@ -333,6 +333,8 @@ def main() -> int:
         if sample.kind == "phi_free":
             free_fractions.append(fraction)
             stats.fractions.append(fraction)
+            if fraction > 0.03:
+                print(f"  PHI-free image lost more than 3 %: {sample.name} ({100 * fraction:.1f} %)")
 
     bad = residual_metadata(outputs)
     print()

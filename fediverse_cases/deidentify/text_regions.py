@@ -107,6 +107,10 @@ def decide(
         if label:
             return policy.cover_text, "unreadable_label"
         return False, "not_text"
+    if sum(c.isalnum() for c in tb.text) <= 2 and tb.confidence < policy.text_allow_confidence and not label:
+        # One or two characters read without conviction are round or barred shapes (coins, rings,
+        # vessels read as "O", "CO", "ll"), and would identify no one if they were text.
+        return False, "not_text"
     return policy.cover_text, categorise(tb.text, tb.confidence, policy)
 
 
