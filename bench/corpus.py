@@ -481,3 +481,332 @@ def _png(img: Image.Image) -> bytes:
     buf = io.BytesIO()
     img.save(buf, "PNG")
     return buf.getvalue()
+
+
+# --- the harder corpus (issue 17): images made unlike the engine's own ------------------------------
+#
+# Each generator returns one Sample of kind "hard" and a ``cls`` name the bench reports per class.
+# Label strings are fake but shaped like the real ones (NHS number, exam number, referrer, phone).
+
+HOSPITALS = ("St Planted Hospital", "Northgate General", "Royal Elmsworth Infirmary", "Kingsbury Clinic")
+
+
+def label_block(rng: random.Random) -> list[str]:
+    """The lines of a printed film label: name, NHS number, DOB, exam number, hospital, referrer,
+    phone, study date."""
+    nhs = f"{rng.randint(100, 999)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+    return [
+        f"{rng.choice(LAST).upper()}, {rng.choice(FIRST)}",
+        f"NHS No {nhs}",
+        f"DOB {rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(1930, 2005)}",
+        f"Exam {rng.randrange(10**6, 10**7)}",
+        rng.choice(HOSPITALS),
+        f"Ref Dr {rng.choice(LAST)}",
+        f"Tel 0{rng.randint(1000, 1999)} {rng.randint(100000, 999999)}",
+        f"Study {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2015, 2025)}",
+    ]
+
+
+def _plant_block(
+    img: Image.Image, lines: list[str], xy: tuple[int, int], size: int, contrast: int, **kw
+) -> list[PlantedText]:
+    out = []
+    x, y = xy
+    for line in lines:
+        box = plant_text(img, line, (x, y), size, contrast=contrast, **kw)
+        out.append(PlantedText(line, box))
+        y += int(size * 1.45)
+    return out
+
+
+def _soft_tissue_radiograph(width: int, height: int, seed: int) -> Image.Image:
+    """A radiograph whose label corner lies over mid-grey soft tissue (not black air)."""
+    img = radiograph_background(width, height, seed)
+    arr = np.asarray(img).astype(np.float32)
+    arr = 0.5 * arr + 70  # lift the air to soft-tissue grey: grey-on-grey labels
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
+
+
+def faint_label_radiograph(seed: int) -> tuple[Sample, str]:
+    """A whole label block printed grey-on-grey at 15-40 grey levels over soft tissue."""
+    rng = random.Random(seed)
+    w, h = rng.choice(((1400, 1700), (1700, 1400), (1200, 1500)))
+    img = _soft_tissue_radiograph(w, h, seed)
+    size = rng.randint(15, 22)
+    contrast = rng.choice((15, 20, 25, 30, 40))
+    planted = _plant_block(
+        img, label_block(rng)[:6], (rng.randint(20, 60), rng.randint(20, 60)), size, contrast
+    )
+    return Sample(f"faint_{seed}", _png(img), f"faint_{seed}.png", "hard", texts=planted), "faint_grey_label"
+
+
+def thermal_label_radiograph(seed: int) -> tuple[Sample, str]:
+    """A thermal-printed label (off-white sticker, dotty faded print, blur sigma 1-3)."""
+    rng = random.Random(seed)
+    w, h = 1500, 1800
+    img = radiograph_background(w, h, seed)
+    sticker_w, size = rng.randint(420, 520), rng.randint(18, 24)
+    lines = label_block(rng)[:5]
+    sticker_h = int(size * 1.45 * len(lines)) + 30
+    sx, sy = rng.randint(30, w - sticker_w - 30), rng.choice((30, h - sticker_h - 30))
+    sticker = Image.new("L", (sticker_w, sticker_h), 226)
+    ink = Image.new("L", (sticker_w, sticker_h), 0)
+    planted_local = _plant_block(ink, lines, (14, 14), size, contrast=255, font_index=2)
+    prng = np.random.default_rng(seed)
+    ink_arr = np.asarray(ink).astype(np.float32) / 255.0
+    # Thermal print: dots drop out along the head's lines and the whole print fades.
+    ink_arr *= prng.uniform(0.45, 1.0, size=ink_arr.shape) * (prng.random(ink_arr.shape) > 0.25)
+    ink_arr *= (0.75 + 0.25 * (np.arange(sticker_h) % 3 != 0))[:, None]
+    sigma = rng.choice((1.5, 2.0, 2.5, 3.0))
+    ink_img = Image.fromarray((ink_arr * 255).astype(np.uint8), "L").filter(ImageFilter.GaussianBlur(sigma))
+    fade = rng.uniform(0.45, 0.7)  # dark grey, not black, print
+    arr = np.asarray(sticker).astype(np.float32) - fade * 200.0 * np.asarray(ink_img) / 255.0
+    arr += prng.normal(0, 3, size=arr.shape)
+    img.paste(Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L"), (sx, sy))
+    planted = [PlantedText(p.text, (p.box[0] + sx, p.box[1] + sy, p.box[2], p.box[3])) for p in planted_local]
+    sample = Sample(
+        f"thermal_{seed}", _jpeg(img.convert("RGB")), f"thermal_{seed}.jpg", "hard", texts=planted
+    )
+    return sample, "thermal_blurred_label"
+
+
+def rotated_text_image(seed: int) -> tuple[Sample, str]:
+    """Labels at 90, 180, 270 degrees and small angles on a radiograph."""
+    rng = random.Random(seed)
+    img = radiograph_background(1400, 1400, seed)
+    lines = label_block(rng)
+    planted = []
+    spots = ((60, 200, 90), (1250, 200, 270), (300, 80, 180), (300, 1250, 0), (500, 600, 7), (500, 900, -9))
+    for (x, y, angle), text in zip(spots, lines, strict=False):
+        box = plant_text(img, text, (x, y), rng.randint(26, 34), angle, contrast=rng.choice((90, 160)))
+        planted.append(PlantedText(text, box))
+    return Sample(f"rotated_{seed}", _png(img), f"rotated_{seed}.png", "hard", texts=planted), "rotated_text"
+
+
+def ecg_printout(seed: int, with_header: bool = True) -> tuple[Sample, str]:
+    """A 12-lead-style ECG printout: pink grid, black traces, a header of patient text and
+    annotations along the bottom (speed and gain). The traces and grid must stay."""
+    rng = random.Random(seed)
+    prng = np.random.default_rng(seed)
+    w, h = 2200, 1700
+    arr = np.full((h, w, 3), (252, 246, 244), dtype=np.uint8)
+    for x in range(0, w, 10):
+        arr[:, x] = (246, 200, 200) if x % 50 else (236, 150, 150)
+    for y in range(0, h, 10):
+        arr[y, :] = (246, 200, 200) if y % 50 else (236, 150, 150)
+    img = Image.fromarray(arr, "RGB")
+    draw = ImageDraw.Draw(img)
+    for row in range(4):
+        base = 420 + row * 300
+        xs = np.arange(60, w - 60)
+        beat = np.zeros_like(xs, dtype=np.float32)
+        period = rng.randint(160, 220)
+        phase = (xs - 60) % period
+        beat += 90 * np.exp(-(((phase - 40) / 5.0) ** 2)) - 25 * np.exp(-(((phase - 50) / 6.0) ** 2))
+        beat += 18 * np.exp(-(((phase - 110) / 18.0) ** 2)) + prng.normal(0, 1.2, len(xs))
+        draw.line(
+            list(zip(xs.tolist(), (base - beat).astype(int).tolist(), strict=True)), fill=(0, 0, 0), width=3
+        )
+    planted: list[PlantedText] = []
+    if with_header:
+        lines = label_block(rng)
+        planted += _plant_block(img, [lines[0], lines[1], lines[2]], (60, 40), 34, contrast=230)
+        planted += _plant_block(img, [lines[4], lines[5], lines[7]], (1100, 40), 34, contrast=230)
+    planted.append(PlantedText("25 mm/s", plant_text(img, "25 mm/s", (60, h - 90), 30, contrast=230)))
+    planted.append(PlantedText("10 mm/mV", plant_text(img, "10 mm/mV", (400, h - 90), 30, contrast=230)))
+    name = f"ecg_{seed}" if with_header else f"ecg_noheader_{seed}"
+    return Sample(name, _png(img), f"{name}.png", "hard", texts=planted), "ecg_printout"
+
+
+def photographed_form(seed: int) -> tuple[Sample, str]:
+    """A paper form photographed on a desk: slight rotation, uneven light, lines of handwriting-size
+    print with field labels and patient values."""
+    rng = random.Random(seed)
+    W, H = 2400, 1800
+    page = Image.new("RGB", (1500, 1400), (240, 238, 230))
+    lines = label_block(rng)
+    planted_local = []
+    y = 60
+    for label, value in zip(
+        ("Patient", "NHS", "Born", "Exam", "Site", "Referrer", "Phone", "Date"), lines, strict=True
+    ):
+        plant_text(page, f"{label}:", (60, y), 30, contrast=200)
+        box = plant_text(
+            page, value, (330, y), 32, contrast=rng.choice((120, 170)), font_index=rng.randrange(5)
+        )
+        planted_local.append(PlantedText(value, box))
+        ImageDraw.Draw(page).line((55, y + 52, 1440, y + 52), fill=(150, 150, 150), width=2)
+        y += 110
+    angle = rng.uniform(-4, 4)
+    mask = Image.new("L", page.size, 255)
+    page_r = page.rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
+    mask_r = mask.rotate(angle, expand=True)
+    img = photo_background(W, H, seed)
+    ox, oy = (W - page_r.width) // 2, (H - page_r.height) // 2
+    img.paste(page_r, (ox, oy), mask_r)
+    shade = np.linspace(0.8, 1.05, W, dtype=np.float32)[None, :, None]
+    img = Image.fromarray(np.clip(np.asarray(img) * shade, 0, 255).astype(np.uint8), "RGB")
+    planted = [
+        PlantedText(p.text, _rotate_point_box(p.box, angle, page.size, page_r.size, (ox, oy)))
+        for p in planted_local
+    ]
+    return Sample(f"form_{seed}", _jpeg(img), f"form_{seed}.jpg", "hard", texts=planted), "photographed_form"
+
+
+def _rotate_point_box(box, angle, size, rsize, offset) -> tuple[int, int, int, int]:
+    """Where ``box`` lands after ``Image.rotate(angle, expand=True)`` and a paste at ``offset``."""
+    import math
+
+    x, y, w, h = box
+    cx, cy = size[0] / 2, size[1] / 2
+    rcx, rcy = rsize[0] / 2, rsize[1] / 2
+    a = math.radians(angle)
+    pts = []
+    for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h)):
+        dx, dy = px - cx, py - cy
+        pts.append((rcx + dx * math.cos(a) + dy * math.sin(a), rcy - dx * math.sin(a) + dy * math.cos(a)))
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return (
+        int(min(xs)) + offset[0],
+        int(min(ys)) + offset[1],
+        int(max(xs) - min(xs)),
+        int(max(ys) - min(ys)),
+    )
+
+
+def _dicom_bytes(pixels: np.ndarray, **attrs) -> bytes:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.PatientName = "Planted^Patient"
+    ds.PatientID = "Planted0001"
+    ds.Modality = attrs.pop("Modality", "CR")
+    ds.Rows, ds.Columns = pixels.shape[:2]
+    ds.SamplesPerPixel = 1
+    ds.PixelRepresentation = 0
+    for key, value in attrs.items():
+        setattr(ds, key, value)
+    ds.PixelData = pixels.tobytes()
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
+def dicom_16bit_burned(seed: int) -> tuple[Sample, str]:
+    """A 12-bit-in-16 radiograph whose header window clips the label, burned in at the maximum value
+    over bright bone (one linear window shows bone and text as the same white)."""
+    rng = random.Random(seed)
+    base = np.asarray(_soft_tissue_radiograph(1200, 1400, seed)).astype(np.float32) * 12.0 + 300.0
+    txt = Image.new("L", (1200, 1400), 0)
+    planted = _plant_block(txt, label_block(rng)[:4], (40, 40), 28, contrast=255)
+    arr = base.copy()
+    arr[300:, 350:850] = np.maximum(arr[300:, 350:850], 3600.0)  # bright bone under part of the view
+    # The overlay value: the stored maximum, or just above the brightest anatomy.
+    arr[np.asarray(txt) > 128] = 4095.0 if rng.random() < 0.5 else 3800.0
+    pixels = np.clip(arr, 0, 4095).astype(np.uint16)
+    data = _dicom_bytes(
+        pixels,
+        BitsAllocated=16,
+        BitsStored=12,
+        HighBit=11,
+        PhotometricInterpretation="MONOCHROME2",
+        WindowCenter=1500,
+        WindowWidth=2200,
+    )
+    return Sample(f"dicom16_{seed}", data, f"dicom16_{seed}.dcm", "hard", texts=planted), "dicom_16bit"
+
+
+def dicom_palette_burned(seed: int) -> tuple[Sample, str]:
+    """A palette-colour DICOM (8-bit indices into a colour LUT) with text burned in at an index of
+    its own (a pale annotation colour over a colour ramp that runs through similar colours)."""
+    rng = random.Random(seed)
+    prng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:900, 0:1200]
+    idx = (60 + 80 * np.sin(xx / 90.0) * np.cos(yy / 70.0) + prng.normal(0, 3, (900, 1200))).astype(np.int32)
+    txt = Image.new("L", (1200, 900), 0)
+    planted = _plant_block(txt, label_block(rng)[:4], (40, 30), 28, contrast=255)
+    idx = np.clip(idx, 0, 199)
+    idx[np.asarray(txt) > 128] = 250  # the LUT maps 250 to a colour close to mid-range
+    lut = np.zeros((3, 256), dtype=np.uint16)
+    ramp = np.linspace(0, 65535, 200)
+    lut[0, :200], lut[1, :200], lut[2, :200] = ramp, ramp[::-1], ramp * 0.5
+    lut[:, 200:] = np.array([[62000], [60000], [30000]])  # pale yellow annotation colour
+    data = _dicom_bytes(
+        idx.astype(np.uint8),
+        Modality="OT",
+        BitsAllocated=8,
+        BitsStored=8,
+        HighBit=7,
+        PhotometricInterpretation="PALETTE COLOR",
+        RedPaletteColorLookupTableDescriptor=[256, 0, 16],
+        GreenPaletteColorLookupTableDescriptor=[256, 0, 16],
+        BluePaletteColorLookupTableDescriptor=[256, 0, 16],
+        RedPaletteColorLookupTableData=lut[0].tobytes(),
+        GreenPaletteColorLookupTableData=lut[1].tobytes(),
+        BluePaletteColorLookupTableData=lut[2].tobytes(),
+    )
+    return Sample(f"palette_{seed}", data, f"palette_{seed}.dcm", "hard", texts=planted), "dicom_palette"
+
+
+def ruler_photo(seed: int) -> tuple[Sample, str]:
+    """A PHI-free clinical photo with a ruler (ticks and numbers) and a scale bar: must be kept."""
+    rng = random.Random(seed)
+    img = photo_background(1600, 1200, seed)
+    draw = ImageDraw.Draw(img)
+    y0 = 1040
+    draw.rectangle((100, y0, 1500, y0 + 110), fill=(235, 230, 200))
+    for i in range(0, 141):
+        x = 110 + i * 9.5
+        length = 50 if i % 10 == 0 else (32 if i % 5 == 0 else 20)
+        draw.line((x, y0, x, y0 + length), fill=(20, 20, 20), width=2)
+        if i % 10 == 0 and i < 140:
+            draw.text((x + 3, y0 + 56), str(i // 10), fill=(20, 20, 20), font=font(26))
+    draw.rectangle((1300, 80, 1500, 92), fill=(250, 250, 250))
+    draw.text((1360, 100), "1 cm", fill=(250, 250, 250), font=font(30))
+    _ = rng
+    return Sample(f"ruler_{seed}", _jpeg(img), f"ruler_{seed}.jpg", "phi_free"), "phi_free_ruler_photo"
+
+
+def radiograph_16bit_free(seed: int) -> tuple[Sample, str]:
+    """A PHI-free 16-bit greyscale radiograph PNG (wide range, quantum noise)."""
+    base = np.asarray(radiograph_background(1400, 1700, seed)).astype(np.float32) * 200.0 + 1000.0
+    noise = np.random.default_rng(seed).normal(0, 150, base.shape)
+    arr = np.clip(base + noise, 0, 65535).astype(np.uint16)
+    img = Image.fromarray(arr)  # uint16 -> mode "I;16"
+    return Sample(f"free16_{seed}", _png(img), f"free16_{seed}.png", "phi_free"), "phi_free_16bit_radiograph"
+
+
+def histology_free() -> tuple[Sample, str]:
+    from skimage import data
+
+    img = Image.fromarray(data.immunohistochemistry()).resize((1536, 1536), Image.Resampling.BICUBIC)
+    return Sample("histology", _jpeg(img), "histology.jpg", "phi_free"), "phi_free_histology"
+
+
+def hard_samples(per_class: int = 2, seed: int = 1700) -> list[tuple[Sample, str]]:
+    """The harder corpus: ``per_class`` images of every class (fewer for a quick run)."""
+    out: list[tuple[Sample, str]] = []
+    for i in range(per_class):
+        s = seed + i
+        out += [
+            faint_label_radiograph(s),
+            thermal_label_radiograph(s),
+            rotated_text_image(s),
+            ecg_printout(s),
+            photographed_form(s),
+            dicom_16bit_burned(s),
+            dicom_palette_burned(s),
+            ruler_photo(s),
+            radiograph_16bit_free(s),
+        ]
+    out.append(histology_free())
+    out.append(ecg_printout(seed, with_header=False))
+    return out

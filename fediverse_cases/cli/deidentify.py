@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import mimetypes
 import sys
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fediverse_cases.deidentify import Box, Deidentifier, DeidentifyPolicy
+if TYPE_CHECKING:
+    from fediverse_cases.deidentify import Box, Deidentifier
+
+log = logging.getLogger(__name__)
 
 
 def parse_box(text: str) -> Box:
+    # Imported when used: building the `fediverse-cases` parser (every subcommand, `--help`) must
+    # not pay for numpy, Pillow and the engine.
+    from fediverse_cases.deidentify import Box
+
     parts = text.split(",")
     try:
         x, y, w, h = (int(p.strip()) for p in parts)
@@ -67,8 +76,15 @@ def run(args: argparse.Namespace) -> int:
             parser.error(f"--out {args.out} exists and is not a directory")
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
+    # Imported here for the same reason as in parse_box.
+    from fediverse_cases.deidentify import Deidentifier, DeidentifyPolicy
+
     policy = DeidentifyPolicy(cover_faces=not args.no_faces, cover_text=not args.no_text)
     engine = Deidentifier(policy)
+    # Cold start: the OCR runtime's imports and the model sessions load on a side thread while the
+    # first file is read and decoded. process() never depends on it: a model that failed to load
+    # here is loaded (or refuses the image) there.
+    threading.Thread(target=_warm_up, args=(engine,), name="deidentify-warm-up", daemon=True).start()
     entries: list[dict[str, Any]] = []
     any_refused = False
     for path in args.inputs:
@@ -106,3 +122,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 1 if any_refused else 0
+
+
+def _warm_up(engine: Deidentifier) -> None:
+    try:
+        engine.warm_up()
+    except Exception:
+        log.warning("model warm-up failed; the first image loads the models itself", exc_info=True)

@@ -2,7 +2,7 @@
 
 Everything that comes out of here is pixels only (a new PIL image in mode "L" or "RGB"), plus the
 list of metadata categories the input carried. Imports Pillow, pillow-heif and numpy; DICOM is
-delegated to dicom.py.
+delegated to dicom.py, shared pixel helpers live in pixels.py.
 """
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps
 
-from . import containers
+from . import containers, dicom
 from .model import DeidentifyPolicy, Refusal
-from .report import DicomSummary
+from .pixels import DecodedImage, check_pixels, detection_windows, scale_to_uint8
 
 ACCEPTED = "JPEG, PNG, WebP, TIFF, HEIC or DICOM"
 
@@ -39,16 +38,6 @@ _EXTENSIONS: dict[str, set[str]] = {
 }
 _GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedImage:
-    image: Image.Image  # mode "L" or "RGB", upright, fully loaded
-    source_format: str
-    metadata_found: frozenset[str]
-    orientation: int | None = None
-    dicom: DicomSummary | None = None
-    wants_text_detection: bool = True
 
 
 def sniff(data: bytes) -> str:
@@ -107,21 +96,10 @@ def decode(
     fmt = sniff(data)
     check_declared(fmt, filename, declared_type)
     if fmt == "dicom":
-        from . import dicom
-
         return dicom.decode_dicom(data, policy)
     if fmt == "heic":
         return _decode_heic(data, policy)
     return _decode_pillow(data, fmt, policy)
-
-
-def check_pixels(width: int, height: int, policy: DeidentifyPolicy) -> None:
-    if width <= 0 or height <= 0:
-        raise Refusal("the image has no pixels")
-    if width * height > policy.max_pixels:
-        raise Refusal(
-            f"the image is {width}x{height} = {width * height} pixels; the limit is {policy.max_pixels}"
-        )
 
 
 _PIL_FORMAT = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF"}
@@ -176,6 +154,7 @@ def _decode_pillow(data: bytes, fmt: str, policy: DeidentifyPolicy) -> DecodedIm
         source_format=fmt,
         metadata_found=frozenset(found),
         orientation=int(orientation) if isinstance(orientation, int) else None,
+        detection_views=wide_range_views(upright),
     )
 
 
@@ -277,6 +256,13 @@ def _tiff_categories(img: Image.Image) -> set[str]:
     return {name for tag, name in _TIFF_TAGS.items() if tag in tags}
 
 
+def wide_range_views(img: Image.Image) -> tuple[tuple[str, Image.Image], ...]:
+    """Extra detection renderings for 16-bit, 32-bit and float images (see pixels.detection_windows)."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return detection_windows(np.asarray(img, dtype=np.float32))
+    return ()
+
+
 def to_pixels(img: Image.Image) -> Image.Image:
     """A brand-new 8-bit "L" or "RGB" image holding only the pixel values (alpha flattened on white)."""
     mode = img.mode
@@ -293,12 +279,3 @@ def to_pixels(img: Image.Image) -> Image.Image:
         img = img.convert("RGB")
     arr = np.array(img, dtype=np.uint8)  # copy: nothing of the source object survives
     return Image.fromarray(arr, img.mode)
-
-
-def scale_to_uint8(arr: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
-    if lo is None or hi is None:
-        lo, hi = (float(v) for v in np.percentile(arr, (0.5, 99.5)))
-    if hi <= lo:
-        hi = lo + 1.0
-    out = (arr.astype(np.float32) - lo) * (255.0 / (hi - lo))
-    return np.clip(out, 0, 255).astype(np.uint8)

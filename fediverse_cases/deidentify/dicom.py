@@ -12,8 +12,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from .decode import DecodedImage, check_pixels, scale_to_uint8
 from .model import DeidentifyPolicy, Refusal
+from .pixels import DecodedImage, check_pixels, detection_windows, scale_to_uint8
 from .report import DicomSummary
 
 # PS3.15 Annex E attributes that identify a patient, a device or a place (keywords, not values).
@@ -71,6 +71,7 @@ _SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
 
 
 def decode_dicom(data: bytes, policy: DeidentifyPolicy) -> DecodedImage:
+    # pydicom is imported on first DICOM only: it is heavy and most uploads are photos (cold start).
     import pydicom
     from pydicom.errors import InvalidDicomError
 
@@ -85,7 +86,7 @@ def decode_dicom(data: bytes, policy: DeidentifyPolicy) -> DecodedImage:
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     frame = frames // 2
     try:
-        arr = _frame_array(ds, frame, frames)
+        arr, raw = _frame_array(ds, frame, frames)
     except Refusal:
         raise
     except Exception as exc:
@@ -93,6 +94,9 @@ def decode_dicom(data: bytes, policy: DeidentifyPolicy) -> DecodedImage:
         name = getattr(syntax, "name", str(syntax))
         raise Refusal(f"the DICOM pixel data cannot be decoded ({name}; {type(exc).__name__})") from None
     image, windowing = _render(ds, arr)
+    # The header's window (or one percentile window) can clip burned-in text drawn at the range's
+    # extreme or at one palette index: the text detector also sees other renderings of the values.
+    views = detection_windows(raw if raw.ndim == 2 else raw[..., :3].mean(axis=-1))
     modality = str(ds.get("Modality", "") or "") or None
     burned = str(ds.get("BurnedInAnnotation", "") or "").upper() or None
     return DecodedImage(
@@ -108,6 +112,7 @@ def decode_dicom(data: bytes, policy: DeidentifyPolicy) -> DecodedImage:
             frame_rendered=frame,
             windowing=windowing,
         ),
+        detection_views=views,
     )
 
 
@@ -138,20 +143,23 @@ def _text_reason(ds, modality: str | None, burned: str | None, policy: Deidentif
     return "run on every image"
 
 
-def _frame_array(ds, frame: int, frames: int) -> np.ndarray:
+def _frame_array(ds, frame: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """(display values, stored values): for palette colour the RGB after the LUT and the indices."""
+    # pydicom is imported on first DICOM only: it is heavy and most uploads are photos.
     from pydicom.pixels import pixel_array
 
     arr = pixel_array(ds, index=frame if frames > 1 else None)
+    if arr.ndim == 3 and arr.shape[-1] not in (3, 4):
+        arr = arr[arr.shape[0] // 2]
+    raw = arr
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
     if photometric == "PALETTE COLOR":
         from pydicom.pixels import apply_color_lut
 
         arr = apply_color_lut(arr, ds)
-    if arr.ndim == 3 and arr.shape[-1] not in (3, 4):
-        arr = arr[arr.shape[0] // 2]
-    if arr.ndim not in (2, 3):
+    if arr.ndim not in (2, 3) or raw.ndim not in (2, 3):
         raise Refusal(f"unexpected DICOM pixel array shape {arr.shape}")
-    return arr
+    return arr, raw
 
 
 def _render(ds, arr: np.ndarray) -> tuple[Image.Image, str]:
@@ -161,7 +169,7 @@ def _render(ds, arr: np.ndarray) -> tuple[Image.Image, str]:
         if rgb.dtype != np.uint8:
             rgb = scale_to_uint8(rgb, 0, float(2 ** int(ds.get("BitsStored", 8) or 8) - 1))
         return Image.fromarray(np.ascontiguousarray(rgb), "RGB"), "colour, no window"
-    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut  # lazy: see decode_dicom
 
     values = apply_modality_lut(arr, ds).astype(np.float32)
     windowing = "percentile 0.5-99.5"

@@ -1,5 +1,7 @@
 """The de-identification pipeline: decode -> manual regions -> crop -> detect faces and text
-(concurrently, on downscaled copies) -> paint -> re-encode -> verify -> report.
+(concurrently, on downscaled copies; text on several renderings, see text_passes.py) -> read poorly
+read boxes again -> decide -> hand over for review when the boxes would cover too much -> paint ->
+re-encode -> verify -> report.
 
 ``Deidentifier`` is built once per process and is safe to call from several threads; models load
 lazily, once. Bad input never raises: it comes back as a refused result with a precise reason.
@@ -18,13 +20,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from . import decode as decode_mod
 from . import encode as encode_mod
-from . import redact
+from . import redact, text_passes
 from .faces import FaceDetector
-from .model import Box, DeidentificationResult, DeidentifyPolicy, Refusal
+from .geometry import Box
+from .model import DeidentificationResult, DeidentifyPolicy, Refusal
 from .report import DeidentificationReport, FaceFinding, TextFinding
-from .text_regions import TextDetector, decide, plan_tiles
+from .text_regions import TextBox, TextDetector, decide, label_like, line_shaped, merge_passes, plan_tiles
 
 log = logging.getLogger(__name__)
 
@@ -128,34 +133,53 @@ class Deidentifier:
 
         manual = tuple(b for b in (r.clip(image.width, image.height) for r in regions) if b is not None)
         draft.fields["manual_regions"] = manual
+        views = decoded.detection_views
         if manual:
             image, _ = redact.paint(image, manual)
+            views = tuple((name, redact.paint(v, manual)[0]) for name, v in views)
         offset = (0, 0)
         if crop is not None:
             image, used = redact.crop(image, crop)
+            views = tuple((name, redact.crop(v, crop)[0]) for name, v in views)
             offset = (used.x, used.y)
             draft.fields["crop"] = used
         draft.lap("manual_and_crop")
 
-        faces, texts = self._detect(image, draft)
+        renderings = text_passes.renderings(image, views, policy) if policy.cover_text else []
+        draft.fields["detection_passes"] = tuple(r.name for r in renderings)
+        faces, texts = self._detect(image, renderings, draft)
         boxes: list[Box] = []
         face_findings = []
         for face in faces:
             boxes.append(redact.with_margin(face.box, policy.face_margin))
             face_findings.append(FaceFinding(face.box.shift(*offset), face.confidence, face.rotation))
         text_findings = []
-        for tb in texts:
-            covered, category = decide(tb, image.size, policy)
+        for tb, covered, category in self._judge_text(image, texts):
             if covered:
-                boxes.append(redact.with_margin(tb.box, policy.text_margin, minimum=3))
+                boxes.append(redact.around_text(tb.box, policy.text_margin))
             text_findings.append(
-                TextFinding(tb.box.shift(*offset), len(tb.text), category, tb.confidence, covered)
+                TextFinding(
+                    tb.box.shift(*offset),
+                    len(tb.text),
+                    category,
+                    tb.confidence,
+                    covered,
+                    source=tb.source,
+                    reread=tb.reread,
+                )
             )
         draft.fields["faces"] = tuple(face_findings)
         draft.fields["text_regions"] = tuple(text_findings)
+        total = image.width * image.height
+        automatic = _union_fraction(boxes, image.width, image.height) if total else 0.0
+        if automatic > policy.review_coverage:
+            # Fail closed, but do not black the image out silently: nothing is painted or shared,
+            # and the clinician and the reviewer see the proposed boxes and decide.
+            draft.fields["redacted_fraction"] = automatic
+            draft.lap("redact")
+            return self._needs_review(draft, boxes, offset, automatic)
         if boxes:
             image, _ = redact.paint(image, boxes)
-        total = image.width * image.height
         all_boxes = boxes + [b.shift(-offset[0], -offset[1]) for b in manual]
         draft.fields["redacted_fraction"] = (
             _union_fraction(all_boxes, image.width, image.height) if total else 0.0
@@ -172,18 +196,75 @@ class Deidentifier:
         )
         return DeidentificationResult(accepted=True, reason=None, image=clean, report=report)
 
-    def _detect(self, image, draft: _Draft):
+    def _needs_review(
+        self, draft: _Draft, boxes: list[Box], offset: tuple[int, int], fraction: float
+    ) -> DeidentificationResult:
+        policy = self.policy
+        reason = (
+            f"the detected faces and text would cover {100 * fraction:.0f} % of the image (more than "
+            f"{100 * policy.review_coverage:.0f} %); nothing was covered or shared: review the "
+            "proposed boxes, crop or mark the regions yourself, and submit again"
+        )
+        report = DeidentificationReport(
+            decision="needs_review",
+            reason=reason,
+            timings_ms=draft.timings,
+            proposed_boxes=tuple(b.shift(*offset) for b in boxes),
+            review_coverage=policy.review_coverage,
+            **draft.fields,
+        )
+        return DeidentificationResult(
+            accepted=False, reason=reason, image=None, report=report, needs_review=True
+        )
+
+    def _judge_text(self, image, texts: list[TextBox]) -> list[tuple[TextBox, bool, str]]:
+        """(box, cover?, category) for every text line found by any pass. Lines the recogniser
+        read poorly are read again (enhanced, rotated); what still cannot be read is covered when
+        it looks like print on a label (fail closed) and otherwise treated as texture."""
+        policy = self.policy
+        merged = merge_passes(texts)
+        doubtful = [
+            i
+            for i, tb in enumerate(merged)
+            if tb.confidence < policy.text_allow_confidence and line_shaped(tb.box, image.size)
+        ]
+        # Largest first: a cap (policy.max_rereads) should spend its reads on label lines, not specks.
+        doubtful.sort(key=lambda i: -merged[i].box.area)
+        pool = self._executor()
+        jobs = {i: pool.submit(self._text.reread, image, merged[i]) for i in doubtful[: policy.max_rereads]}
+        for i, job in jobs.items():
+            try:
+                merged[i] = job.result()
+            except Exception as exc:
+                log.exception("text re-read failed")
+                raise Refusal(
+                    f"the text detector failed ({type(exc).__name__}); the image was not accepted"
+                ) from None
+        grey = None
+        out = []
+        for tb in merged:
+            label = False
+            if tb.confidence < policy.text_min_confidence and line_shaped(tb.box, image.size):
+                if grey is None:
+                    grey = np.asarray(image.convert("L"))
+                label = label_like(grey, tb.box)
+            covered, category = decide(tb, image.size, policy, label=label)
+            out.append((tb, covered, category))
+        return out
+
+    def _detect(self, image, renderings: list[text_passes.Rendering], draft: _Draft):
         """Faces and text, as independent single-threaded tasks on the shared worker pool: one per
-        text band and one per face rotation. Any task that fails refuses the image."""
+        text band of each rendering and one per face rotation. Any task that fails refuses the
+        image."""
         policy = self.policy
         pool = self._executor()
         text_jobs: list[Future] = []
         face_jobs: list[Future] = []
         plan = None
         try:
-            if policy.cover_text:
-                tiles = plan_tiles(image, policy)
-                text_jobs = [pool.submit(self._timed, self._text.read_tile, t) for t in tiles]
+            for rendering in renderings:
+                tiles = plan_tiles(rendering.image, policy, rendering.name)
+                text_jobs += [pool.submit(self._timed, self._text.read_tile, t) for t in tiles]
             if policy.cover_faces:
                 plan = self._faces.plan(image)
                 face_jobs = [

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .model import Box, DeidentifyPolicy
+from .geometry import Box
+from .model import DeidentifyPolicy
 from .model_pool import ModelPool
 from .report import FaceFinding
 
@@ -85,7 +86,9 @@ class FaceDetector:
             image
             if scale >= 1.0
             else image.resize(
-                (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BILINEAR
+                (max(1, round(width * scale)), max(1, round(height * scale))),
+                Image.Resampling.BILINEAR,
+                reducing_gap=1.0,  # integer box reduction first: fast on 12 MP photos
             )
         )
         return FacePlan(

@@ -1,7 +1,7 @@
 """Value types of the de-identification engine: boxes, the policy, the clean image and the result.
 
-Owns no behaviour beyond validation. Imports only the standard library (and report.py for the
-report type). ``CleanImage`` is the only type the media store accepts for shareable media; it can be
+Owns no behaviour beyond validation. Imports only the standard library, geometry.py (``Box``, re-exported
+here for older imports) and report.py for the report type. ``CleanImage`` is the only type the media store accepts for shareable media; it can be
 built only with the engine's private seal, so an un-scrubbed image cannot be passed off as clean by
 accident (a determined caller inside the process can always forge anything: this guards mistakes).
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Re-exported: older code imports Box from here; new code imports it from geometry.py.
+from .geometry import Box as Box
 from .report import DeidentificationReport
 
 MIB = 1024 * 1024
@@ -31,52 +33,6 @@ DEFAULT_TEXT_ALLOWLIST: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class Box:
-    """A rectangle in pixel coordinates of the upright original image."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-
-    def __post_init__(self) -> None:
-        for name in ("x", "y", "w", "h"):
-            if not isinstance(getattr(self, name), int):
-                raise TypeError(f"Box.{name} must be an int")
-        if self.w <= 0 or self.h <= 0:
-            raise ValueError("Box width and height must be positive")
-
-    @property
-    def right(self) -> int:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.h
-
-    @property
-    def area(self) -> int:
-        return self.w * self.h
-
-    def clip(self, width: int, height: int) -> Box | None:
-        """This box intersected with an image of the given size, or None if they do not meet."""
-        x0, y0 = max(0, self.x), max(0, self.y)
-        x1, y1 = min(width, self.right), min(height, self.bottom)
-        if x1 <= x0 or y1 <= y0:
-            return None
-        return Box(x0, y0, x1 - x0, y1 - y0)
-
-    def grow(self, margin_x: int, margin_y: int) -> Box:
-        return Box(self.x - margin_x, self.y - margin_y, self.w + 2 * margin_x, self.h + 2 * margin_y)
-
-    def shift(self, dx: int, dy: int) -> Box:
-        return Box(self.x + dx, self.y + dy, self.w, self.h)
-
-    def to_json(self) -> dict[str, int]:
-        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h}
-
-
-@dataclass(frozen=True, slots=True)
 class DeidentifyPolicy:
     """Instance settings of the engine. The defaults are the safe ones."""
 
@@ -91,7 +47,8 @@ class DeidentifyPolicy:
     # sharing this fraction of the input height with its neighbour (longer than any text line is tall).
     ocr_bands: int = 2
     ocr_band_overlap: float = 0.15
-    face_max_side: int = 800
+    # 640: a face of 20 px there (MTCNN's smallest) is 125 px in a 4000 px photo; 800 cost 1.5x.
+    face_max_side: int = 640
     # Rotations (degrees, counter-clockwise) at which faces are searched, for sideways faces.
     face_rotations: tuple[int, ...] = (0, 90, 270)
     face_min_confidence: float = 0.9
@@ -100,7 +57,21 @@ class DeidentifyPolicy:
     text_allow_confidence: float = 0.8
     text_min_confidence: float = 0.5
     face_margin: float = 0.25
+    # Margin around a text box, as a fraction of the line's height (its short side): boxes fit the
+    # line, they do not grow with its length.
     text_margin: float = 0.25
+    # Extra detection passes (text_passes.py): the CLAHE-and-sharpened rendering runs on
+    # "greyscale" images only (radiographs, grey printouts; colour photos keep one pass for
+    # speed), "always" or "never"; and up to this many of a 16-bit or palette input's extra windows.
+    enhanced_text_pass: str = "greyscale"
+    max_window_passes: int = 2
+    # Boxes the recogniser read poorly are read again (enhanced, rotated); at most this many per
+    # image, the rest are judged by the label test alone.
+    max_rereads: int = 16
+    # When the engine's own boxes would cover more than this share of the image it does not paint
+    # them: the result needs review (DeidentificationResult.needs_review) and the report carries
+    # the proposed boxes for the clinician and the reviewer.
+    review_coverage: float = 0.35
     display_max_side: int = 2048
     thumbnail_max_side: int = 400
     jpeg_quality: int = 90
@@ -116,6 +87,10 @@ class DeidentifyPolicy:
             raise ValueError("need ocr_bands >= 1 and 0 <= ocr_band_overlap < 0.5")
         if any(r not in (0, 90, 180, 270) for r in self.face_rotations):
             raise ValueError("face_rotations must be multiples of 90 degrees")
+        if self.enhanced_text_pass not in ("always", "greyscale", "never"):
+            raise ValueError('enhanced_text_pass is "always", "greyscale" or "never"')
+        if not 0.0 < self.review_coverage <= 1.0:
+            raise ValueError("need 0 < review_coverage <= 1")
 
 
 _SEAL = object()
@@ -152,16 +127,27 @@ class CleanImage:
 
 @dataclass(frozen=True, slots=True)
 class DeidentificationResult:
-    """The engine's answer: accepted with a clean image, or refused with a precise reason."""
+    """The engine's answer: accepted with a clean image, or not accepted with a precise reason.
+
+    A result that is not accepted is either refused (bad input, a failure) or, when
+    ``needs_review`` is True, handed over: the engine would have covered more than
+    ``DeidentifyPolicy.review_coverage`` of the image, so it painted nothing and shares nothing
+    (fail closed). Then ``report.decision == "needs_review"``, ``report.proposed_boxes`` holds the
+    boxes it would have painted (upright original coordinates) for the editor to show, and the
+    clinician decides (e.g. crop, or confirm the boxes as manual regions and submit again).
+    """
 
     accepted: bool
     reason: str | None
     image: CleanImage | None
     report: DeidentificationReport
+    needs_review: bool = False
 
     def __post_init__(self) -> None:
         if self.accepted != (self.image is not None) or self.accepted == (self.reason is not None):
             raise ValueError("accepted results carry an image and no reason; refused ones the reverse")
+        if self.needs_review and self.accepted:
+            raise ValueError("a result that needs review is not accepted")
 
 
 class Refusal(Exception):

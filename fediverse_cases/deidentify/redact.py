@@ -10,7 +10,8 @@ from collections.abc import Iterable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .model import Box, Refusal
+from .geometry import Box
+from .model import Refusal
 
 FILL = 0  # solid black
 
@@ -19,6 +20,13 @@ def with_margin(box: Box, fraction: float, minimum: int = 2) -> Box:
     mx = max(minimum, round(box.w * fraction))
     my = max(minimum, round(box.h * fraction))
     return box.grow(mx, my)
+
+
+def around_text(box: Box, fraction: float, minimum: int = 3) -> Box:
+    """``box`` grown on every side by ``fraction`` of the line's height (its short side): a margin
+    that fits the line however long it is."""
+    margin = max(minimum, round(min(box.w, box.h) * fraction))
+    return box.grow(margin, margin)
 
 
 def paint(image: Image.Image, boxes: Iterable[Box]) -> tuple[Image.Image, int]:

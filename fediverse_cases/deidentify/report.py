@@ -7,10 +7,9 @@ output starts. Text read by OCR is recorded only as a length and a category.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .model import Box
+from .geometry import Box
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,9 +17,16 @@ class FaceFinding:
     box: Box
     confidence: float
     rotation: int
+    detector: str = "mtcnn"
 
     def to_json(self) -> dict[str, Any]:
-        return {"box": self.box.to_json(), "confidence": round(self.confidence, 3), "rotation": self.rotation}
+        return {
+            "box": self.box.to_json(),
+            "confidence": round(self.confidence, 3),
+            "rotation": self.rotation,
+            "detector": self.detector,
+            "pass": f"rotation_{self.rotation}",
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +38,12 @@ class TextFinding:
     category: str
     confidence: float
     covered: bool
+    detector: str = "rapidocr"
+    # The detection pass(es) that found it, "+"-joined (text_passes.py: "original",
+    # "local_contrast_sharpened", "window_top_range", ...).
+    source: str = "original"
+    # How a poorly read box was read again ("enhanced", "rotated 180", ...), or None.
+    reread: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +52,9 @@ class TextFinding:
             "category": self.category,
             "confidence": round(self.confidence, 3),
             "covered": self.covered,
+            "detector": self.detector,
+            "pass": self.source,
+            "reread": self.reread,
         }
 
 
@@ -67,7 +82,7 @@ class DicomSummary:
 
 @dataclass(frozen=True, slots=True)
 class DeidentificationReport:
-    decision: str  # "accepted" or "refused"
+    decision: str  # "accepted", "refused" or "needs_review" (see DeidentificationResult)
     reason: str | None = None
     source_format: str | None = None
     source_width: int | None = None
@@ -85,6 +100,12 @@ class DeidentificationReport:
     redacted_fraction: float = 0.0
     detectors: dict[str, str] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The text detection passes run on this image, in order.
+    detection_passes: tuple[str, ...] = ()
+    # decision "needs_review": the boxes the engine proposes (not painted), and the threshold
+    # their coverage (``redacted_fraction``) went over.
+    proposed_boxes: tuple[Box, ...] = ()
+    review_coverage: float | None = None
 
     @property
     def accepted(self) -> bool:
@@ -110,4 +131,7 @@ class DeidentificationReport:
             "redacted_fraction": round(self.redacted_fraction, 5),
             "detectors": dict(self.detectors),
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "detection_passes": list(self.detection_passes),
+            "proposed_boxes": [b.to_json() for b in self.proposed_boxes],
+            "review_coverage": self.review_coverage,
         }

@@ -104,6 +104,8 @@ def test_face_is_covered_with_margin(engine) -> None:
     assert result.accepted
     fx, fy, fw, fh = corpus.ASTRONAUT_FACE
     assert any(f.box.x <= fx + 10 and f.box.right >= fx + fw - 10 for f in result.report.faces)
+    found = [f.to_json() for f in result.report.faces]
+    assert all(f["detector"] == "mtcnn" for f in found) and "rotation_0" in {f["pass"] for f in found}
     out = _pixels(result.image.data)
     assert out[fy : fy + fh, fx : fx + fw].mean() < 8  # eyes, nose and mouth are black
     assert out[fy - 5 : fy, fx : fx + fw].mean() < 8  # margin above the detected box
