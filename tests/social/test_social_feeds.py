@@ -111,3 +111,10 @@ async def test_person_cases_page_lists_only_their_visible_cases(client, state) -
     await insert_case(state, other)
     assert (await _cards(client, "/users/dr_person/cases"))[0] == [mine.public_id]
     assert (await client.get("/users/ghost/cases")).status_code == 404
+
+
+async def test_a_tag_link_with_a_trailing_slash_reaches_the_tag_feed(client) -> None:  # type: ignore[no-untyped-def]
+    """Takahē links hashtags as /tags/<name>/ (seen in its captured Notes)."""
+    response = await client.get("/tags/dermatology/?cursor=")
+    assert response.status_code == 301 and response.headers["Location"] == "/tags/dermatology?cursor="
+    assert (await client.get(response.headers["Location"])).status_code == 200

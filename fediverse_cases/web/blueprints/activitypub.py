@@ -136,19 +136,31 @@ async def vary_on_accept(response: Response) -> Response:
 # --- discovery -----------------------------------------------------------------------------------
 
 
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _webfinger_resource() -> str:
+    """The one ``resource`` a WebFinger query names; 400 when it is absent, repeated or not a
+    URI with a scheme (RFC 7033 §4.2: ``clinician@host`` or ``=acct:…`` are malformed)."""
+    values = request.args.getlist("resource")
+    if len(values) != 1 or not values[0].strip():
+        abort(400, description="give exactly one resource parameter")
+    resource = values[0].strip()
+    if not _URI_SCHEME.match(resource) or (resource.lower().startswith("acct:") and "@" not in resource):
+        abort(400, description="resource must be a URI such as acct:name@host")
+    return resource
+
+
 @blueprint.get("/.well-known/webfinger")
 async def webfinger() -> Response:
     state = app_state()
-    resource = request.args.get("resource", "").strip()
-    if not resource:
-        abort(400, description="resource is required")
+    resource = _webfinger_resource()
     async with state.sessionmaker() as db:
         actor: Actor | None = None
-        if resource.startswith(("http://", "https://")):
+        if resource.lower().startswith(("http://", "https://")):
             actor = await account_repo.get_actor_by_uri(db, resource)
-        else:
-            handle = resource[5:] if resource.startswith("acct:") else resource
-            name, _, host = handle.lstrip("@").partition("@")
+        elif resource.lower().startswith("acct:"):
+            name, _, host = resource[5:].lstrip("@").partition("@")
             try:
                 same_host = normalize_host(host) == state.settings.instance.host
             except InvalidHost:
@@ -158,22 +170,27 @@ async def webfinger() -> Response:
             actor = await account_repo.get_local_actor_by_username(db, name)
     if actor is None or not actor.is_local:
         abort(404, description="no such account")
-    subject = f"acct:{actor.username}@{state.settings.instance.host}"
-    return json_response(
+    links = [
+        {"rel": "self", "type": ACTIVITY_JSON, "href": actor.uri},
         {
-            "subject": subject,
+            "rel": "http://webfinger.net/rel/profile-page",
+            "type": "text/html",
+            "href": actor.profile_url or actor.uri,
+        },
+    ]
+    wanted = request.args.getlist("rel")
+    if wanted:  # §4.3: only the relations asked for
+        links = [link for link in links if link["rel"] in wanted]
+    response = json_response(
+        {
+            "subject": f"acct:{actor.username}@{state.settings.instance.host}",
             "aliases": sorted({actor.uri, actor.profile_url or actor.uri}),
-            "links": [
-                {"rel": "self", "type": ACTIVITY_JSON, "href": actor.uri},
-                {
-                    "rel": "http://webfinger.net/rel/profile-page",
-                    "type": "text/html",
-                    "href": actor.profile_url or actor.uri,
-                },
-            ],
+            "links": links,
         },
         "application/jrd+json",
     )
+    response.headers["Access-Control-Allow-Origin"] = "*"  # §5: browsers may query it
+    return response
 
 
 @blueprint.get("/.well-known/host-meta")

@@ -107,6 +107,13 @@ async def following_feed() -> str:
     )
 
 
+@blueprint.get("/tags/<tag>/")
+async def tag_feed_with_slash(tag: str) -> Response:
+    """Takahē and others link hashtags as ``/tags/<name>/``: same page, one canonical URL."""
+    query = request.query_string.decode("latin-1")
+    return redirect(url_for("feeds.tag_feed", tag=tag) + (f"?{query}" if query else ""), 301)
+
+
 @blueprint.get("/tags/<tag>")
 async def tag_feed(tag: str) -> str:
     tag = _normal_tag(tag)
