@@ -54,6 +54,17 @@ def specialty_label(slug: str) -> str:
     return dict(SPECIALTIES).get(slug, slug)
 
 
+# A hashtag in running text: "#" after a start or a space, then a tag's characters (Mastodon's
+# rule, narrowed to our tag alphabet); "C#" or "#1" are not tags.
+HASHTAG_IN_TEXT = re.compile(r"(?:^|(?<=\s))#([A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def hashtags_in(text: str) -> list[str]:
+    """The valid hashtags written in a caption or status, lower-cased, in order, once each."""
+    found = [word.lower() for word in HASHTAG_IN_TEXT.findall(text)]
+    return [word for word in dict.fromkeys(found) if TAG_RE.match(word)]
+
+
 def parse_tags(specialties: list[str], free_text: str) -> list[Tag]:
     """Chosen specialty slugs plus free tags ("#rare, skin_lesion keloid") as one ordered list."""
     tags: dict[str, Tag] = {}

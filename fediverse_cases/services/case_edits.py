@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.core.case_access import CaseState
-from fediverse_cases.core.specialties import TagError, parse_tags
+from fediverse_cases.core.specialties import TagError, hashtags_in, parse_tags
 from fediverse_cases.deidentify import PhiFinding, scan_text
 from fediverse_cases.federation import publish
 from fediverse_cases.services.case_errors import CaseError
@@ -74,7 +74,8 @@ def _check(edit: CaseEdit, image_ids: set[int]) -> tuple[list[list[Any]], dict[s
         elif len(text) > ALT_MAX:
             errors[f"alt_{image_id}"] = f"Alt text must be at most {ALT_MAX} characters."
     try:
-        tags = [[t.tag, t.is_specialty] for t in parse_tags(list(edit.specialties), edit.free_tags)]
+        free = " ".join([edit.free_tags, *hashtags_in(caption)])
+        tags = [[t.tag, t.is_specialty] for t in parse_tags(list(edit.specialties), free)]
     except TagError as error:
         errors["tags"] = str(error).capitalize() + "."
         tags = []

@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import CaseState, Visibility
-from fediverse_cases.core.specialties import TagError, parse_tags
+from fediverse_cases.core.specialties import TagError, hashtags_in, parse_tags
 from fediverse_cases.deidentify import Box, DeidentificationResult, scan_text
 from fediverse_cases.media.image_fields import copy_image_fields, stored_image_fields
 from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
@@ -216,7 +216,8 @@ async def save_details(db: AsyncSession, case: Case, details: CaseDetails) -> No
     if details.visibility not in tuple(Visibility):
         errors["visibility"] = "Choose who may see this case."
     try:
-        tags = parse_tags(list(details.specialties), details.free_tags)
+        # "#tags" written in the caption count too (the client API has no other tag field).
+        tags = parse_tags(list(details.specialties), " ".join([details.free_tags, *hashtags_in(caption)]))
     except TagError as error:
         errors["tags"] = str(error).capitalize() + "."
         tags = []

@@ -181,3 +181,17 @@ async def test_rate_limit_headers_and_429(client, state) -> None:  # type: ignor
     await client.get("/api/v1/instance")
     limited = await client.get("/api/v1/instance")
     assert limited.status_code == 429 and await limited.get_json() == {"error": "Too many requests"}
+
+
+async def test_hashtags_in_the_status_text_become_the_case_tags(client, state) -> None:  # type: ignore[no-untyped-def]
+    await create_account(state, "dr_ada", role=Role.PROFESSIONAL, verified=True)
+    ada = await user_token(client, "dr_ada")
+    media = await _upload(client, ada)
+    posted = await client.post(
+        "/api/v1/statuses",
+        headers=bearer(ada),
+        form={"status": "Annular plaque #dermatology #Tinea", "media_ids[]": media["id"], **CONSENT},
+    )
+    status = await posted.get_json()
+    assert posted.status_code == 200, status
+    assert sorted(tag["name"] for tag in status["tags"]) == ["dermatology", "tinea"]
