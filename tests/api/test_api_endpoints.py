@@ -274,3 +274,35 @@ async def test_avatar_url_answers_with_an_image(client, state) -> None:  # type:
     response = await client.get(account["avatar"].removeprefix(BASE))
     assert response.status_code == 200 and response.content_type == "image/png"
     assert (await response.get_data())[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@SQLITE_ONLY
+async def test_followers_and_following_lists(client, state) -> None:  # type: ignore[no-untyped-def]
+    await create_account(state, "dr_ada", role=Role.PROFESSIONAL, verified=True)
+    for name in ("dr_bob", "dr_cy"):
+        await create_account(state, name, role=Role.PROFESSIONAL, verified=True)
+    tokens = {name: await user_token(client, name) for name in ("dr_ada", "dr_bob", "dr_cy")}
+    ids = {
+        name: (await _json(await client.get("/api/v1/accounts/verify_credentials", headers=bearer(token))))[
+            "id"
+        ]
+        for name, token in tokens.items()
+    }
+    for name in ("dr_bob", "dr_cy"):
+        response = await client.post(f"/api/v1/accounts/{ids['dr_ada']}/follow", headers=bearer(tokens[name]))
+        assert response.status_code == 200
+    followers = await _ids(client, f"/api/v1/accounts/{ids['dr_ada']}/followers", tokens["dr_bob"])
+    assert followers == [ids["dr_cy"], ids["dr_bob"]]  # newest first
+    first = await client.get(
+        f"/api/v1/accounts/{ids['dr_ada']}/followers",
+        headers=bearer(tokens["dr_bob"]),
+        query_string={"limit": "1"},
+    )
+    assert [item["id"] for item in await first.get_json()] == [ids["dr_cy"]] and "next" in first.headers[
+        "Link"
+    ]
+    assert await _ids(client, f"/api/v1/accounts/{ids['dr_bob']}/following", tokens["dr_ada"]) == [
+        ids["dr_ada"]
+    ]
+    anonymous = await client.get(f"/api/v1/accounts/{ids['dr_ada']}/followers")
+    assert anonymous.status_code == 401

@@ -86,3 +86,12 @@ async def follows_between(
 async def pending_follow_requests(session: AsyncSession, actor_id: int, page: IdPage) -> list[Follow]:
     query = select(Follow).where(Follow.followed_id == actor_id, Follow.state == "pending")
     return await run_id_page(session, query, Follow.id, page)
+
+
+async def accepted_follows_page(
+    session: AsyncSession, actor_id: int, page: IdPage, *, followers: bool
+) -> list[Follow]:
+    """Accepted follows of (``followers``) or by an actor, newest first, paged by follow id."""
+    column = Follow.followed_id if followers else Follow.follower_id
+    query = select(Follow).where(column == actor_id, Follow.state == "accepted")
+    return await run_id_page(session, query, Follow.id, page)

@@ -146,6 +146,33 @@ async def unfollow(account_id: str) -> Response:
     return await _follow_change(account_id, False)
 
 
+async def _follow_list(account_id: str, *, followers: bool) -> Response:
+    # Who follows whom is shown to signed-in clients only (our collections publish counts alone).
+    require_account()
+    actor_id = _actor_id(account_id)
+    page = await pagination.id_page(default_limit=40, max_limit=80)
+    async with app_state().sessionmaker() as db:
+        if await accounts_repo.get_person_actor(db, actor_id) is None:
+            raise not_found()
+        follows = await follows_repo.accepted_follows_page(db, actor_id, page, followers=followers)
+        other = [follow.follower_id if followers else follow.followed_id for follow in follows]
+        rendered = await accounts_json(db, other)
+    body = [rendered[actor] for actor in other if actor in rendered]
+    return pagination.paginated(body, [follow.id for follow in follows], page)
+
+
+@blueprint.get("/api/v1/accounts/<account_id>/followers")
+@api_view("read:accounts")
+async def followers(account_id: str) -> Response:
+    return await _follow_list(account_id, followers=True)
+
+
+@blueprint.get("/api/v1/accounts/<account_id>/following")
+@api_view("read:accounts")
+async def following(account_id: str) -> Response:
+    return await _follow_list(account_id, followers=False)
+
+
 @blueprint.get("/api/v1/follow_requests")
 @api_view("read:follows")
 async def follow_requests() -> Response:
