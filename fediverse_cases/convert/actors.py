@@ -60,14 +60,33 @@ def collection_document(collection_id: str, total: int) -> dict[str, Any]:
 
 
 def outbox_document(outbox_id: str, total: int) -> dict[str, Any]:
-    """Minimal outbox: the count of public cases; the cases themselves reach peers by delivery."""
+    """The outbox as Mastodon and GoToSocial serve it: a count and links to its pages."""
     return {
         "@context": DEFAULT_CONTEXT,
         "id": outbox_id,
         "type": "OrderedCollection",
         "totalItems": total,
-        "orderedItems": [],
+        "first": f"{outbox_id}?page=true",
+        "last": f"{outbox_id}?page=true&min_id=0",
     }
+
+
+def outbox_page(
+    outbox_id: str, page_id: str, items: list[dict[str, Any]], next_id: str | None, prev_id: str | None
+) -> dict[str, Any]:
+    """One page of public Create activities, newest first, with ``next`` (older) and ``prev``."""
+    page: dict[str, Any] = {
+        "@context": DEFAULT_CONTEXT,
+        "id": page_id,
+        "type": "OrderedCollectionPage",
+        "partOf": outbox_id,
+        "orderedItems": [{k: v for k, v in item.items() if k != "@context"} for item in items],
+    }
+    if next_id:
+        page["next"] = next_id
+    if prev_id:
+        page["prev"] = prev_id
+    return page
 
 
 def follow_activity(follower_uri: str, followed_uri: str, activity_id: str) -> dict[str, Any]:

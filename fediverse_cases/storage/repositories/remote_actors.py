@@ -14,6 +14,7 @@ from fediverse_cases.storage.models import (
     Case,
 )
 from fediverse_cases.storage.repositories.dialect import dialect_insert
+from fediverse_cases.storage.repositories.id_pages import IdPage, run_id_page
 
 
 async def get_actor_by_key_id(session: AsyncSession, key_id: str) -> Actor | None:
@@ -72,6 +73,18 @@ async def count_published_cases(
         )
     )
     return int(rows.scalar_one())
+
+
+async def public_cases_page(session: AsyncSession, actor_id: int, page: IdPage) -> list[Case]:
+    """An actor's published public cases (what its outbox lists), newest first, by case id."""
+    query = select(Case).where(
+        Case.author_actor_id == actor_id,
+        Case.state == "published",
+        Case.visibility == "public",
+        Case.hidden.is_(False),
+        Case.is_local.is_(True),
+    )
+    return await run_id_page(session, query, Case.id, page)
 
 
 async def upsert_remote_actor(session: AsyncSession, values: dict[str, Any]) -> Actor:

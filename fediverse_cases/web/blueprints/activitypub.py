@@ -16,15 +16,17 @@ from quart import Blueprint, Response, abort, request
 
 from fediverse_cases import __version__
 from fediverse_cases.activitypub.constants import ACTIVITY_JSON
-from fediverse_cases.convert.actors import actor_document, collection_document, outbox_document
+from fediverse_cases.convert.activities import create_activity
+from fediverse_cases.convert.actors import actor_document, collection_document, outbox_document, outbox_page
 from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.hosts import InvalidHost, normalize_host
-from fediverse_cases.federation import inbox
+from fediverse_cases.federation import inbox, threads
 from fediverse_cases.federation.signed_fetch import NotAllowed, refuse_unallowed_signer, request_url
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories import follows as follows_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
+from fediverse_cases.storage.repositories.id_pages import IdPage
 from fediverse_cases.web.csrf import csrf_exempt
 from fediverse_cases.web.state import app_state
 
@@ -246,9 +248,36 @@ async def instance_actor() -> Response:
     return as2_response(actor_document(await _instance_actor(), app_state().urls))
 
 
+OUTBOX_PAGE_SIZE = 20
+
+
+def _page_param(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+async def _outbox_page(actor: Actor) -> Response:
+    """``?page=true`` with ``max_id`` (older than) or ``min_id`` (newer than) a case id."""
+    state = app_state()
+    page = IdPage(limit=OUTBOX_PAGE_SIZE, max_id=_page_param("max_id"), min_id=_page_param("min_id"))
+    base = actor.outbox_url
+    async with state.sessionmaker() as db:
+        cases = await remote_actors_repo.public_cases_page(db, actor.id, page)
+        items = [create_activity(await threads.case_note(db, state, case)) for case in cases]
+    query = "&".join(
+        f"{k}={v}" for k, v in (("max_id", page.max_id), ("min_id", page.min_id)) if v is not None
+    )
+    page_id = f"{base}?page=true" + (f"&{query}" if query else "")
+    next_id = f"{base}?page=true&max_id={cases[-1].id}" if len(cases) == OUTBOX_PAGE_SIZE else None
+    prev_id = f"{base}?page=true&min_id={cases[0].id}" if cases else None
+    return as2_response(outbox_page(base, page_id, items, next_id, prev_id))
+
+
 async def _collection(actor: Actor | None, which: str) -> Response:
     if actor is None:
         return as2_response({"error": "no such actor"}, 404)
+    if which == "outbox" and request.args.get("page"):
+        return await _outbox_page(actor)
     async with app_state().sessionmaker() as db:
         if which == "outbox":
             total = await remote_actors_repo.count_published_cases(

@@ -17,6 +17,7 @@ from typing import Any
 from quart import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from fediverse_cases.activitypub.constants import ACTIVITY_JSON, DEFAULT_CONTEXT
+from fediverse_cases.convert.activities import create_activity
 from fediverse_cases.convert.cases import as2_datetime, case_facts
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.core.audience import NotFederated
@@ -99,7 +100,7 @@ async def _may_serve(db: Any, case: Case) -> bool:
     return await _signed_peer(db, case.ap_id) is not None
 
 
-async def _case_document(public_id: str, replies: bool) -> Response:
+async def _case_document(public_id: str, replies: bool, activity: bool = False) -> Response:
     state = app_state()
     async with state.transaction() as db:
         case = await get_case_by_public_id(db, public_id)
@@ -112,7 +113,8 @@ async def _case_document(public_id: str, replies: bool) -> Response:
         if replies:
             return _json(await threads.replies_collection(db, case))
         try:
-            return _json(await threads.case_note(db, state, case))
+            note = await threads.case_note(db, state, case)
+            return _json(create_activity(note) if activity else note)
         except NotFederated:
             return _not_found()
 
@@ -148,6 +150,16 @@ async def answer_activity_json() -> Response | None:
         if match["kind"] == "cases":
             return await _case_document(match["public_id"], bool(match["replies"]))
         return await _comment_document(match["public_id"])
+    except NotAllowed as error:
+        return _refused(error)
+
+
+@blueprint.get("/cases/<public_id>/activity")
+async def create_activity_document(public_id: str) -> Response:
+    """The id of every Create we send (``<case>/activity``) answers with that activity (410
+    after withdrawal), as servers and tools that inspect a profile expect."""
+    try:
+        return await _case_document(public_id, replies=False, activity=True)
     except NotAllowed as error:
         return _refused(error)
 
