@@ -120,12 +120,31 @@ async def test_login_success_sets_hardened_cookie_and_audits(client, state) -> N
     assert "login.success" in await _audit_actions(state)
 
 
-async def test_login_next_parameter_cannot_redirect_off_site(client, state) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/phish",
+        "/\\evil.example/",
+        "/\\/evil.example/",
+        "https://evil.example/",
+        "/\t/evil.example",
+        "evil",
+    ],
+)
+async def test_login_next_parameter_cannot_redirect_off_site(client, state, target: str) -> None:  # type: ignore[no-untyped-def]
     await create_account(state, "nurse_joy")
     response = await post_form(
-        client, "/login", {"username": "nurse_joy", "password": PASSWORD, "next": "//evil.example/phish"}
+        client, "/login", {"username": "nurse_joy", "password": PASSWORD, "next": target}
     )
     assert response.headers["Location"] == "/"
+
+
+async def test_login_next_parameter_keeps_a_same_site_path(client, state) -> None:  # type: ignore[no-untyped-def]
+    await create_account(state, "nurse_joy")
+    response = await post_form(
+        client, "/login", {"username": "nurse_joy", "password": PASSWORD, "next": "/cases?tag=derm"}
+    )
+    assert response.headers["Location"] == "/cases?tag=derm"
 
 
 async def test_verification_request_approval_and_badge(client, state, app) -> None:  # type: ignore[no-untyped-def]

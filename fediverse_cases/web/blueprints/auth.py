@@ -88,8 +88,12 @@ async def logout() -> Response:
 
 
 def _safe_next(target: str) -> str:
-    """Only same-site relative paths: an open redirect after sign-in is a phishing aid."""
+    """Only same-site paths: an open redirect after sign-in is a phishing aid. Browsers read a
+    backslash as a slash (``/\\evil.example`` goes off-site) and drop tabs and newlines, so any of
+    those refuses the target outright."""
+    if not target.startswith("/") or any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return ""
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
-        return target
-    return ""
+    if target.startswith("//") or parts.netloc or parts.scheme:
+        return ""
+    return target
