@@ -36,7 +36,9 @@ from fediverse_cases.storage.repositories import remote_actors as remote_actors_
 AS2_TYPES = ("application/activity+json", "application/ld+json")
 JRD_TYPES = ("application/jrd+json", "application/json")
 FETCH_ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
-ACTOR_REFRESH_AFTER = timedelta(days=1)
+# A remote actor (its keys and its verified-professional claim) is trusted this long without a
+# refetch: a revoked claim stops counting within this bound even if its Update(Person) is lost.
+ACTOR_REFRESH_AFTER = timedelta(hours=6)
 
 
 class FetchError(Exception):
