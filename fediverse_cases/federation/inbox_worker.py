@@ -13,15 +13,18 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from fediverse_cases.activitypub.base import id_of
 from fediverse_cases.federation.dereference import FetchError, fetch_document
-from fediverse_cases.federation.handlers.context import Ignored, InboxContext
+from fediverse_cases.federation.handlers.context import Dropped, Ignored, InboxContext
 from fediverse_cases.federation.handlers.dispatch import dispatch
 from fediverse_cases.federation.retry import next_attempt
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import InboxItem
 from fediverse_cases.storage.repositories import inbox_items as inbox_items_repo
+from fediverse_cases.storage.repositories import peer_drops as peer_drops_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,12 @@ async def _process(state: FederationState, item: InboxItem) -> str:
     return outcome
 
 
+async def _count_drop(db: AsyncSession, item: InboxItem, dropped: Dropped) -> None:
+    signer = await remote_actors_repo.get_actor(db, item.signer_actor_id) if item.signer_actor_id else None
+    if signer is not None:
+        await peer_drops_repo.count_drop(db, signer.host, dropped.reason, item.activity_id, utcnow())
+
+
 async def run_once(state: FederationState, *, limit: int = 100, lease: timedelta = DEFAULT_LEASE) -> int:
     """Process the inbox items due now; return how many were processed."""
     now = utcnow()
@@ -81,7 +90,10 @@ async def run_once(state: FederationState, *, limit: int = 100, lease: timedelta
         try:
             await _process(state, item)
         except Ignored as reason:
+            log.info("inbox item %s not kept: %s", item.activity_id, reason)
             async with state.transaction() as db:
+                if isinstance(reason, Dropped):
+                    await _count_drop(db, item, reason)
                 await inbox_items_repo.finish_inbox_item(
                     db,
                     item.id,

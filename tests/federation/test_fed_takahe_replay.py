@@ -26,6 +26,7 @@ from fediverse_cases.storage.repositories.accounts import get_local_actor_by_use
 from tests.support.case_rows import insert_case
 from tests.support.fed_peer import FakePeer, install_fake_network
 from tests.support.instances import create_account
+from tests.support.web import sign_in
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "interop" / "payloads" / "takahe-0.11"
 HOSPITAL = "https://hospital.test"
@@ -197,6 +198,17 @@ async def test_every_captured_takahe_activity_is_processed_as_a_user_expects(
     assert await h.send(payload("19-follow"), h.stranger) == 403
     assert await h.send(payload("18-undo-follow"), h.stranger) == 403
     assert len(h.network.calls) == before
+
+    # The admin sees, per peer, what was not kept and why.
+    await create_account(state, "boss", role=Role.ADMIN)
+    await sign_in(h.client, "boss")
+    page = await (await h.client.get("/admin/federation")).get_data(as_text=True)
+    assert 'id="peer-drops"' in page
+    assert "<td>takahe.test</td><td>text-only post: not a case</td><td>1</td>" in page
+    assert (
+        "<td>takahe.test</td><td>comment by someone not a verified or vouched professional</td><td>1</td>"
+        in page
+    )
 
 
 async def test_accept_and_replies_are_answered_at_takahes_own_inboxes(hospital: Hospital, state) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,15 @@ class Ignored(Exception):
     """The activity is understood but not for us (e.g. a Follow of an unknown actor)."""
 
 
+class Dropped(Ignored):
+    """Content a peer sent that we do not keep, for a reason admins see counted per peer on the
+    peers page; ``reason`` is a short category (no ids), the log line has the details."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
 @dataclass
 class InboxContext:
     """One inbox item being processed, inside its own transaction (``db``)."""

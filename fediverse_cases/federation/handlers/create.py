@@ -27,7 +27,7 @@ from fediverse_cases.crypto.integrity_proofs import ProofError, verify_object
 from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import remote_media, threads
 from fediverse_cases.federation.dereference import fetch_document, get_or_fetch_actor
-from fediverse_cases.federation.handlers.context import InboxContext
+from fediverse_cases.federation.handlers.context import Dropped, InboxContext
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, CaseTag, Comment
@@ -116,24 +116,24 @@ def _notify(db: AsyncSession, account_id: int | None, kind: str, case: Case, mes
 async def store_remote_case(
     db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor
 ) -> Case | None:
-    if await tombstones_repo.is_tombstoned(db, note["id"]) or await cases_repo.get_case_by_ap_id(
-        db, note["id"]
-    ):
-        return None
+    if await cases_repo.get_case_by_ap_id(db, note["id"]):
+        return None  # a duplicate, not a drop
+    if await tombstones_repo.is_tombstoned(db, note["id"]):
+        raise Dropped("deleted earlier", note["id"])
     if not await follows_repo.followed_by_local(db, author.id):
-        log.info("dropping case %s: nobody here follows %s", note["id"], author.uri)
-        return None
+        raise Dropped("post by someone nobody here follows", note["id"])
+    if not note.get("attachment"):
+        # A case is 1-10 de-identified images; a case-sharing hospital does not keep chatter.
+        raise Dropped("text-only post: not a case", note["id"])
     try:
         remote = case_from_note(note, author.followers_url or None)
     except VocabularyError as error:
-        log.info("dropping case %s: %s", note.get("id"), error)
-        return None
+        raise Dropped("post not understood as a case", f"{note.get('id')}: {error}") from None
     if remote.author_uri != author.uri:
-        return None
+        raise Dropped("author mismatch", note["id"])
     prepared = await remote_media.prepare_remote_images(state, remote.images)
     if not prepared:
-        log.warning("dropping case %s: no image survived fetching and de-identification", remote.ap_id)
-        return None
+        raise Dropped("no image survived de-identification", remote.ap_id)
     now = utcnow()
     case = Case(
         public_id=secrets.token_hex(10),
@@ -183,9 +183,13 @@ async def resolve_parent(
         return None, None
     if host_of(parsed.id) != host_of(author.uri):
         return None, None
-    if parsed.in_reply_to is None:
-        return await store_remote_case(db, state, note, author), None
-    stored = await store_remote_comment(db, state, note, author, depth + 1)
+    try:
+        if parsed.in_reply_to is None:
+            return await store_remote_case(db, state, note, author), None
+        stored = await store_remote_comment(db, state, note, author, depth + 1)
+    except Dropped as dropped:
+        log.info("missing parent %s not kept: %s", iri, dropped)
+        return None, None
     return (await db.get(Case, stored.case_id), stored) if stored else (None, None)
 
 
@@ -220,26 +224,21 @@ async def store_remote_comment(
     activity: dict[str, Any] | None = None,
 ) -> Comment | None:
     if await tombstones_repo.is_tombstoned(db, note["id"]):
-        return None
+        raise Dropped("deleted earlier", note["id"])
     existing = await comments_repo.get_comment_by_ap_id(db, note["id"])
     if existing is not None:
         return existing
     try:
         remote = comment_from_note(note)
     except VocabularyError as error:
-        log.info("dropping comment %s: %s", note.get("id"), error)
-        return None
+        raise Dropped("reply not understood", f"{note.get('id')}: {error}") from None
     if remote.author_uri != author.uri:
-        return None
+        raise Dropped("author mismatch", note["id"])
     if not await may_comment(db, author):
-        log.warning(
-            "refusing comment %s: %s is not a verified or vouched professional", remote.ap_id, author.uri
-        )
-        return None
+        raise Dropped("comment by someone not a verified or vouched professional", author.uri)
     case, parent = await resolve_parent(db, state, remote.in_reply_to, depth)
     if case is None or case.state != "published":
-        log.info("dropping comment %s: its case is unknown or not published here", remote.ap_id)
-        return None
+        raise Dropped("reply to a case not held here", remote.ap_id)
     comment = Comment(
         public_id=secrets.token_urlsafe(12),
         ap_id=remote.ap_id,

@@ -19,6 +19,7 @@ from fediverse_cases.storage.models.cases import (
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
+from fediverse_cases.storage.models.peer_drops import PeerDrop
 from fediverse_cases.storage.models.tombstones import ContentTombstone
 
 __all__ = [
@@ -46,5 +47,6 @@ __all__ = [
     "OAuthToken",
     "ObjectFetch",
     "Peer",
+    "PeerDrop",
     "ReviewDecision",
 ]

@@ -11,6 +11,7 @@ from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories import deliveries as deliveries_repo
 from fediverse_cases.storage.repositories import follows as follows_repo
 from fediverse_cases.storage.repositories import inbox_items as inbox_items_repo
+from fediverse_cases.storage.repositories import peer_drops as peer_drops_repo
 from fediverse_cases.storage.repositories import peers as peers_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.web.auth import (
@@ -34,12 +35,14 @@ async def peers_page() -> str:
         pending = await deliveries_repo.pending_counts_by_peer(db)
         counts = await deliveries_repo.delivery_state_counts(db)
         inbox_counts = await inbox_items_repo.inbox_state_counts(db)
+        drops = await peer_drops_repo.drops_by_peer(db)
     return await render_template(
         "admin/federation.html",
         peers=peers,
         pending=pending,
         counts=counts,
         inbox_counts=inbox_counts,
+        drops=drops,
         mode=state.settings.federation.mode,
         error=None,
     )
@@ -85,6 +88,7 @@ async def change_peer() -> Response | tuple[str, int]:
             pending=pending,
             counts={},
             inbox_counts={},
+            drops={},
             mode=state.settings.federation.mode,
             error=str(error),
         )
