@@ -12,6 +12,7 @@ import pytest
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.crypto.integrity_proofs import sign_object
 from fediverse_cases.crypto.keys import generate_ed25519_keypair, generate_rsa_keypair
+from fediverse_cases.federation.handlers.context import Ignored
 from fediverse_cases.federation.handlers.create import handle_create
 from fediverse_cases.storage.models import Actor, Peer
 from fediverse_cases.storage.repositories import comments as comments_repo
@@ -76,9 +77,14 @@ def _reply(author_uri: str, case_ap_id: str, text: str = "Looks like erythema mu
     }
 
 
-async def _deliver(state, signer: Actor, activity: dict, forwarded: bool) -> None:  # type: ignore[no-untyped-def]
-    async with state.transaction() as db:
-        await handle_create(Ctx(db, state, signer, activity, forwarded))
+async def _deliver(state, signer: Actor, activity: dict, forwarded: bool) -> Ignored | None:  # type: ignore[no-untyped-def]
+    """Run the handler as the inbox worker does: a refusal rolls its transaction back."""
+    try:
+        async with state.transaction() as db:
+            await handle_create(Ctx(db, state, signer, activity, forwarded))
+    except Ignored as refused:
+        return refused
+    return None
 
 
 async def _stored(state, ap_id: str):  # type: ignore[no-untyped-def]
@@ -125,8 +131,9 @@ async def test_comment_from_unverified_remote_account_is_refused(state) -> None:
     case = await insert_case(state, alice)
     viewer, _ = await _remote_actor(state, "vic", "b.example", verified=False)
     activity = _reply(viewer.uri, case.ap_id)
-    await _deliver(state, viewer, activity, forwarded=False)
+    refused = await _deliver(state, viewer, activity, forwarded=False)
     assert await _stored(state, activity["object"]["id"]) is None
+    assert refused is not None and "not a verified or vouched professional" in str(refused)
 
 
 async def test_vouched_peer_lets_its_unverified_accounts_comment(state) -> None:
