@@ -36,6 +36,7 @@ __all__ = [
     "Follow",
     "Like",
     "ObjectValue",
+    "QuoteRequest",
     "Reject",
     "Undo",
     "Update",
@@ -182,6 +183,13 @@ class Announce(Activity):
 
 
 @dataclass(frozen=True)
+class QuoteRequest(Activity):
+    """Mastodon 4.5 asks the author before quoting (FEP-044f): ``object`` is the quoted post."""
+
+    TYPE: ClassVar[str] = "QuoteRequest"
+
+
+@dataclass(frozen=True)
 class Accept(Activity):
     TYPE: ClassVar[str] = "Accept"
 
@@ -232,5 +240,6 @@ class Flag(Activity):
 
 
 ACTIVITY_TYPES: dict[str, type[Activity]] = {
-    cls.TYPE: cls for cls in (Create, Update, Delete, Follow, Accept, Reject, Undo, Like, Announce, Flag)
+    cls.TYPE: cls
+    for cls in (Create, Update, Delete, Follow, Accept, Reject, Undo, Like, Announce, Flag, QuoteRequest)
 }

@@ -62,6 +62,17 @@ DEFAULT_CONTEXT: list[Any] = [
         "blurhash": "toot:blurhash",
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "discoverable": "toot:discoverable",
+        # GoToSocial's interaction policies (Mastodon 4.5 reads canQuote from them).
+        "gts": "https://gotosocial.org/ns#",
+        "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+        "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+        "canAnnounce": {"@id": "gts:canAnnounce", "@type": "@id"},
+        "canReply": {"@id": "gts:canReply", "@type": "@id"},
+        "canLike": {"@id": "gts:canLike", "@type": "@id"},
+        "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+        "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
+        "always": {"@id": "gts:always", "@type": "@id"},
+        "approvalRequired": {"@id": "gts:approvalRequired", "@type": "@id"},
     },
 ]
 

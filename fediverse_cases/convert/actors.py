@@ -114,6 +114,13 @@ def accept_activity(
     }
 
 
+def reject_activity(
+    activity_id: str, actor_uri: str, request: dict[str, Any] | str, to: str
+) -> dict[str, Any]:
+    """Reject of a request we received (a Follow, a QuoteRequest), embedding it."""
+    return {**accept_activity(activity_id, actor_uri, request, to), "type": "Reject"}
+
+
 def update_actor_activity(activity_id: str, document: dict[str, Any]) -> dict[str, Any]:
     """Update(Person/Service): a changed profile or professional claim, to followers and peers."""
     return {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from fediverse_cases.activitypub.base import InvalidDocument
 from fediverse_cases.activitypub.objects import Hashtag, Image, Mention, Note
@@ -116,7 +117,27 @@ def note_from_case(
         replies=urls.case_replies(case.public_id),
         consent_on_file=True,
     )
-    return note.to_json(with_context=True)
+    document = note.to_json(with_context=True)
+    document["interactionPolicy"] = interaction_policy(
+        author_actor.uri,
+        [*addressing.to, *addressing.cc],
+        public=case.visibility == audience.Visibility.PUBLIC,
+    )
+    return document
+
+
+def interaction_policy(author_uri: str, audience_iris: Sequence[str], *, public: bool) -> dict[str, Any]:
+    """GoToSocial's ``interactionPolicy`` (read by Mastodon 4.5 for quotes): nobody may quote
+    or boost a clinical case but its author, and only its audience — followers and peer
+    hospitals, or anyone for a public case — may reply or like."""
+    audience_only = [iri for iri in audience_iris if iri != audience.PUBLIC]
+    everyone = [audience.PUBLIC] if public else audience_only
+    return {
+        "canQuote": {"automaticApproval": [author_uri], "manualApproval": []},
+        "canAnnounce": {"always": [author_uri], "approvalRequired": []},
+        "canReply": {"always": [author_uri, *everyone], "approvalRequired": []},
+        "canLike": {"always": [author_uri, *everyone], "approvalRequired": []},
+    }
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from fediverse_cases.activitypub.activities import (
     Flag,
     Follow,
     Like,
+    QuoteRequest,
     Reject,
     Undo,
     Update,
@@ -188,9 +189,9 @@ def check_activity_origin(activity: Activity, signer_actor: str) -> OriginDecisi
             return OriginDecision.reject("answering a Follow addressed to someone else")
         return OriginDecision.accept()
 
-    if isinstance(activity, Follow | Like | Announce | Flag):
-        # Their objects are other people's (a followee, a liked or boosted note, reported
-        # content); they are referenced, never trusted as embedded content.
+    if isinstance(activity, Follow | Like | Announce | Flag | QuoteRequest):
+        # Their objects are other people's (a followee, a liked, boosted or quoted note,
+        # reported content); they are referenced, never trusted as embedded content.
         return OriginDecision.accept()
 
     return OriginDecision.reject(f"no origin rule for {activity.TYPE}")

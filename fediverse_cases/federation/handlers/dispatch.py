@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fediverse_cases.federation.handlers import create, delete, flag, follow, like, undo, update
+from fediverse_cases.federation.handlers import create, delete, flag, follow, like, quote, undo, update
 from fediverse_cases.federation.handlers.context import Handler, InboxContext
 
 HANDLERS: dict[str, Handler] = {
@@ -15,6 +15,7 @@ HANDLERS: dict[str, Handler] = {
     "Like": like.handle_like,
     "Flag": flag.handle_flag,
     "Undo": undo.handle_undo,
+    "QuoteRequest": quote.handle_quote_request,
 }
 
 
