@@ -26,6 +26,7 @@ from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Account, Actor, Case, Comment, Notification
 from fediverse_cases.storage.repositories.audit import record
+from fediverse_cases.storage.repositories.comments import mark_held
 
 MAX_COMMENT_LENGTH = 5000
 
@@ -67,9 +68,7 @@ def _hold(
         new_account_days=state.settings.moderation.hold_comments_of_new_accounts_days,
     )
     if decision.hold:
-        comment.state = "held"
-        comment.held_reason = decision.reason
-        comment.held_findings = findings_json((f.start, f.end, f.category) for f in findings)
+        mark_held(comment, decision.reason, findings_json((f.start, f.end, f.category) for f in findings))
     return decision.hold
 
 

@@ -38,6 +38,7 @@ from fediverse_cases.storage.repositories import peers as peers_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from fediverse_cases.storage.repositories.cases import add_notification
+from fediverse_cases.storage.repositories.comments import mark_held
 
 log = logging.getLogger(__name__)
 
@@ -207,10 +208,12 @@ def hold_if_flagged(
         new_account_days=state.settings.moderation.hold_comments_of_new_accounts_days,
     )
     if decision.hold:
-        comment.state = "held"
-        comment.held_reason = decision.reason
-        comment.held_findings = findings_json((f.start, f.end, f.category) for f in findings)
-        comment.held_activity = json.dumps(activity) if activity is not None else ""
+        mark_held(
+            comment,
+            decision.reason,
+            findings_json((f.start, f.end, f.category) for f in findings),
+            json.dumps(activity) if activity is not None else "",
+        )
         log.info("holding remote comment %s for review: %s", comment.ap_id, decision.reason)
     return decision.hold
 

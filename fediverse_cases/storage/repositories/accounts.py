@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,40 +88,28 @@ class AccountCounts:
     statuses: int = 0
 
 
+async def _grouped_counts(session: AsyncSession, key: Any, *where: Any) -> dict[int, int]:
+    rows = await session.execute(select(key, func.count()).where(*where).group_by(key))
+    return {int(group): int(count) for group, count in rows.all()}
+
+
 async def account_counts(session: AsyncSession, actor_ids: Sequence[int]) -> dict[int, AccountCounts]:
     if not actor_ids:
         return {}
     ids = list(set(actor_ids))
-    followers = dict(
-        (
-            await session.execute(
-                select(Follow.followed_id, func.count(Follow.id))
-                .where(Follow.followed_id.in_(ids), Follow.state == "accepted")
-                .group_by(Follow.followed_id)
-            )
-        ).all()
-    )
-    following = dict(
-        (
-            await session.execute(
-                select(Follow.follower_id, func.count(Follow.id))
-                .where(Follow.follower_id.in_(ids), Follow.state == "accepted")
-                .group_by(Follow.follower_id)
-            )
-        ).all()
-    )
-    statuses = dict(
-        (
-            await session.execute(
-                select(Case.author_actor_id, func.count(Case.id))
-                .where(Case.author_actor_id.in_(ids), Case.state == "published", Case.hidden.is_(False))
-                .group_by(Case.author_actor_id)
-            )
-        ).all()
+    accepted = Follow.state == "accepted"
+    followers = await _grouped_counts(session, Follow.followed_id, Follow.followed_id.in_(ids), accepted)
+    following = await _grouped_counts(session, Follow.follower_id, Follow.follower_id.in_(ids), accepted)
+    statuses = await _grouped_counts(
+        session,
+        Case.author_actor_id,
+        Case.author_actor_id.in_(ids),
+        Case.state == "published",
+        Case.hidden.is_(False),
     )
     return {
         actor_id: AccountCounts(
-            int(followers.get(actor_id, 0)), int(following.get(actor_id, 0)), int(statuses.get(actor_id, 0))
+            followers.get(actor_id, 0), following.get(actor_id, 0), statuses.get(actor_id, 0)
         )
         for actor_id in ids
     }

@@ -109,3 +109,11 @@ async def held_comments(session: AsyncSession, limit: int = 200) -> list[HeldCom
 async def count_held_comments(session: AsyncSession) -> int:
     rows = await session.execute(select(func.count()).select_from(Comment).where(Comment.state == "held"))
     return int(rows.scalar_one())
+
+
+def mark_held(comment: Comment, reason: str, findings: list[list[object]], activity: str = "") -> None:
+    """A comment waits for the reviewer: shown to nobody, sent nowhere (``core.comment_review``)."""
+    comment.state = "held"
+    comment.held_reason = reason
+    comment.held_findings = findings
+    comment.held_activity = activity

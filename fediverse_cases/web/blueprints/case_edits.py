@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
 from fediverse_cases.core.specialties import SPECIALTIES
@@ -20,7 +21,7 @@ from fediverse_cases.web.auth import (
     professional_required,
     reviewer_required,
 )
-from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.review_decisions import Decision, decide
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("case_edits", __name__)
@@ -131,25 +132,19 @@ async def review_edit(public_id: str) -> str:
 @blueprint.post("/review/edits/<public_id>")
 @reviewer_required
 async def decide_edit(public_id: str) -> Response:
-    values = await form_fields(("decision", "reason"))
     state = app_state()
     reviewer = current_account()
     assert reviewer is not None
-    try:
-        async with state.transaction() as db:
-            case = await case_repo.get_case_by_public_id(db, public_id)
-            if values["decision"] == "approve":
-                await case_edits.approve_edit(db, state, case, reviewer, current_operator())
-                message = "Edit approved and published."
-            elif values["decision"] == "reject":
-                await case_edits.reject_edit(db, case, reviewer, current_operator(), values["reason"])
-                message = "Edit rejected; the author was told why."
-            else:
-                abort(400, description="Choose approve or reject.")
-    except CaseError as error:
-        if error.status in (403, 404):
-            abort(error.status, description=error.message)
-        await flash(error.message)
-        return redirect(url_for("case_edits.review_edit", public_id=public_id))
-    await flash(message)
-    return redirect(url_for("review.queue"))
+
+    async def approve(db: AsyncSession) -> object:
+        case = await case_repo.get_case_by_public_id(db, public_id)
+        return await case_edits.approve_edit(db, state, case, reviewer, current_operator())
+
+    async def reject(db: AsyncSession, reason: str) -> object:
+        case = await case_repo.get_case_by_public_id(db, public_id)
+        return await case_edits.reject_edit(db, case, reviewer, current_operator(), reason)
+
+    decision = Decision(
+        approve, reject, "Edit approved and published.", "Edit rejected; the author was told why."
+    )
+    return await decide(decision, CaseError, url_for("review.queue"))

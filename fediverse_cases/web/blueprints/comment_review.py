@@ -3,7 +3,8 @@ why it waits and the scanner's findings highlighted; approve or reject (with a r
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, flash, redirect, render_template, url_for
+from quart import Blueprint, render_template, url_for
+from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
 from fediverse_cases.deidentify import PhiFinding
@@ -12,7 +13,7 @@ from fediverse_cases.services.comments import CommentError
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.web.auth import current_account, current_operator, reviewer_required
 from fediverse_cases.web.blueprints.cases import highlight
-from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.review_decisions import Decision, decide
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("comment_review", __name__)
@@ -36,28 +37,20 @@ async def queue() -> str:
 
 @blueprint.post("/review/comments/<public_id>")
 @reviewer_required
-async def decide(public_id: str) -> Response:
-    values = await form_fields(("decision", "reason"))
+async def decide_comment(public_id: str) -> Response:
     state = app_state()
     reviewer = current_account()
     assert reviewer is not None
-    try:
-        async with state.transaction() as db:
-            comment = await comment_repo.get_comment_by_public_id(db, public_id)
-            if values["decision"] == "approve":
-                await comment_review.approve_comment(db, state, reviewer, comment, current_operator())
-                message = "Comment approved and published."
-            elif values["decision"] == "reject":
-                await comment_review.reject_comment(
-                    db, state, reviewer, comment, current_operator(), values["reason"]
-                )
-                message = "Comment rejected; its text was erased."
-            else:
-                abort(400, description="Choose approve or reject.")
-    except CommentError as error:
-        if error.status in (403, 404):
-            abort(error.status, description=error.message)
-        await flash(error.message)
-        return redirect(url_for("comment_review.queue"))
-    await flash(message)
-    return redirect(url_for("comment_review.queue"))
+
+    async def approve(db: AsyncSession) -> object:
+        comment = await comment_repo.get_comment_by_public_id(db, public_id)
+        return await comment_review.approve_comment(db, state, reviewer, comment, current_operator())
+
+    async def reject(db: AsyncSession, reason: str) -> object:
+        comment = await comment_repo.get_comment_by_public_id(db, public_id)
+        return await comment_review.reject_comment(db, state, reviewer, comment, current_operator(), reason)
+
+    decision = Decision(
+        approve, reject, "Comment approved and published.", "Comment rejected; its text was erased."
+    )
+    return await decide(decision, CommentError, url_for("comment_review.queue"))
