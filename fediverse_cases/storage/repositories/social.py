@@ -17,6 +17,7 @@ from fediverse_cases.storage.models import (
     Like,
     Notification,
 )
+from fediverse_cases.storage.repositories.id_pages import IdPage, run_id_page
 
 
 async def get_like(session: AsyncSession, case_id: int, actor_id: int) -> Like | None:
@@ -102,3 +103,8 @@ async def like_counts(session: AsyncSession, case_ids: Sequence[int]) -> dict[in
         .group_by(Like.case_id)
     )
     return {case_id: int(count) for case_id, count in result.all()}
+
+
+async def likers_page(session: AsyncSession, case_id: int, page: IdPage) -> list[Like]:
+    """Who liked a case, newest like first, paged by like id."""
+    return await run_id_page(session, select(Like).where(Like.case_id == case_id), Like.id, page)

@@ -21,6 +21,7 @@ from fediverse_cases.web.api import (
     review,
     search,
     settings_apps,
+    status_edits,
     statuses,
     timelines,
 )
@@ -44,6 +45,7 @@ def build_blueprint() -> Blueprint:
         accounts,
         media,
         statuses,
+        status_edits,
         timelines,
         notifications,
         search,

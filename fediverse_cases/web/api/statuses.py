@@ -25,7 +25,7 @@ from fediverse_cases.web.state import app_state
 blueprint = Blueprint("api_statuses", __name__)
 
 
-async def _visible(db, status_id: str, account) -> tuple[Case, Comment | None]:  # type: ignore[no-untyped-def]
+async def visible_status(db, status_id: str, account) -> tuple[Case, Comment | None]:  # type: ignore[no-untyped-def]
     parsed = parse_status_id(status_id)
     if parsed is None:
         raise not_found()
@@ -65,7 +65,7 @@ async def create() -> Response:
             if actor is None:
                 raise not_found()
             if reply_to:
-                case, parent = await _visible(db, reply_to, account)
+                case, parent = await visible_status(db, reply_to, account)
                 comment = await comment_service.post_comment(
                     db,
                     state,
@@ -122,7 +122,7 @@ async def create() -> Response:
 async def show(status_id: str) -> Response:
     account = api_account()
     async with app_state().sessionmaker() as db:
-        case, comment = await _visible(db, status_id, account)
+        case, comment = await visible_status(db, status_id, account)
         return jsonify(await _render_one(db, case, comment, account))
 
 
@@ -131,7 +131,7 @@ async def show(status_id: str) -> Response:
 async def context(status_id: str) -> Response:
     account = api_account()
     async with app_state().sessionmaker() as db:
-        case, comment = await _visible(db, status_id, account)
+        case, comment = await visible_status(db, status_id, account)
         comments = list(await comment_repo.visible_comments(db, case.id))
         by_id = {c.id: c for c in comments}
         rendered_case = (await render_cases(db, [case], await api_viewer(db, account)))[0]
@@ -155,7 +155,7 @@ async def delete(status_id: str) -> Response:
     state = app_state()
     try:
         async with state.transaction() as db:
-            case, comment = await _visible(db, status_id, account)
+            case, comment = await visible_status(db, status_id, account)
             rendered = await _render_one(db, case, comment, account)
             actor = await get_actor_for_account(db, account.id)
             if actor is None:
@@ -184,7 +184,7 @@ async def _favourite(status_id: str, add: bool) -> Response:
     state = app_state()
     try:
         async with state.transaction() as db:
-            case, comment = await _visible(db, status_id, account)
+            case, comment = await visible_status(db, status_id, account)
             if comment is not None:
                 raise ApiError(422, "Validation failed: only cases can be favourited")
             actor = await get_actor_for_account(db, account.id)
