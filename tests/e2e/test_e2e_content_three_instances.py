@@ -167,6 +167,10 @@ async def queue_raw_comment(
     return await in_transaction(sender, work)
 
 
+async def _contains(texts: Awaitable[list[str]], text: str) -> bool:
+    return text in await texts
+
+
 async def comment_texts(instance: LiveInstance, case_ap_id: str) -> list[str]:
     from fediverse_cases.storage.repositories.cases import get_case_by_ap_id
     from fediverse_cases.storage.repositories.comments import comments_of_case
@@ -307,6 +311,34 @@ async def test_cases_and_comments_travel_and_withdrawal_reaches_everyone(live_in
 
     await poll(lambda: a_processed(late_id), "A processing bob's late comment")
     assert "Sent after my licence lapsed" not in await comment_texts(a, case.ap_id)
+
+    # A comment that names a patient, sent from B, is held at A (the case's home): shown nowhere
+    # and not forwarded to C until A's privacy officer approves it.
+    await b.create_account("bea", Role.PROFESSIONAL, verified=True)
+    named_id = await queue_raw_comment(b, "bea", a, case.ap_id, "Like Mary Jones on Elm Street, sadly")
+
+    async def a_holds(activity_id: str) -> bool:
+        return await a_processed(activity_id)
+
+    await poll(lambda: a_holds(named_id), "A processing bea's comment")
+    assert "Like Mary Jones on Elm Street, sadly" not in await comment_texts(c, case.ap_id)
+
+    async def approve_held(db: Any, state: Any) -> None:
+        from sqlalchemy import select
+
+        from fediverse_cases.services.comment_review import approve_comment
+        from fediverse_cases.services.operator import Operator
+        from fediverse_cases.storage.repositories.accounts import get_account_by_username
+
+        [held] = (await db.execute(select(Comment).where(Comment.state == "held"))).scalars().all()
+        reviewer = await get_account_by_username(db, "privacy")
+        await approve_comment(db, state, reviewer, held, Operator.system())
+
+    await in_transaction(a, approve_held)
+    await poll(
+        lambda: _contains(comment_texts(c, case.ap_id), "Like Mary Jones on Elm Street, sadly"),
+        "the approved comment forwarded to C",
+    )
 
     # B is down while A fans out a second case; it arrives after B restarts.
     await b.stop()
