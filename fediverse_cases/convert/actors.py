@@ -39,7 +39,7 @@ def actor_document(actor: LocalActorLike, urls: LocalUrls) -> dict[str, Any]:
             if actor.ed25519_key_id and actor.ed25519_public_multibase
             else ()
         ),
-        manually_approves_followers=False,
+        manually_approves_followers=actor.manually_approves_followers,
         discoverable=True,
         published=actor.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if actor.created_at else None,
         verified_professional=actor.verified_professional,

@@ -64,6 +64,7 @@ class LocalActorLike(ActorLike, Protocol):
     created_at: datetime | None
     verified_professional: bool
     profession: str
+    manually_approves_followers: bool
 
 
 class CommentLike(Protocol):

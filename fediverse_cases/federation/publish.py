@@ -27,7 +27,13 @@ from fediverse_cases.convert.activities import (
     undo_activity,
     update_activity,
 )
-from fediverse_cases.convert.actors import actor_document, follow_activity, update_actor_activity
+from fediverse_cases.convert.actors import (
+    accept_activity,
+    actor_document,
+    follow_activity,
+    reject_activity,
+    update_actor_activity,
+)
 from fediverse_cases.core.case_access import case_facts, federates
 from fediverse_cases.federation import erasure, outbox, recipients, threads
 from fediverse_cases.federation.state import FederationState
@@ -208,6 +214,21 @@ async def follow_removed(db: AsyncSession, state: FederationState, follow: Follo
     )
     activity = {**undo_activity(undone), "id": f"{follower.uri}#undo/{uuid.uuid4().hex}"}
     await _enqueue(db, state, activity, follower, {recipients.personal_inbox_of(followed)})
+
+
+async def follow_request_answered(
+    db: AsyncSession, state: FederationState, follow: Follow, *, accepted: bool
+) -> None:
+    """A local person answered a remote person's follow request: Accept or Reject of it."""
+    actors = await remote_actors_repo.actors_by_ids(db, (follow.follower_id, follow.followed_id))
+    follower, followed = actors.get(follow.follower_id), actors.get(follow.followed_id)
+    if follower is None or followed is None or follower.is_local or not followed.is_local:
+        return
+    request = {"id": follow.activity_uri, "type": "Follow", "actor": follower.uri, "object": followed.uri}
+    answer = accept_activity if accepted else reject_activity
+    kind = "accepts" if accepted else "rejects"
+    activity = answer(f"{followed.uri}#{kind}/{uuid.uuid4().hex}", followed.uri, request, follower.uri)
+    await _enqueue(db, state, activity, followed, {recipients.personal_inbox_of(follower)})
 
 
 async def account_updated(db: AsyncSession, state: FederationState, account: Account) -> None:

@@ -181,6 +181,7 @@ async def update_profile(
         raise AccountError("Please correct the marked fields.", errors)
     for name, value in cleaned.items():
         setattr(account, name, value)
+    account.approve_followers = fields.get("approve_followers", "") == "on"
     if not account.display_name:
         account.display_name = account.username
     await _sync_actor(session, state, account)

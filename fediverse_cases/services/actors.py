@@ -48,11 +48,21 @@ def new_account_actor(urls: LocalUrls, account: Account) -> Actor:
 def sync_actor_from_account(actor: Actor, account: Account) -> bool:
     """The actor document mirrors the account's public facts and its verified claim; True when
     any of them changed (peers must then be told)."""
-    before = (actor.display_name, actor.verified_professional, actor.profession)
+
+    def facts() -> tuple[object, ...]:
+        return (
+            actor.display_name,
+            actor.verified_professional,
+            actor.profession,
+            actor.manually_approves_followers,
+        )
+
+    before = facts()
     actor.display_name = account.display_name or account.username
     actor.verified_professional = is_verified_professional(account)
     actor.profession = account.occupation if actor.verified_professional else ""
-    return (actor.display_name, actor.verified_professional, actor.profession) != before
+    actor.manually_approves_followers = account.approve_followers
+    return facts() != before
 
 
 async def ensure_instance_actor(session: AsyncSession, urls: LocalUrls, instance_name: str) -> Actor:

@@ -35,6 +35,11 @@ async def handle_follow(ctx: InboxContext) -> None:
         follow = Follow(follower_id=follower.id, followed_id=followed.id)
         ctx.db.add(follow)
     follow.activity_uri = follow_id
+    if followed.manually_approves_followers and follow.state != "accepted":
+        # Waits for the person's answer (follow requests in the client API).
+        follow.state = "pending"
+        await ctx.db.flush()
+        return
     follow.state = "accepted"
     await ctx.db.flush()
     await enqueue(

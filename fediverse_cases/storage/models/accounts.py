@@ -33,6 +33,8 @@ class Account(Base):
     verification_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Follow requests wait for the person's answer instead of being accepted at once.
+    approve_followers: Mapped[bool] = mapped_column(Boolean, default=False)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -66,6 +68,7 @@ class Actor(Base):
     ed25519_public_multibase: Mapped[str] = mapped_column(String(200), default="")
     ed25519_private_pem: Mapped[str] = mapped_column(Text, default="")
     verified_professional: Mapped[bool] = mapped_column(Boolean, default=False)
+    manually_approves_followers: Mapped[bool] = mapped_column(Boolean, default=False)
     profession: Mapped[str] = mapped_column(String(100), default="")
     vouched: Mapped[bool] = mapped_column(Boolean, default=False)
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -171,18 +171,3 @@ async def followers(account_id: str) -> Response:
 @api_view("read:accounts")
 async def following(account_id: str) -> Response:
     return await _follow_list(account_id, followers=False)
-
-
-@blueprint.get("/api/v1/follow_requests")
-@api_view("read:follows")
-async def follow_requests() -> Response:
-    account = require_account()
-    page = await pagination.id_page()
-    async with app_state().sessionmaker() as db:
-        me = await get_actor_for_account(db, account.id)
-        if me is None:
-            raise not_found()
-        requests = await follows_repo.pending_follow_requests(db, me.id, page)
-        rendered = await accounts_json(db, [follow.follower_id for follow in requests])
-    body = [rendered[follow.follower_id] for follow in requests if follow.follower_id in rendered]
-    return pagination.paginated(body, [follow.id for follow in requests], page)

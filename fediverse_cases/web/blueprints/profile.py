@@ -13,7 +13,14 @@ from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("profile", __name__)
 
-PROFILE_FIELDS = ("display_name", "occupation", "specialty", "licence_number", "institution")
+PROFILE_FIELDS = (
+    "display_name",
+    "occupation",
+    "specialty",
+    "licence_number",
+    "institution",
+    "approve_followers",
+)
 
 
 @blueprint.get("/settings/profile")
