@@ -57,6 +57,14 @@ def _notify(db: AsyncSession, account_id: int | None, kind: str, case: Case, mes
         case_repo.add_notification(db, account_id=account_id, kind=kind, case_id=case.id, message=message)
 
 
+def case_name(case: Case, limit: int = 60) -> str:
+    """How a notification names a case: its caption's start, cut at a word, in quotes."""
+    caption = " ".join(case.caption.split())
+    if len(caption) > limit:
+        caption = caption[:limit].rsplit(" ", 1)[0] + "…"
+    return f"“{caption}”" if caption else "(untitled)"
+
+
 async def _delete_originals(db: AsyncSession, state: AppState, case: Case) -> None:
     if state.settings.uploads.original_retention != "delete_at_publication":
         return
@@ -75,7 +83,13 @@ async def approve_case(
     case.published_at = utcnow()
     await _delete_originals(db, state, case)
     await db.flush()
-    _notify(db, author_account_id, "case_approved", case, "Your case was approved and published.")
+    _notify(
+        db,
+        author_account_id,
+        "case_approved",
+        case,
+        f"Your case {case_name(case)} was approved and published.",
+    )
     await publish.case_published(db, state, case)
 
 
@@ -83,7 +97,13 @@ async def reject_case(db: AsyncSession, state: AppState, case: Case, operator: O
     author_account_id = await _decide(db, case, operator, "reject", reason, note_required=True)
     case.state = CaseState.REJECTED
     await _delete_originals(db, state, case)
-    _notify(db, author_account_id, "case_rejected", case, f"Your case was not approved: {reason.strip()}")
+    _notify(
+        db,
+        author_account_id,
+        "case_rejected",
+        case,
+        f"Your case {case_name(case)} was not approved: {reason.strip()}",
+    )
 
 
 async def request_changes(
@@ -96,5 +116,5 @@ async def request_changes(
         author_account_id,
         "case_changes_requested",
         case,
-        f"Changes requested on your case: {comment.strip()}",
+        f"Changes requested on your case {case_name(case)}: {comment.strip()}",
     )

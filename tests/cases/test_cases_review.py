@@ -79,7 +79,7 @@ async def test_approval_publishes_notifies_and_deletes_originals(
     header = await (await clinician.client.get("/compose")).get_data(as_text=True)
     assert '<span class="count">1</span>' in header
     page = await (await clinician.client.get("/notifications")).get_data(as_text=True)
-    assert "Your case was approved and published." in page
+    assert "Your case “" in page and "” was approved and published." in page  # the case is named
     anonymous = await login(None)
     assert (await anonymous.client.get(f"/cases/{public_id}")).status_code == 200
 
