@@ -71,14 +71,22 @@ async def _database(kind: str, root: Path) -> str:
     return await DatabaseFactory("postgresql", root).new_database()
 
 
-def _signed_requests(args: argparse.Namespace) -> tuple[list[FakePeer], list[tuple[dict[str, str], bytes]]]:
+def _signed_requests(
+    args: argparse.Namespace, kind: str = "Like"
+) -> tuple[list[FakePeer], list[tuple[dict[str, str], bytes]]]:
     senders = [FakePeer(f"peer{i % 4}.example", f"doc{i}") for i in range(args.senders)]
     requests = []
     for n in range(args.activities):
         sender = senders[n % len(senders)]
-        activity = sender.activity(
-            "Like", f"{BASE}/cases/{uuid.uuid4().hex}", to=[PUBLIC], published="2026-01-01T00:00:00Z"
-        )
+        if kind == "Update":
+            # Takahē's shape: every edit of a post reuses one Update id; only the object changes.
+            note_id = f"{sender.actor_uri}/posts/{n % 50}"
+            note = {"id": note_id, "type": "Note", "attributedTo": sender.actor_uri, "content": f"edit {n}"}
+            activity = {**sender.activity("Update", note, to=[PUBLIC]), "id": f"{note_id}#update"}
+        else:
+            activity = sender.activity(
+                "Like", f"{BASE}/cases/{uuid.uuid4().hex}", to=[PUBLIC], published="2026-01-01T00:00:00Z"
+            )
         if not args.no_proofs:
             activity = sender.with_proof(activity)
         headers, body = sender.signed_post(f"{BASE}/inbox", activity)
@@ -115,8 +123,8 @@ def _ingest_process(database_url, root, senders, requests, concurrency, barrier,
     results.put(asyncio.run(_ingest(database_url, Path(root), senders, requests, concurrency)))
 
 
-async def bench_inbox(args: argparse.Namespace, root: Path, database_url: str) -> float:
-    senders, requests = _signed_requests(args)
+async def bench_inbox(args: argparse.Namespace, root: Path, database_url: str, kind: str = "Like") -> float:
+    senders, requests = _signed_requests(args, kind)
     state = await make_state(make_settings(database_url, root / "inbox"))
     async with state.transaction() as db:
         for host in sorted({s.host for s in senders}):
@@ -156,7 +164,7 @@ async def bench_inbox(args: argparse.Namespace, root: Path, database_url: str) -
     cpu = sum(o[3] for o in outcomes)
     rate = args.activities / elapsed
     print(
-        f"inbox: {args.activities} signed activities, {args.processes} process(es) x {args.concurrency} in flight: "
+        f"inbox ({kind}): {args.activities} signed activities, {args.processes} process(es) x {args.concurrency} in flight: "
         f"{elapsed:.2f} s = {rate:,.0f}/s (statuses {statuses}); CPU {cpu:.2f} s = "
         f"{1000 * cpu / args.activities:.2f} ms per activity ({args.activities / cpu:,.0f} per CPU-second)"
     )
@@ -274,12 +282,15 @@ def main() -> None:
             load = os.getloadavg()[0]
             print(f"database: {args.database}; cores: {multiprocessing.cpu_count()}; load average {load:.1f}")
             rate = await bench_inbox(args, root, url)
+            (root / "updates").mkdir()
+            update_rate = await bench_inbox(args, root / "updates", url, "Update")
             seconds = await bench_fanout(args, root, url, ports)
             verdict_inbox = "meets" if rate >= 1000 else "MISSES"
             verdict_fanout = "meets" if seconds <= 5 else "MISSES"
             print(
                 f"summary: ingestion {rate:,.0f}/s ({verdict_inbox} >= 1,000/s); "
-                f"fan-out to {args.inboxes} inboxes {seconds:.2f} s ({verdict_fanout} <= 5 s)"
+                f"fan-out to {args.inboxes} inboxes {seconds:.2f} s ({verdict_fanout} <= 5 s); "
+                f"inbound Updates with reused ids {update_rate:,.0f}/s (each edit kept: id + object digest)"
             )
 
     try:
