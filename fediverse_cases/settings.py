@@ -23,6 +23,7 @@ ENV_PREFIX = "FEDIVERSE_CASES_"
 REGISTRATION_POLICIES = ("open", "closed")
 FEDERATION_MODES = ("allowlist", "open")
 TEXT_POLICIES = ("cover_all_but_markers", "cover_all")
+WITHDRAWAL_CHECKS = ("date_of_birth", "none")
 
 
 class SettingsError(ValueError):
@@ -83,6 +84,16 @@ class ModerationSettings:
 
 
 @dataclass(frozen=True)
+class WithdrawalSettings:
+    # What the public withdrawal page asks besides the code: "date_of_birth" (the clinician
+    # enters it when recording consent; only a salted hash is kept) or "none" (the code alone).
+    check: str = "date_of_birth"
+    # Failed and successful tries allowed per client address, and per code, in each window.
+    attempts: int = 10
+    window_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings
     database_url: str
@@ -95,6 +106,7 @@ class Settings:
     uploads: UploadSettings = field(default_factory=UploadSettings)
     deidentify: DeidentifySettings = field(default_factory=DeidentifySettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
+    withdrawal: WithdrawalSettings = field(default_factory=WithdrawalSettings)
     config_path: Path | None = None
 
     @property
@@ -127,6 +139,7 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "uploads": UploadSettings,
         "deidentify": DeidentifySettings,
         "moderation": ModerationSettings,
+        "withdrawal": WithdrawalSettings,
         "database": None,
         "media": None,
         "session": None,
@@ -204,6 +217,14 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
             moderation_raw, "moderation.hold_comments_of_new_accounts_days", 0, 0, 365
         ),
     )
+    withdrawal_raw = _section(raw, "withdrawal")
+    check = str(withdrawal_raw.get("check", "date_of_birth"))
+    _choice("withdrawal.check", check, WITHDRAWAL_CHECKS)
+    withdrawal = WithdrawalSettings(
+        check=check,
+        attempts=_int(withdrawal_raw, "withdrawal.attempts", 10, 1, 1000),
+        window_minutes=_int(withdrawal_raw, "withdrawal.window_minutes", 15, 1, 1440),
+    )
     media_dir = _path(media, "media.dir", base_dir, "media")
     private_dir = _path(media, "media.private_dir", base_dir, "private")
     return Settings(
@@ -223,6 +244,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         uploads=uploads,
         deidentify=deidentify,
         moderation=moderation,
+        withdrawal=withdrawal,
         config_path=config_path,
     )
 

@@ -181,3 +181,11 @@ async def get_case_by_ap_id(session: AsyncSession, ap_id: str) -> Case | None:
 async def image_keys(session: AsyncSession, case_id: int) -> list[str]:
     rows = await session.execute(select(CaseImage.media_key).where(CaseImage.case_id == case_id))
     return [r[0] for r in rows if r[0]]
+
+
+async def get_consent_by_code_hash(session: AsyncSession, code_hash: str) -> Consent | None:
+    """The consent whose withdrawal code hashes to ``code_hash`` (never matches an empty hash)."""
+    if not code_hash:
+        return None
+    result = await session.execute(select(Consent).where(Consent.withdrawal_code_hash == code_hash))
+    return result.scalars().first()
