@@ -27,8 +27,14 @@ from fediverse_cases.storage.repositories.audit import record
 OPERATOR_LABEL = "patient-withdrawal-page"
 
 
-class TooManyTries(Exception):
-    """The client address or the code used up its tries for this window."""
+@dataclass(frozen=True)
+class Attempt:
+    """What a try on the page came to: the case it opened, or nothing (and whether rate-limited).
+
+    A value, not an exception: the audit entry of a refused try must be committed too."""
+
+    case_id: int | None
+    limited: bool = False
 
 
 def operator(ip: str) -> Operator:
@@ -52,8 +58,8 @@ class PatientReport:
 
 async def open_case(
     db: AsyncSession, state: AppState, code_text: str, check_text: str, who: Operator
-) -> int | None:
-    """The case id when code and check match, else None; raises ``TooManyTries``. Audited."""
+) -> Attempt:
+    """The case when code and check match; counted by the limiter and audited either way."""
     settings = state.settings
     code = withdrawal_codes.normalize(code_text)
     digest = withdrawal_codes.code_digest(settings.session_secret, code) if code else ""
@@ -65,7 +71,7 @@ async def open_case(
         allowed = limiter.count(f"withdraw-code:{digest}", limit).allowed and allowed
     if not allowed:
         record(db, who.entry("withdrawal_page.limited", target_type="withdrawal_code"))
-        raise TooManyTries
+        return Attempt(None, limited=True)
     consent = await case_repo.get_consent_by_code_hash(db, digest)
     code_ok = consent is not None and withdrawal_codes.same(consent.withdrawal_code_hash, digest)
     check_ok = _check_matches(
@@ -83,7 +89,7 @@ async def open_case(
             details={"result": "opened" if ok else "refused", "code_matched": bool(case_id)},
         ),
     )
-    return case_id if ok else None
+    return Attempt(case_id if ok else None)
 
 
 def _check_matches(state: AppState, salt: str, stored: str, answer: str) -> bool:

@@ -66,16 +66,15 @@ async def open_case() -> Response:
     form = await request.form
     state = app_state()
     who = withdrawal_page.operator(client_ip())
-    try:
-        async with state.transaction() as db:
-            case_id = await withdrawal_page.open_case(
-                db, state, str(form.get("code", ""))[:64], str(form.get("check", ""))[:32], who
-            )
-    except withdrawal_page.TooManyTries:
+    async with state.transaction() as db:
+        attempt = await withdrawal_page.open_case(
+            db, state, str(form.get("code", ""))[:64], str(form.get("check", ""))[:32], who
+        )
+    if attempt.limited:
         return await _form(TOO_MANY, 429)
-    if case_id is None:
+    if attempt.case_id is None:
         return await _form(REFUSED, 403)
-    session[GRANT_KEY] = {"case_id": case_id, "until": time.time() + GRANT_SECONDS}
+    session[GRANT_KEY] = {"case_id": attempt.case_id, "until": time.time() + GRANT_SECONDS}
     return redirect(url_for("withdrawal.case_status"))  # type: ignore[return-value]
 
 
