@@ -100,13 +100,13 @@ def render(facts: ConsentFormFacts) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    pdf.ln(3)
+    pdf.ln(2)
     for heading, body in paragraphs(facts):
-        pdf.set_font(family, "B", 12)
-        pdf.multi_cell(0, 6.5, text(heading), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, "", 11)
-        pdf.multi_cell(0, 5.6, text(body), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2)
+        pdf.set_font(family, "B", 11.5)
+        pdf.multi_cell(0, 6, text(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 10.5)
+        pdf.multi_cell(0, 5.2, text(body), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1.5)
 
     # The withdrawal box: the page address, the code, the QR code beside them.
     top = pdf.get_y() + 1
@@ -122,31 +122,33 @@ def render(facts: ConsentFormFacts) -> bytes:
     pdf.multi_cell(width, 5, "Withdrawal page:", new_x="LEFT", new_y="NEXT")
     pdf.set_font(family, "B", 10)
     pdf.multi_cell(width, 5, text(facts.withdrawal_url), new_x="LEFT", new_y="NEXT")
-    pdf.ln(2)
+    pdf.set_xy(pdf.l_margin + 4, pdf.get_y() + 2)
     pdf.set_font(family, "", 10)
     pdf.multi_cell(width, 5, "Your withdrawal code (keep it safe):", new_x="LEFT", new_y="NEXT")
     pdf.set_font("Courier", "B", 16)
     pdf.multi_cell(width, 9, facts.code, new_x="LEFT", new_y="NEXT")
-    pdf.set_y(top + qr_size + 14)
+    pdf.set_y(top + qr_size + 12)
 
-    pdf.set_font(family, "B", 12)
-    pdf.multi_cell(0, 6.5, "Signatures", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 11)
-    for line in (
-        "I have read this form, had the chance to ask questions, and agree to my case being shared as described.",
-    ):
-        pdf.multi_cell(0, 5.6, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
+    pdf.set_font(family, "B", 11.5)
+    pdf.multi_cell(0, 6, "Signatures", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10.5)
+    pdf.multi_cell(
+        0,
+        5.2,
+        "I have read this form, had the chance to ask questions, and agree to my case being "
+        "shared as described.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     for label in (
-        "Patient (or the person signing for them), name and signature",
-        "Date",
-        "Doctor who explained this form, name and signature",
+        "Patient (or the person signing for them): name, signature and date",
+        "Doctor who explained this form: name, signature and date",
     ):
-        pdf.cell(0, 8, "_" * 70, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(7)
+        pdf.cell(0, 6, "_" * 75, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, "", 9)
-        pdf.cell(0, 5, label, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, "", 11)
-        pdf.ln(3)
+        pdf.cell(0, 4.5, label, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 10.5)
     return bytes(pdf.output())
 
 

@@ -6,22 +6,17 @@ of birth), rate-limited and audited, until a reprint replaces it."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 
-import cv2
-import numpy as np
 import pytest
-from PIL import Image
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from fediverse_cases.storage.models import AuditEvent, Case, Consent
+from tests.support.consent_forms import read_consent_form
 from tests.support.web import csrf_token
 
 DOB = "1961-04-23"
-CODE_RE = re.compile(r"\b([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})\b")
 
 
 @pytest.fixture
@@ -110,19 +105,6 @@ async def _print(clinician, public_id: str, date_of_birth: str = ""):  # type: i
     return await clinician.client.post(
         f"/compose/{public_id}/consent-form/print", form={"date_of_birth": date_of_birth, "csrf_token": token}
     )
-
-
-def read_consent_form(pdf: bytes) -> tuple[str, str, str]:
-    """(the form's text with whitespace collapsed, the withdrawal code, the QR code's text)."""
-    reader = PdfReader(io.BytesIO(pdf))
-    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-    codes = CODE_RE.findall(text)
-    assert len(set(codes)) == 1, codes
-    images = [image for page in reader.pages for image in page.images]
-    assert len(images) == 1
-    picture = np.array(Image.open(io.BytesIO(images[0].data)).convert("L"))
-    decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(picture)
-    return text, codes[0], decoded
 
 
 async def test_consent_form_pdf_and_withdrawal_code(login, submitted, state, app) -> None:  # type: ignore[no-untyped-def]
