@@ -104,11 +104,13 @@ def _check_matches(state: AppState, salt: str, stored: str, answer: str) -> bool
     return bool(given) and withdrawal_codes.same(stored, computed)
 
 
-async def report(db: AsyncSession, state: AppState, case_id: int) -> PatientReport | None:
+async def report(db: AsyncSession, state: AppState, case_id: int, who: Operator) -> PatientReport | None:
+    """What the patient sees of their case (audited: each look is a use of the code)."""
     case = await db.get(Case, case_id)
     consent = await case_repo.get_consent(db, case_id)
     if case is None or consent is None:
         return None
+    record(db, who.entry("withdrawal_page.view", target_type="case", case_id=case_id))
     rows = await erasure_report(db, case)
     return PatientReport(
         hospital=state.settings.instance.name,

@@ -185,3 +185,4 @@ async def test_withdrawal_page_shows_peers_and_withdraws(
     assert "Delete" in await remote_follower.activities((await _case(state, public_id))[0].ap_id)
     withdrawals = await _audit(state, "case.withdraw")
     assert [event.actor_label for event in withdrawals] == ["patient-withdrawal-page"]
+    assert len(await _audit(state, "withdrawal_page.view")) == 3  # each look: two before, one after

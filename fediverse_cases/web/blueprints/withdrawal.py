@@ -84,8 +84,8 @@ async def case_status() -> Response:
     if case_id is None:
         return await _form()
     state = app_state()
-    async with state.sessionmaker() as db:
-        found = await withdrawal_page.report(db, state, case_id)
+    async with state.transaction() as db:
+        found = await withdrawal_page.report(db, state, case_id, withdrawal_page.operator(client_ip()))
     if found is None:
         session.pop(GRANT_KEY, None)
         return await _form()
