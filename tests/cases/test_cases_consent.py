@@ -186,3 +186,18 @@ async def test_withdrawal_page_shows_peers_and_withdraws(
     withdrawals = await _audit(state, "case.withdraw")
     assert [event.actor_label for event in withdrawals] == ["patient-withdrawal-page"]
     assert len(await _audit(state, "withdrawal_page.view")) == 3  # each look: two before, one after
+
+
+async def test_audience_changes_reach_the_peers(login, submitted, state, remote_follower) -> None:  # type: ignore[no-untyped-def]
+    """Widening out of "this hospital only" sends the case; narrowing back deletes it there."""
+    clinician, public_id = await submitted(visibility="local", consent_audience="followers")
+    reviewer = await login("reviewer")
+    assert (await reviewer.decide(public_id, "approve")).status_code == 302
+    ap_id = (await _case(state, public_id))[0].ap_id
+    assert await remote_follower.activities(ap_id) == []
+    page = f"/compose/{public_id}/audience"
+    for visibility in ("followers", "local"):
+        token = await csrf_token(clinician.client, page)
+        changed = await clinician.client.post(page, form={"visibility": visibility, "csrf_token": token})
+        assert changed.status_code == 302
+    assert await remote_follower.activities(ap_id) == ["Create", "Delete"]
