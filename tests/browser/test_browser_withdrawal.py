@@ -119,8 +119,10 @@ def test_patient_withdraws_with_the_code_from_the_consent_form(
     page.fill("#f-consent_date", date.today().isoformat())
     page.fill("#f-consent_obtained_by", "Dr Browser Clinician")
     page.fill("#f-consent_date_of_birth", DOB)
+    page.screenshot(path=str(artifacts_dir / "0-compose-consent.png"), full_page=True)
     page.click("button[name=action][value=save]")
     page.wait_for_selector("text=Draft saved.")
+    page.locator("#consent-form").screenshot(path=str(artifacts_dir / "0-print-form.png"))
 
     # 2. The consent form for the patient: downloaded, parsed, the code read off it.
     with page.expect_download() as download_info:

@@ -108,7 +108,7 @@ async def withdraw() -> Response:
         done = await withdrawal_page.withdraw(db, state, case_id, withdrawal_page.operator(client_ip()))
     if done:
         await flash(
-            "Your case has been withdrawn. It was deleted here, and every hospital that had it was told to delete it."
+            "Your case has been withdrawn and deleted here. Every hospital that had it is being asked to delete it too."
         )
     return redirect(url_for("withdrawal.case_status"))  # type: ignore[return-value]
 
