@@ -26,6 +26,7 @@ TEXT_POLICIES = ("cover_all_but_markers", "cover_all")
 # How image bytes leave: from Python, or by the front proxy after Python decided access.
 MEDIA_SERVE_MODES = ("python", "x-accel-redirect", "x-sendfile")
 ACCESS_LOG_FORMATS = ("text", "json", "off")
+WITHDRAWAL_CHECKS = ("date_of_birth", "none")
 
 
 class SettingsError(ValueError):
@@ -103,6 +104,16 @@ class ObservabilitySettings:
 
 
 @dataclass(frozen=True)
+class WithdrawalSettings:
+    # What the public withdrawal page asks besides the code: "date_of_birth" (the clinician
+    # enters it when recording consent; only a salted hash is kept) or "none" (the code alone).
+    check: str = "date_of_birth"
+    # Failed and successful tries allowed per client address, and per code, in each window.
+    attempts: int = 10
+    window_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings
     database_url: str
@@ -117,6 +128,7 @@ class Settings:
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     media_serving: MediaServingSettings = field(default_factory=MediaServingSettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    withdrawal: WithdrawalSettings = field(default_factory=WithdrawalSettings)
     config_path: Path | None = None
 
     @property
@@ -149,6 +161,7 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "uploads": UploadSettings,
         "deidentify": DeidentifySettings,
         "moderation": ModerationSettings,
+        "withdrawal": WithdrawalSettings,
         "database": None,
         "media": None,
         "session": None,
@@ -241,6 +254,14 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
     metrics_token = str(_section(raw, "metrics").get("token", "") or "")
     if metrics_token and len(metrics_token) < 32:
         raise SettingsError("setting metrics.token must be empty or at least 32 characters of random text")
+    withdrawal_raw = _section(raw, "withdrawal")
+    check = str(withdrawal_raw.get("check", "date_of_birth"))
+    _choice("withdrawal.check", check, WITHDRAWAL_CHECKS)
+    withdrawal = WithdrawalSettings(
+        check=check,
+        attempts=_int(withdrawal_raw, "withdrawal.attempts", 10, 1, 1000),
+        window_minutes=_int(withdrawal_raw, "withdrawal.window_minutes", 15, 1, 1440),
+    )
     media_dir = _path(media, "media.dir", base_dir, "media")
     private_dir = _path(media, "media.private_dir", base_dir, "private")
     return Settings(
@@ -262,6 +283,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         moderation=moderation,
         media_serving=MediaServingSettings(mode=serve_mode, accel_prefix=accel_prefix),
         observability=ObservabilitySettings(access_log=access_log, metrics_token=metrics_token),
+        withdrawal=withdrawal,
         config_path=config_path,
     )
 

@@ -70,6 +70,10 @@ class SlidingWindowLimiter:
         for key in [key for key, hits in self._hits.items() if not hits or hits[-1] <= cutoff]:
             del self._hits[key]
 
+    def count(self, key: str, limit: int) -> Verdict:
+        """Count one event under any key (e.g. "withdraw-ip:<addr>"); refused once ``limit`` is reached."""
+        return self._check(key, limit)
+
     def hit(self, *, ip: str, token_id: int | None) -> Verdict:
         """Count one request; the verdict of the tighter applicable window is returned."""
         by_ip = self._check(f"ip:{ip}", self.limits.ip_limit)

@@ -98,6 +98,15 @@ async def case_withdrawn(db: AsyncSession, state: FederationState, case: Case) -
     log.info("consent withdrawn for %s: %d Delete deliveries queued", case.ap_id, count)
 
 
+async def case_made_local(db: AsyncSession, state: FederationState, case: Case) -> None:
+    """A published case narrowed to "this hospital only": Delete(Tombstone) wherever it went."""
+    if not case.is_local:
+        return
+    author = await _author(db, case.author_actor_id)
+    count = await erasure.send_withdrawal(db, state, case, author)
+    log.info("%s made local: %d Delete deliveries queued", case.ap_id, count)
+
+
 # Comments ------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse_cases.core import consent_scope
 from fediverse_cases.core.accounts import can_post_and_comment
 from fediverse_cases.core.case_access import Visibility
 from fediverse_cases.media.image_fields import copy_image_fields
@@ -48,6 +49,9 @@ class CaseStatusInput:
     consent_date: str
     consent_obtained_by: str
     consent_witness: str = ""
+    # The audience the patient agreed to (public | followers | local); the narrowest when absent.
+    consent_audience: str = ""
+    consent_date_of_birth: str = ""
 
 
 async def create_case_status(
@@ -61,10 +65,20 @@ async def create_case_status(
     """A case from uploaded media, submitted for review; anything wrong refuses it whole."""
     if not can_post_and_comment(account):
         raise ApiRefusal(403, "Only verified healthcare professionals post cases")
-    visibility = VISIBILITIES.get(values.visibility or "public")
+    # Absent: the narrowest, like the compose page (a client that wants more says so).
+    visibility = VISIBILITIES.get(values.visibility or Visibility.LOCAL)
     if visibility is None:
         raise ApiRefusal(
             422, "Validation failed: direct messages are not supported; use public, private or local"
+        )
+    audience = values.consent_audience.strip() or consent_scope.NARROWEST
+    if not consent_scope.is_audience(audience):
+        raise ApiRefusal(422, "Validation failed: consent_audience must be public, followers or local")
+    if not consent_scope.within(visibility, audience):
+        raise ApiRefusal(
+            422,
+            f"Validation failed: visibility {visibility.value} is wider than the patient's consent "
+            f"({audience}); send consent_audience if the patient agreed to more",
         )
     missing = [
         name
@@ -125,6 +139,8 @@ async def create_case_status(
                 consent_date=values.consent_date.strip(),
                 obtained_by=values.consent_obtained_by.strip(),
                 witness=values.consent_witness.strip(),
+                audience=audience,
+                date_of_birth=values.consent_date_of_birth.strip(),
             ),
             account.id,
         )

@@ -77,6 +77,8 @@ async def create_published_case(
                 "institutional_waiver",
                 date.today().isoformat(),
                 author_account.display_name or author_account.username,
+                # Seeded and scripted cases: the waiver covers exactly the audience asked for.
+                audience=visibility,
             ),
             author_account.id,
         )

@@ -1,5 +1,6 @@
 """Composing a case: drafts, images through the de-identification engine, the redaction re-run,
-caption/tags/visibility, the private consent record, and ``submit_case``.
+caption/tags/visibility, the private consent record (with the audience the patient agreed to:
+``enforce_consent_scope`` keeps the visibility inside it), and ``submit_case``.
 
 The engine is CPU-bound, so it runs in a thread and outside any database transaction; files are
 written before the rows that name them and removed again if the rows cannot be written.
@@ -15,6 +16,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse_cases.core import consent_scope, withdrawal_codes
 from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.specialties import TagError, hashtags_in, parse_tags
 from fediverse_cases.deidentify import Box, DeidentificationResult, scan_text
@@ -65,7 +67,7 @@ class CaseDetails:
     free_tags: str = ""
     sensitive: bool = False
     content_warning: str = ""
-    visibility: str = Visibility.PUBLIC
+    visibility: str = consent_scope.NARROWEST
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class ConsentInput:
     obtained_by: str
     witness: str = ""
     form: UploadedFile | None = None
+    # The widest audience the patient agreed to; the narrowest unless the clinician says otherwise.
+    audience: str = consent_scope.NARROWEST
+    # ISO date, only hashed (the withdrawal page's second check); empty keeps the stored one.
+    date_of_birth: str = ""
 
 
 def require_editable(case: Case) -> None:
@@ -90,7 +96,8 @@ async def start_draft(db: AsyncSession, state: AppState, author: Actor) -> Case:
         author_actor_id=author.id,
         is_local=True,
         state=CaseState.DRAFT,
-        visibility=Visibility.PUBLIC,
+        # The narrowest audience until the clinician chooses (and consent allows) a wider one.
+        visibility=consent_scope.NARROWEST,
     )
     db.add(case)
     await db.flush()
@@ -247,6 +254,13 @@ async def record_consent(
 ) -> None:
     """Create or replace the private consent record. A new form scan goes to the private store."""
     require_editable(case)
+    await write_consent(db, state, case, consent, recorded_by_account_id)
+
+
+async def write_consent(
+    db: AsyncSession, state: AppState, case: Case, consent: ConsentInput, recorded_by_account_id: int | None
+) -> None:
+    """``record_consent`` without the editable-state check: also a published case's new consent."""
     errors: dict[str, str] = {}
     if consent.method not in CONSENT_METHODS:
         errors["consent_method"] = "Choose how consent was obtained."
@@ -265,6 +279,9 @@ async def record_consent(
         errors["consent_witness"] = "Verbal consent needs the witness's name."
     if len(witness) > 200:
         errors["consent_witness"] = "At most 200 characters."
+    if not consent_scope.is_audience(consent.audience):
+        errors["consent_audience"] = "Choose who the patient agreed may see the case."
+    birth = parse_date_of_birth(consent.date_of_birth, errors)
     form_type = None
     if consent.form is not None and consent.form.data:
         form_type = _consent_form_type(consent.form.data)
@@ -282,6 +299,12 @@ async def record_consent(
     record_row.obtained_by = obtained_by
     record_row.witness = witness
     record_row.recorded_by_account_id = recorded_by_account_id
+    record_row.audience = consent.audience
+    if birth is not None:
+        record_row.check_salt = withdrawal_codes.new_salt()
+        record_row.check_hash = withdrawal_codes.check_digest(
+            state.settings.session_secret, record_row.check_salt, birth.isoformat()
+        )
     if form_type is not None and consent.form is not None:
         record_row.form_key = state.private_store.put(consent.form.data)
         record_row.form_media_type = form_type
@@ -290,6 +313,42 @@ async def record_consent(
     if existing is None:
         db.add(record_row)
     await db.flush()
+
+
+def parse_date_of_birth(text: str, errors: dict[str, str]) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        birth = date.fromisoformat(text.strip())
+    except ValueError:
+        errors["consent_date_of_birth"] = "Enter the patient's date of birth as YYYY-MM-DD."
+        return None
+    if birth > date.today() or birth.year < 1880:
+        errors["consent_date_of_birth"] = "That date of birth is not possible."
+        return None
+    return birth
+
+
+def scope_errors(case: Case, consent: Consent | None) -> dict[str, str]:
+    """The visibility field's error when it is wider than the patient's consent; else nothing."""
+    if consent is None or case.visibility not in tuple(Visibility):
+        return {}
+    if consent_scope.within(case.visibility, consent.audience):
+        return {}
+    agreed = consent_scope.AUDIENCE_LABELS[Visibility(consent.audience)].lower()
+    return {
+        "visibility": (
+            f"The patient agreed to “{agreed}” only: choose that or narrower, or record a new "
+            "consent for the wider audience."
+        )
+    }
+
+
+async def enforce_consent_scope(db: AsyncSession, case: Case) -> None:
+    """Refuse (and so roll back) a case whose visibility is wider than its recorded consent."""
+    errors = scope_errors(case, await case_repo.get_consent(db, case.id))
+    if errors:
+        raise CaseError("The case may not be shown more widely than the patient agreed.", field_errors=errors)
 
 
 async def phi_findings(db: AsyncSession, case: Case) -> dict[str, list]:
@@ -313,8 +372,10 @@ async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: O
         errors["images"] = "Add at least one image."
     if not case.caption.strip():
         errors["caption"] = "Write a caption."
-    if await case_repo.get_consent(db, case.id) is None:
+    consent = await case_repo.get_consent(db, case.id)
+    if consent is None:
         errors["consent"] = "Record the patient's consent before submitting."
+    errors.update(scope_errors(case, consent))
     phi = await phi_findings(db, case)
     for name in phi:
         errors[name] = (

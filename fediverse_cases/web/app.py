@@ -31,6 +31,7 @@ from fediverse_cases.web.blueprints import (
     pages,
     profile,
     review,
+    withdrawal,
 )
 from fediverse_cases.web.csrf import init_csrf
 from fediverse_cases.web.error_pages import init_error_pages, render_error_page
@@ -114,6 +115,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         activitypub,
         activitypub_objects,
         federation_admin,
+        withdrawal,
     ):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(api.build_blueprint())

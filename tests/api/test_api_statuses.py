@@ -17,7 +17,14 @@ from tests.support.instances import create_account
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-CONSENT = {"consent_method": "signed_form", "consent_date": "2026-11-01", "consent_obtained_by": "Dr Ada"}
+CONSENT = {
+    "consent_method": "signed_form",
+    "consent_date": "2026-11-01",
+    "consent_obtained_by": "Dr Ada",
+    # The patient agreed to public sharing, and the client asks for it (else: this hospital only).
+    "consent_audience": "public",
+    "visibility": "public",
+}
 
 
 def planted_jpeg() -> bytes:

@@ -135,6 +135,9 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     page.fill("#f-caption", "Pigmented lesion on the forearm, 12 mm, irregular border. Thoughts?")
     page.locator("input[name^=alt_]").first.fill("Dark irregular lesion on pale skin")
     page.check("input[name=specialties][value=dermatology]")
+    # The page starts at "this hospital only"; the patient agreed to public sharing.
+    page.check("input[name=visibility][value=public]")
+    page.check("input[name=consent_audience][value=public]")
     page.check("input[name=consent_method][value=signed_form]")
     page.fill("#f-consent_date", date.today().isoformat())
     page.fill("#f-consent_obtained_by", "Dr Browser Clinician")

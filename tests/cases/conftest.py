@@ -90,6 +90,8 @@ class Pipeline:
             "consent_method": "signed_form",
             "consent_date": date.today().isoformat(),
             "consent_obtained_by": "Dr Consenting Clinician",
+            # The widest audience, so tests may pick any visibility; scope tests override it.
+            "consent_audience": "public",
             **alt_fields,
             **fields,
             "action": action,

@@ -174,6 +174,7 @@ async def test_consent_never_public_and_scan_only_for_author_and_reviewers(
     fields.update(
         caption="Lesion, 6 mm.",
         visibility="public",
+        consent_audience="public",
         consent_method="signed_form",
         consent_date=date.today().isoformat(),
         consent_obtained_by="Nurse Witnessing Obtainer",

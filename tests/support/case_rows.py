@@ -83,6 +83,7 @@ async def insert_case(
                     method="signed_form",
                     consent_date=EPOCH.date(),
                     obtained_by="Dr Test",
+                    audience=visibility,
                 )
             )
     return case

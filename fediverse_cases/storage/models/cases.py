@@ -103,6 +103,15 @@ class Consent(Base):
     form_media_type: Mapped[str] = mapped_column(String(64), default="")
     recorded_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The widest audience the patient agreed to (local | followers | public, see core.consent_scope);
+    # the case's visibility may never be wider.
+    audience: Mapped[str] = mapped_column(String(16), default="local")
+    # HMAC of the patient's withdrawal code (core.withdrawal_codes); empty until a form is printed.
+    withdrawal_code_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    withdrawal_code_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Salted HMAC of the second check (date of birth); the date itself is never stored.
+    check_salt: Mapped[str] = mapped_column(String(32), default="")
+    check_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class ReviewDecision(Base):

@@ -209,3 +209,11 @@ async def cases_with_pending_edits(session: AsyncSession) -> Sequence[Case]:
         .order_by(CaseRevision.created_at)
     )
     return rows.scalars().all()
+
+
+async def get_consent_by_code_hash(session: AsyncSession, code_hash: str) -> Consent | None:
+    """The consent whose withdrawal code hashes to ``code_hash`` (never matches an empty hash)."""
+    if not code_hash:
+        return None
+    result = await session.execute(select(Consent).where(Consent.withdrawal_code_hash == code_hash))
+    return result.scalars().first()

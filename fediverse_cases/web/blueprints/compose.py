@@ -1,6 +1,8 @@
 """Composing a case in the browser: upload (size-guarded, with progress from static/upload.js),
 the de-identified previews with the redaction editor (static/redaction-editor.js), caption, alt
-texts, tags, visibility, the consent record, PHI highlighting and submission for review.
+texts, tags, visibility, the consent record (with the audience the patient agreed to), PHI
+highlighting and submission for review; the printable consent form (a new withdrawal code each
+print) and, for a published case, changing its audience (wider needs a new consent).
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from quart import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from fediverse_cases.core.case_access import VISIBILITY_LABELS, Visibility
+from fediverse_cases.core import consent_scope
+from fediverse_cases.core.case_access import VISIBILITY_LABELS, CaseState
 from fediverse_cases.core.specialties import SPECIALTIES, specialty_label
 from fediverse_cases.deidentify import Box
+from fediverse_cases.services import audience_change
 from fediverse_cases.services import compose as compose_service
+from fediverse_cases.services import consent_form as consent_form_service
 from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
 from fediverse_cases.storage.models import Case, CaseImage
 from fediverse_cases.storage.repositories import cases as case_repo
@@ -241,6 +246,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
             "content_warning": case.content_warning,
             "sensitive": case.sensitive,
             "visibility": case.visibility,
+            "consent_audience": consent.audience if consent else consent_scope.NARROWEST,
             "specialties": [t.tag for t in tags if t.is_specialty],
             "free_tags": " ".join(f"#{t.tag}" for t in tags if not t.is_specialty),
             **{f"alt_{image.id}": image.alt_text for image in images},
@@ -265,6 +271,8 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
         "specialties": SPECIALTIES,
         "visibility_labels": VISIBILITY_LABELS,
         "consent_methods": compose_service.CONSENT_METHODS,
+        "audience_labels": consent_scope.AUDIENCE_LABELS,
+        "withdrawal_check": app_state().settings.withdrawal.check,
         "max_images": app_state().settings.uploads.max_images_per_case,
     }
 
@@ -331,13 +339,16 @@ def _form_values(form: Any, images: list[CaseImage]) -> dict[str, Any]:
         "caption": text("caption"),
         "content_warning": text("content_warning", 1000),
         "sensitive": form.get("sensitive") == "on",
-        "visibility": text("visibility", 20) or Visibility.PUBLIC,
+        "visibility": text("visibility", 20) or consent_scope.NARROWEST,
         "specialties": form.getlist("specialties")[:50],
         "free_tags": text("free_tags", 1000),
         "consent_method": text("consent_method", 40),
         "consent_date": text("consent_date", 20),
         "consent_obtained_by": text("consent_obtained_by", 400),
         "consent_witness": text("consent_witness", 400),
+        "consent_audience": text("consent_audience", 20) or consent_scope.NARROWEST,
+        # Hashed when recorded and never shown back: it is an identifier.
+        "consent_date_of_birth": text("consent_date_of_birth", 20),
     }
     for image in images:
         values[f"alt_{image.id}"] = text(f"alt_{image.id}", 3000)
@@ -388,9 +399,12 @@ async def save(public_id: str) -> Any:
                         values["consent_obtained_by"],
                         values["consent_witness"],
                         scan,
+                        values["consent_audience"],
+                        values["consent_date_of_birth"],
                     ),
                     account.id,
                 )
+            await compose_service.enforce_consent_scope(db, fresh)
             case = fresh
     except CaseError as error:
         return await _render_error(case, values, error)
@@ -411,6 +425,7 @@ async def save(public_id: str) -> Any:
 async def _render_error(case: Case, values: dict[str, Any], error: CaseError) -> tuple[str, int]:
     async with app_state().sessionmaker() as db:
         case = await case_repo.get_case(db, case.id) or case
+    values = {**values, "consent_date_of_birth": ""}
     context = await _edit_context(case, values)
     context["errors"] = error.field_errors
     context["highlights"] = {
@@ -450,3 +465,90 @@ async def consent_form(public_id: str) -> Response:
 
 def tag_label(tag: str) -> str:
     return specialty_label(tag)
+
+
+@blueprint.post("/compose/<public_id>/consent-form/print")
+@professional_required
+async def print_consent_form(public_id: str) -> Any:
+    """A new withdrawal code and the PDF carrying it (the code is in clear only in this PDF)."""
+    state = app_state()
+    case, _ = await _own_case(public_id)
+    form = await request.form
+    try:
+        async with state.transaction() as db:
+            fresh = await case_repo.get_case(db, case.id)
+            assert fresh is not None
+            printed = await consent_form_service.print_consent_form(
+                db, state, fresh, str(form.get("date_of_birth", ""))[:20], current_operator()
+            )
+    except CaseError as error:
+        for message in error.field_errors.values() or [error.message]:
+            await flash(message)
+        target = "compose.audience" if case.state == CaseState.PUBLISHED else "compose.edit"
+        return redirect(url_for(target, public_id=case.public_id) + "#consent-form")
+    return Response(
+        printed.pdf,
+        content_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f"attachment; filename=consent-form-{case.public_id}.pdf",
+        },
+    )
+
+
+async def _audience_context(case: Case, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    async with app_state().sessionmaker() as db:
+        consent = await case_repo.get_consent(db, case.id)
+    return {
+        "template_name_or_list": "compose/audience.html",
+        "case": case,
+        "consent": consent,
+        "values": values or {"visibility": case.visibility},
+        "errors": {},
+        "visibility_labels": VISIBILITY_LABELS,
+        "audience_labels": consent_scope.AUDIENCE_LABELS,
+        "consent_methods": compose_service.CONSENT_METHODS,
+        "withdrawal_check": app_state().settings.withdrawal.check,
+    }
+
+
+@blueprint.get("/compose/<public_id>/audience")
+@professional_required
+async def audience(public_id: str) -> str:
+    case, _ = await _own_case(public_id)
+    return await render_template(**await _audience_context(case))
+
+
+@blueprint.post("/compose/<public_id>/audience")
+@professional_required
+async def change_audience(public_id: str) -> Any:
+    state = app_state()
+    case, _ = await _own_case(public_id)
+    form = await request.form
+    values = _form_values(form, [])
+    values["visibility"] = str(form.get("visibility", ""))[:20]
+    values["new_consent"] = form.get("new_consent") == "on"
+    new_consent = None
+    if form.get("new_consent") == "on":
+        new_consent = compose_service.ConsentInput(
+            values["consent_method"],
+            values["consent_date"],
+            values["consent_obtained_by"],
+            values["consent_witness"],
+            None,
+            values["consent_audience"],
+            values["consent_date_of_birth"],
+        )
+    try:
+        async with state.transaction() as db:
+            fresh = await case_repo.get_case(db, case.id)
+            assert fresh is not None
+            await audience_change.change_audience(
+                db, state, fresh, values["visibility"], new_consent, current_operator()
+            )
+    except CaseError as error:
+        context = await _audience_context(case, {**values, "consent_date_of_birth": ""})
+        context["errors"] = error.field_errors
+        return await render_template(**context, message=error.message), error.status
+    await flash("Audience saved." + (" Print the new consent form for the patient." if new_consent else ""))
+    return redirect(url_for("compose.audience", public_id=public_id))

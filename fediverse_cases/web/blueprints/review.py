@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.core.case_access import VISIBILITY_LABELS, case_facts, is_author
+from fediverse_cases.core.consent_scope import AUDIENCE_LABELS
 from fediverse_cases.services import review as review_service
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.compose import CONSENT_METHODS
@@ -64,6 +65,7 @@ async def _review_context(public_id: str) -> dict[str, Any]:
         "author": author,
         "visibility_labels": VISIBILITY_LABELS,
         "consent_methods": CONSENT_METHODS,
+        "audience_labels": AUDIENCE_LABELS,
         "errors": {},
     }
 
