@@ -35,7 +35,7 @@ async def test_fedify_peer_follows_receives_replies_and_likes(live_instances, fi
 
         await poll(accepted, "our Accept reaching Fedify")
 
-        case = await publish(a, "alice", "Erythematous plaque, Fedify interop", seed=3)
+        case = await publish(a, "alice", "Erythematous plaque on the shin, seen by the interop peer", seed=3)
 
         async def create_received() -> dict[str, Any] | None:
             for entry in await asyncio.to_thread(peer.inbox):
@@ -53,7 +53,7 @@ async def test_fedify_peer_follows_receives_replies_and_likes(live_instances, fi
         await asyncio.to_thread(
             peer.reply,
             case.ap_id,
-            "<p>Seen this in Fedify land: likely nummular eczema</p>",
+            "<p>Seen this before at our clinic: likely nummular eczema</p>",
             [a.actor_url("alice")],
         )
         await asyncio.to_thread(peer.like, case.ap_id, a.actor_url("alice"))
