@@ -167,7 +167,7 @@ def _render(ds, arr: np.ndarray) -> tuple[Image.Image, str]:
     if arr.ndim == 3:  # colour: already RGB after pydicom's conversion
         rgb = arr[..., :3]
         if rgb.dtype != np.uint8:
-            rgb = scale_to_uint8(rgb, 0, float(2 ** int(ds.get("BitsStored", 8) or 8) - 1))
+            rgb = scale_to_uint8(rgb, 0, float(2 ** _colour_bits(ds) - 1))
         return Image.fromarray(np.ascontiguousarray(rgb), "RGB"), "colour, no window"
     from pydicom.pixels import apply_modality_lut, apply_voi_lut  # lazy: see decode_dicom
 
@@ -191,6 +191,16 @@ def _render(ds, arr: np.ndarray) -> tuple[Image.Image, str]:
     if photometric == "MONOCHROME1":
         out = 255 - out
     return Image.fromarray(np.ascontiguousarray(out), "L"), windowing
+
+
+def _colour_bits(ds) -> int:
+    """Bits per colour sample: a palette's LUT entries have their own depth (the descriptor's third
+    value, usually 16 even for 8-bit indices); scaling them by BitsStored saturates the image."""
+    if str(ds.get("PhotometricInterpretation", "")) == "PALETTE COLOR":
+        descriptor = ds.get("RedPaletteColorLookupTableDescriptor")
+        if descriptor is not None and len(descriptor) == 3 and int(descriptor[2]) in (8, 16):
+            return int(descriptor[2])
+    return int(ds.get("BitsStored", 8) or 8)
 
 
 def _is_multi(value) -> bool:

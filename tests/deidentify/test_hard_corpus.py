@@ -147,3 +147,13 @@ def test_higher_threshold_accepts_the_same_image() -> None:
     lenient = Deidentifier(DeidentifyPolicy(review_coverage=1.0, cover_faces=False))
     result = lenient.process(_text_wall(), filename="wall.png")
     assert result.accepted and not result.needs_review
+
+
+@pytest.mark.parametrize("name", ["examples_palette.dcm", "synthetic"])
+def test_palette_colour_is_rendered_at_the_lut_depth_not_saturated(name) -> None:
+    from fediverse_cases.deidentify import decode
+
+    data = corpus.dicom_file(name) if name != "synthetic" else corpus.dicom_palette_burned(SEED)[0].data
+    image = decode.decode(data, DeidentifyPolicy(), "p.dcm", None).image
+    arr = np.asarray(image)
+    assert (arr == 255).mean() < 0.05 and arr.std() > 20  # 16-bit LUT entries scaled as 16-bit
