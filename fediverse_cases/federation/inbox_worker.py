@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.activitypub.base import id_of
-from fediverse_cases.federation.dereference import FetchError, fetch_document
+from fediverse_cases.federation.dereference import FetchError, fetch_document, get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import Dropped, Ignored, InboxContext
 from fediverse_cases.federation.handlers.dispatch import dispatch
 from fediverse_cases.federation.retry import next_attempt
@@ -53,10 +53,25 @@ async def _apply_refetch(state: FederationState, item: InboxItem, activity: dict
     return activity
 
 
+async def _refresh_actor(state: FederationState, activity: dict[str, Any]) -> None:
+    """Fetch (or refresh, when stale) the activity's actor in its own short transaction, before
+    the item's own transaction opens: a handler that then refuses the activity rolls back its
+    work, but not what we learnt about the actor (a revoked claim stays learnt)."""
+    actor_iri = id_of(activity.get("actor"))
+    if not actor_iri:
+        return
+    try:
+        async with state.transaction() as db:
+            await get_or_fetch_actor(db, state, actor_iri)
+    except FetchError as error:
+        log.info("could not refresh %s before processing: %s", actor_iri, error)
+
+
 async def _process(state: FederationState, item: InboxItem) -> str:
     activity = json.loads(item.payload)
     if item.refetch:
         activity = await _apply_refetch(state, item, activity)
+    await _refresh_actor(state, activity)
     async with state.transaction() as db:
         signer = (
             await remote_actors_repo.get_actor(db, item.signer_actor_id) if item.signer_actor_id else None
