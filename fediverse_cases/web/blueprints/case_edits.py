@@ -21,6 +21,7 @@ from fediverse_cases.web.auth import (
     professional_required,
     reviewer_required,
 )
+from fediverse_cases.web.case_text_form import case_text_values
 from fediverse_cases.web.review_decisions import Decision, decide
 from fediverse_cases.web.state import app_state
 
@@ -81,14 +82,7 @@ async def save_edit(public_id: str) -> Response | tuple[str, int]:
     form = await request.form
     async with app_state().sessionmaker() as db:
         images = await case_repo.list_images(db, case.id)
-    values: dict[str, Any] = {
-        "caption": str(form.get("caption", ""))[:10_000],
-        "content_warning": str(form.get("content_warning", ""))[:1000],
-        "sensitive": form.get("sensitive") == "on",
-        "specialties": form.getlist("specialties")[:50],
-        "free_tags": str(form.get("free_tags", ""))[:1000],
-        **{f"alt_{image.id}": str(form.get(f"alt_{image.id}", image.alt_text))[:3000] for image in images},
-    }
+    values = case_text_values(form, images)
     edit = case_edits.CaseEdit(
         caption=values["caption"],
         alt_texts={image.id: values[f"alt_{image.id}"] for image in images},

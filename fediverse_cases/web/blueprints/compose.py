@@ -32,6 +32,7 @@ from fediverse_cases.web.auth import (
     login_required,
     professional_required,
 )
+from fediverse_cases.web.case_text_form import case_text_values
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("compose", __name__)
@@ -332,16 +333,12 @@ async def edit(public_id: str) -> str:
 
 
 def _form_values(form: Any, images: list[CaseImage]) -> dict[str, Any]:
-    def text(name: str, limit: int = 10_000) -> str:
+    def text(name: str, limit: int) -> str:
         return str(form.get(name, ""))[:limit]
 
-    values: dict[str, Any] = {
-        "caption": text("caption"),
-        "content_warning": text("content_warning", 1000),
-        "sensitive": form.get("sensitive") == "on",
+    return {
+        **case_text_values(form, images),
         "visibility": text("visibility", 20) or consent_scope.NARROWEST,
-        "specialties": form.getlist("specialties")[:50],
-        "free_tags": text("free_tags", 1000),
         "consent_method": text("consent_method", 40),
         "consent_date": text("consent_date", 20),
         "consent_obtained_by": text("consent_obtained_by", 400),
@@ -350,9 +347,6 @@ def _form_values(form: Any, images: list[CaseImage]) -> dict[str, Any]:
         # Hashed when recorded and never shown back: it is an identifier.
         "consent_date_of_birth": text("consent_date_of_birth", 20),
     }
-    for image in images:
-        values[f"alt_{image.id}"] = text(f"alt_{image.id}", 3000)
-    return values
 
 
 @blueprint.post("/compose/<public_id>")
