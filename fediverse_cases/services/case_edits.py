@@ -9,8 +9,7 @@ at once. Applying keeps the replaced version (history for the author and reviewe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +20,7 @@ from fediverse_cases.core.specialties import TagError, hashtags_in, parse_tags
 from fediverse_cases.deidentify import PhiFinding, scan_text
 from fediverse_cases.federation import publish
 from fediverse_cases.services.case_errors import CaseError
-from fediverse_cases.services.compose import ALT_MAX, CAPTION_MAX, CONTENT_WARNING_MAX
+from fediverse_cases.services.compose import ALT_MAX, CAPTION_MAX, CONTENT_WARNING_MAX, CaseDetails
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -29,15 +28,9 @@ from fediverse_cases.storage.models import Account, Actor, Case, CaseRevision
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories.audit import record
 
-
-@dataclass(frozen=True)
-class CaseEdit:
-    caption: str
-    alt_texts: dict[int, str] = field(default_factory=dict)
-    specialties: Sequence[str] = ()
-    free_tags: str = ""
-    sensitive: bool = False
-    content_warning: str = ""
+# An edit carries the same text fields as the composer's details (its visibility is not used:
+# changing who may see a case is the audience page's job, with a new consent when widening).
+CaseEdit = CaseDetails
 
 
 @dataclass(frozen=True)

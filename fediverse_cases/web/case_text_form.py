@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from fediverse_cases.services.compose import CaseDetails
 from fediverse_cases.storage.models import CaseImage
 
 
@@ -25,3 +26,16 @@ def case_text_values(form: Any, images: Sequence[CaseImage]) -> dict[str, Any]:
         # A form without this image's field keeps its description (never blanks it by omission).
         values[f"alt_{image.id}"] = str(form.get(f"alt_{image.id}", image.alt_text))[:3000]
     return values
+
+
+def case_details(values: dict[str, Any], images: Sequence[CaseImage], **extra: Any) -> CaseDetails:
+    """The services' view of those fields (``extra``: e.g. the composer's visibility)."""
+    return CaseDetails(
+        caption=values["caption"],
+        alt_texts={image.id: values[f"alt_{image.id}"] for image in images},
+        specialties=values["specialties"],
+        free_tags=values["free_tags"],
+        sensitive=values["sensitive"],
+        content_warning=values["content_warning"],
+        **extra,
+    )

@@ -21,7 +21,7 @@ from fediverse_cases.web.auth import (
     professional_required,
     reviewer_required,
 )
-from fediverse_cases.web.case_text_form import case_text_values
+from fediverse_cases.web.case_text_form import case_details, case_text_values
 from fediverse_cases.web.review_decisions import Decision, decide
 from fediverse_cases.web.state import app_state
 
@@ -83,14 +83,7 @@ async def save_edit(public_id: str) -> Response | tuple[str, int]:
     async with app_state().sessionmaker() as db:
         images = await case_repo.list_images(db, case.id)
     values = case_text_values(form, images)
-    edit = case_edits.CaseEdit(
-        caption=values["caption"],
-        alt_texts={image.id: values[f"alt_{image.id}"] for image in images},
-        specialties=values["specialties"],
-        free_tags=values["free_tags"],
-        sensitive=values["sensitive"],
-        content_warning=values["content_warning"],
-    )
+    edit = case_details(values, images)
     state = app_state()
     account = current_account()
     assert account is not None

@@ -32,7 +32,7 @@ from fediverse_cases.web.auth import (
     login_required,
     professional_required,
 )
-from fediverse_cases.web.case_text_form import case_text_values
+from fediverse_cases.web.case_text_form import case_details, case_text_values
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("compose", __name__)
@@ -372,15 +372,7 @@ async def save(public_id: str) -> Any:
         async with state.transaction() as db:
             fresh = await case_repo.get_case(db, case.id)
             assert fresh is not None
-            details = compose_service.CaseDetails(
-                caption=values["caption"],
-                alt_texts={image.id: values[f"alt_{image.id}"] for image in images},
-                specialties=values["specialties"],
-                free_tags=values["free_tags"],
-                sensitive=values["sensitive"],
-                content_warning=values["content_warning"],
-                visibility=values["visibility"],
-            )
+            details = case_details(values, images, visibility=values["visibility"])
             await compose_service.save_details(db, fresh, details)
             if consent_given or scan is not None:
                 await compose_service.record_consent(
