@@ -52,9 +52,7 @@ async def _enqueue(
     inboxes: set[str],
     object_id: str | None = None,
 ) -> int:
-    inboxes = {i for i in inboxes if i}
-    if not inboxes:
-        return 0
+    # outbox.enqueue drops empty, refused and duplicate inboxes itself.
     return await outbox.enqueue(
         db, state, activity=activity, sender=sender, inboxes=inboxes, object_id=object_id
     )

@@ -15,7 +15,7 @@ from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_view, require_account
 from fediverse_cases.web.api.errors import ApiError, not_found
 from fediverse_cases.web.api.params import read_params
-from fediverse_cases.web.api.rendering import accounts_json, render_case_page
+from fediverse_cases.web.api.rendering import accounts_json, relationship, render_case_page
 from fediverse_cases.web.api.serializers import credential_account_json, relationship_json
 from fediverse_cases.web.auth import client_ip
 from fediverse_cases.web.state import app_state
@@ -130,8 +130,7 @@ async def _follow_change(account_id: str, follow: bool) -> Response:
     except follow_remote.FollowError as error:
         raise ApiError(422, f"Validation failed: {error}") from None
     async with state.sessionmaker() as db:
-        outgoing, incoming = await follows_repo.follows_between(db, me.id, [target_id])
-    return jsonify(relationship_json(target_id, outgoing.get(target_id), incoming.get(target_id)))
+        return jsonify(await relationship(db, me.id, target_id))
 
 
 @blueprint.post("/api/v1/accounts/<account_id>/follow")

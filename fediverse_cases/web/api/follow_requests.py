@@ -16,8 +16,7 @@ from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_view, require_account
 from fediverse_cases.web.api.errors import ApiError, not_found
-from fediverse_cases.web.api.rendering import accounts_json
-from fediverse_cases.web.api.serializers import relationship_json
+from fediverse_cases.web.api.rendering import accounts_json, relationship
 from fediverse_cases.web.auth import operator_for
 from fediverse_cases.web.state import app_state
 
@@ -56,8 +55,7 @@ async def _answer(account_id: str, *, accept: bool) -> Response:
     except SocialError as error:
         raise ApiError(error.status, error.message) from None
     async with state.sessionmaker() as db:
-        outgoing, incoming = await follows_repo.follows_between(db, me.id, [requester_id])
-    return jsonify(relationship_json(requester_id, outgoing.get(requester_id), incoming.get(requester_id)))
+        return jsonify(await relationship(db, me.id, requester_id))
 
 
 @blueprint.post("/api/v1/follow_requests/<account_id>/authorize")

@@ -13,13 +13,14 @@ from fediverse_cases.core.case_access import Viewer, can_see_unpublished, case_f
 from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.storage.models import Account, Case, Comment
 from fediverse_cases.storage.repositories import accounts as accounts_repo
+from fediverse_cases.storage.repositories import follows as follows_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories import timelines as timelines_repo
 from fediverse_cases.storage.repositories.feeds import has_consent, hydrate
 from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_account
 from fediverse_cases.web.api.params import read_params
-from fediverse_cases.web.api.serializers import account_json
+from fediverse_cases.web.api.serializers import account_json, relationship_json
 from fediverse_cases.web.api.status_serializers import Interactions, case_status_json, comment_status_json
 from fediverse_cases.web.state import app_state
 
@@ -105,3 +106,9 @@ async def render_case_page(kind: str, *, author_actor_id: int | None = None, tag
         cases = await timelines_repo.cases_page(db, query, page, key)
         body = await render_cases(db, cases, viewer)
     return pagination.paginated(body, [case.id * 2 for case in cases], page)
+
+
+async def relationship(db: AsyncSession, me_id: int, other_id: int) -> dict[str, object]:
+    """The Mastodon Relationship between the caller's actor and one other actor."""
+    outgoing, incoming = await follows_repo.follows_between(db, me_id, [other_id])
+    return relationship_json(other_id, outgoing.get(other_id), incoming.get(other_id))

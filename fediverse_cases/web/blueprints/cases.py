@@ -8,8 +8,6 @@ Visibility always goes through ``core.case_access`` (via services.social.require
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from quart import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
@@ -22,7 +20,6 @@ from fediverse_cases.core.case_access import (
     can_see_unpublished,
     case_facts,
 )
-from fediverse_cases.deidentify import PhiFinding
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import social
 from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
@@ -38,6 +35,7 @@ from fediverse_cases.web.auth import (
     operator_for,
     reviewer_required,
 )
+from fediverse_cases.web.case_views import highlight_segments
 from fediverse_cases.web.forms import form_fields
 from fediverse_cases.web.state import app_state
 
@@ -49,25 +47,6 @@ STATE_BANNERS = {
     CaseState.CHANGES_REQUESTED: "The reviewer asked for changes before this case can be published.",
     CaseState.REJECTED: "Rejected by the reviewer: this case will not be published.",
 }
-
-
-@dataclass(frozen=True)
-class TextSegment:
-    text: str
-    finding: str = ""
-
-
-def highlight(text: str, findings: list[PhiFinding]) -> list[TextSegment]:
-    """Split ``text`` into plain and flagged parts, for <mark> in the form (escaped by Jinja)."""
-    segments, position = [], 0
-    for finding in sorted(findings):
-        if finding.start < position:
-            continue
-        segments.append(TextSegment(text[position : finding.start]))
-        segments.append(TextSegment(text[finding.start : finding.end], finding.category))
-        position = finding.end
-    segments.append(TextSegment(text[position:]))
-    return [segment for segment in segments if segment.text]
 
 
 @blueprint.app_template_global("case_image_url")
@@ -194,7 +173,7 @@ async def _comment_refused(
         "parent_id": values.get("parent_id", ""),
         "editing": editing,
         "message": error.message,
-        "segments": highlight(values.get("content", "").strip(), error.findings),
+        "segments": highlight_segments(values.get("content", "").strip(), error.findings),
         "may_send_for_review": bool(error.findings),
         "categories": sorted({finding.category for finding in error.findings}),
     }

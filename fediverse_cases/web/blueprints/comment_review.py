@@ -12,7 +12,7 @@ from fediverse_cases.services import comment_review
 from fediverse_cases.services.comments import CommentError
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.web.auth import current_account, current_operator, reviewer_required
-from fediverse_cases.web.blueprints.cases import highlight
+from fediverse_cases.web.case_views import highlight_segments
 from fediverse_cases.web.review_decisions import Decision, decide
 from fediverse_cases.web.state import app_state
 
@@ -29,7 +29,10 @@ async def queue() -> str:
     async with app_state().sessionmaker() as db:
         held = await comment_repo.held_comments(db)
     items = [
-        {"held": item, "segments": highlight(item.comment.content, _findings(item.comment.held_findings))}
+        {
+            "held": item,
+            "segments": highlight_segments(item.comment.content, _findings(item.comment.held_findings)),
+        }
         for item in held
     ]
     return await render_template("review/comments.html", items=items)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from markupsafe import Markup, escape
 from quart import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -33,6 +32,7 @@ from fediverse_cases.web.auth import (
     professional_required,
 )
 from fediverse_cases.web.case_text_form import case_details, case_text_values
+from fediverse_cases.web.case_views import highlight_markup, image_view
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("compose", __name__)
@@ -278,53 +278,6 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
     }
 
 
-def image_view(image: CaseImage) -> dict[str, Any]:
-    """What the preview and the redaction editor need to know about one stored image."""
-    urls = app_state().urls
-    extension = ".jpg" if image.media_type == "image/jpeg" else ".png"
-    report = image.deid_report or {}
-    crop = report.get("crop") or {
-        "x": 0,
-        "y": 0,
-        "w": report.get("source_width") or image.width,
-        "h": report.get("source_height") or image.height,
-    }
-    return {
-        "row": image,
-        "display_url": urls.media_file(image.media_key, "display", extension),
-        "full_url": urls.media_file(image.media_key, "full", extension),
-        "thumb_url": urls.media_file(image.media_key, "thumb", extension),
-        "report": report,
-        "editor": json.dumps(
-            {
-                "source": {"w": report.get("source_width"), "h": report.get("source_height")},
-                "crop": crop,
-                "faces": [f["box"] for f in report.get("faces", [])],
-                "texts": [t["box"] for t in report.get("text_regions", []) if t.get("covered")],
-                "manual": list(image.manual_regions or []),
-                "has_crop": bool(report.get("crop")),
-            }
-        ),
-        "has_original": bool(image.original_key),
-    }
-
-
-def highlight(text: str, findings: list[Any]) -> Markup:
-    """``text`` escaped, with each PHI finding wrapped in <mark> naming its category."""
-    parts: list[str] = []
-    position = 0
-    for finding in sorted(findings, key=lambda f: f.start):
-        if finding.start < position:
-            continue
-        parts.append(str(escape(text[position : finding.start])))
-        parts.append(
-            f'<mark class="phi" title="{escape(finding.category)}">{escape(text[finding.start : finding.end])}</mark>'
-        )
-        position = finding.end
-    parts.append(str(escape(text[position:])))
-    return Markup("".join(parts))
-
-
 @blueprint.get("/compose/<public_id>")
 @professional_required
 async def edit(public_id: str) -> str:
@@ -415,7 +368,7 @@ async def _render_error(case: Case, values: dict[str, Any], error: CaseError) ->
     context = await _edit_context(case, values)
     context["errors"] = error.field_errors
     context["highlights"] = {
-        name: highlight(values.get(name, ""), findings) for name, findings in error.phi.items()
+        name: highlight_markup(values.get(name, ""), findings) for name, findings in error.phi.items()
     }
     return await render_template(**context, message=error.message), error.status
 

@@ -24,7 +24,7 @@ from fediverse_cases.web.auth import (
     login_required,
     reviewer_required,
 )
-from fediverse_cases.web.blueprints.compose import image_view
+from fediverse_cases.web.case_views import image_view
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("review", __name__)
