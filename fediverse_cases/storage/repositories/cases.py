@@ -103,6 +103,14 @@ async def review_queue(session: AsyncSession) -> Sequence[Case]:
     return result.scalars().all()
 
 
+async def count_review_queue(session: AsyncSession) -> int:
+    """How many local cases wait for a reviewer (the badge beside "Review")."""
+    result = await session.execute(
+        select(func.count(Case.id)).where(Case.is_local.is_(True), Case.state == "pending")
+    )
+    return int(result.scalar_one())
+
+
 async def list_local_cases(
     session: AsyncSession, *, state: str | None = None, limit: int = 500
 ) -> Sequence[Case]:
