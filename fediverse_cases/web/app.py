@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from fediverse_cases.core.accounts import ROLE_LABELS, can_post_and_comment, can_review, is_admin
 from fediverse_cases.core.audit_labels import describe_action
+from fediverse_cases.core.case_titles import case_title
 from fediverse_cases.core.finding_labels import image_text_label, metadata_labels, text_kind_labels
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
@@ -73,6 +74,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         is_admin=is_admin,
         describe_action=describe_action,
         field_label=field_label,
+        case_title=case_title,
         metadata_labels=metadata_labels,
         text_kind_labels=text_kind_labels,
         image_text_label=image_text_label,

@@ -132,6 +132,7 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     page.wait_for_selector(".region.manual")
 
     # 3. Caption, alt text, specialty, consent; submit.
+    page.fill("#f-title", "Irregular pigmented lesion")
     page.fill("#f-caption", "Pigmented lesion on the forearm, 12 mm, irregular border. Thoughts?")
     page.locator("input[name^=alt_]").first.fill("Dark irregular lesion on pale skin")
     page.check("input[name=specialties][value=dermatology]")

@@ -111,6 +111,7 @@ def test_patient_withdraws_with_the_code_from_the_consent_form(
     public_id = page.url.rsplit("/", 1)[1]
     assert page.is_checked("input[name=visibility][value=local]")
     assert page.is_checked("input[name=consent_audience][value=local]")
+    page.fill("#f-title", "Pigmented lesion")
     page.fill("#f-caption", "Pigmented lesion on the forearm, 12 mm. Thoughts?")
     page.locator("input[name^=alt_]").first.fill("Dark lesion on pale skin")
     page.check("input[name=visibility][value=followers]")
