@@ -16,7 +16,8 @@ def case_text_values(form: Any, images: Sequence[CaseImage]) -> dict[str, Any]:
         return str(form.get(name, ""))[:limit]
 
     values: dict[str, Any] = {
-        "title": " ".join(text("title", 400).split()),
+        # None when the form has no title field: the title is kept (or derived), never blanked.
+        "title": " ".join(text("title", 400).split()) if "title" in form else None,
         "caption": text("caption", 10_000),
         "content_warning": text("content_warning", 1000),
         "sensitive": form.get("sensitive") == "on",

@@ -216,3 +216,79 @@ def test_every_page_type_fits_a_phone_passes_axe_and_is_photographed(browser, to
                         problems.append(f"{where}: no favicon link")
             context.close()
     assert not problems, "\n".join(problems)
+
+
+def _lesion_photo(path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), (205, 160, 130))
+    ImageDraw.Draw(image).ellipse((260, 180, 380, 290), fill=(95, 45, 40))
+    image.save(path, "JPEG", quality=90)
+
+
+def test_a_failed_submit_is_summarised_at_the_top_with_links_and_counters(browser, tour, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """As a clinician on a phone: upload a photo, type a caption (the counter follows), submit
+    without a title or consent: the problems are listed at the top of the page, each a link to
+    its field, and the caption typed is still there."""
+    instance, _ = tour
+    photo = tmp_path / "lesion.jpg"
+    _lesion_photo(photo)
+    context = _signed_in_context(browser, instance.url, "clinician", PHONE)
+    page = context.new_page()
+    page.goto(f"{instance.url}/compose")
+    page.set_input_files("#f-images", str(photo))
+    page.click("main form.upload-form button[type=submit]")
+    page.wait_for_selector("#f-title", timeout=120_000)
+    caption = "Pigmented lesion on the forearm, 12 mm, irregular border."
+    page.fill("#f-caption", caption)
+    assert page.inner_text("#f-caption-count") == f"{len(caption)} / 5000 characters"
+    page.click("#submit-case")
+    page.wait_for_selector("#error-summary")
+    summary = page.locator("#error-summary")
+    assert summary.bounding_box()["y"] < PHONE["height"], "the error summary is not on the first screen"
+    links = summary.locator("a")
+    texts = [links.nth(i).inner_text() for i in range(links.count())]
+    assert any(t.startswith("Title: Give the case a short title.") for t in texts), texts
+    assert any(t.startswith("Consent:") for t in texts), texts
+    summary.locator("a[href='#e-title']").click()
+    assert page.url.endswith("#e-title")
+    assert page.input_value("#f-caption") == caption
+    context.close()
+
+
+def test_a_multi_image_case_is_a_swipeable_carousel_with_a_full_screen_viewer(browser, tour) -> None:  # type: ignore[no-untyped-def]
+    instance, _ = tour
+    listing = httpx.get(f"{instance.url}/feed/local", timeout=30).text
+    match = re.search(
+        r'href="(/cases/[A-Za-z0-9_-]+)">\s*(?:(?!</a>).)*Enlarging pigmented lesion on the back',
+        listing,
+        re.S,
+    )
+    assert match, "the demo's two-image case is not in the local feed"
+    context = browser.new_context(viewport=PHONE, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{instance.url}{match.group(1)}")
+    status = page.locator("#carousel-status")
+    assert status.inner_text() == "1 / 2"
+    page.click("button[data-carousel=next]")
+    page.wait_for_function("document.getElementById('carousel-status').textContent === '2 / 2'")
+    # Swiping back (a horizontal scroll of the strip, as a finger does) snaps to the first image.
+    strip = page.locator("#case-images")
+    strip.hover()
+    page.mouse.wheel(-400, 0)
+    page.wait_for_function("document.getElementById('carousel-status').textContent === '1 / 2'")
+    # Keyboard: the strip is focusable and the arrow keys move through the images.
+    strip.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.getElementById('carousel-status').textContent === '2 / 2'")
+    # Tapping an image opens it full size; a double tap zooms; Escape closes the viewer.
+    page.locator("#case-images figure").nth(1).locator("img").tap()
+    page.wait_for_selector("#image-viewer[open]")
+    full = page.locator("#image-viewer img")
+    assert "full" in (full.get_attribute("src") or "")
+    page.wait_for_function("document.querySelector('#image-viewer img').naturalWidth > 0")
+    page.locator("#image-viewer .viewer-stage").dblclick()
+    assert "zoomed" in (page.locator("#image-viewer .viewer-stage").get_attribute("class") or "")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#image-viewer:not([open])", state="attached")
+    context.close()

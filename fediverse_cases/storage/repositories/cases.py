@@ -183,6 +183,21 @@ async def cases_by_ids(session: AsyncSession, case_ids: Sequence[int]) -> dict[i
     return {case.id: case for case in result.scalars()}
 
 
+async def first_images(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, CaseImage]:
+    """Each case's first image (for thumbnails beside a notification)."""
+    if not case_ids:
+        return {}
+    result = await session.execute(
+        select(CaseImage)
+        .where(CaseImage.case_id.in_(list(case_ids)), CaseImage.media_key != "")
+        .order_by(CaseImage.case_id, CaseImage.position, CaseImage.id)
+    )
+    first: dict[int, CaseImage] = {}
+    for image in result.scalars():
+        first.setdefault(image.case_id, image)
+    return first
+
+
 async def get_case_by_ap_id(session: AsyncSession, ap_id: str) -> Case | None:
     return (await session.execute(select(Case).where(Case.ap_id == ap_id))).scalar_one_or_none()
 
