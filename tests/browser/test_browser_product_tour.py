@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from fediverse_cases.demo.seed import DEMO_PASSWORD
 from tests.browser.conftest import ARTIFACTS
@@ -271,22 +272,22 @@ def test_a_multi_image_case_is_a_swipeable_carousel_with_a_full_screen_viewer(br
     status = page.locator("#carousel-status")
     assert status.inner_text() == "1 / 2"
     page.click("button[data-carousel=next]")
-    page.wait_for_function("document.getElementById('carousel-status').textContent === '2 / 2'")
+    expect(status).to_have_text("2 / 2")
     # Swiping back (a horizontal scroll of the strip, as a finger does) snaps to the first image.
     strip = page.locator("#case-images")
     strip.hover()
     page.mouse.wheel(-400, 0)
-    page.wait_for_function("document.getElementById('carousel-status').textContent === '1 / 2'")
+    expect(status).to_have_text("1 / 2")
     # Keyboard: the strip is focusable and the arrow keys move through the images.
     strip.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.getElementById('carousel-status').textContent === '2 / 2'")
+    expect(status).to_have_text("2 / 2")
     # Tapping an image opens it full size; a double tap zooms; Escape closes the viewer.
     page.locator("#case-images figure").nth(1).locator("img").tap()
     page.wait_for_selector("#image-viewer[open]")
     full = page.locator("#image-viewer img")
     assert "full" in (full.get_attribute("src") or "")
-    page.wait_for_function("document.querySelector('#image-viewer img').naturalWidth > 0")
+    expect(full).to_have_js_property("complete", True)
     page.locator("#image-viewer .viewer-stage").dblclick()
     assert "zoomed" in (page.locator("#image-viewer .viewer-stage").get_attribute("class") or "")
     page.keyboard.press("Escape")
