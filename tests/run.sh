@@ -68,4 +68,7 @@ fi
 # The Fedify interop peer (npm: @fedify/fedify and a local Node 22).
 bash tests/interop/fedify_peer/install.sh
 
+# axe-core (npm), which the browser tests inject to check every page type for accessibility.
+bash tests/browser/axe/install.sh
+
 exec .venv/bin/python -m pytest "$@"
