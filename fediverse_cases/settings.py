@@ -71,6 +71,9 @@ class UploadSettings:
     max_image_bytes: int = 40 * 1024 * 1024
     max_images_per_case: int = 10
     original_retention: str = "delete_at_publication"
+    # True: a case is not submitted until every image is described (alt text); False: the
+    # composer warns, as Mastodon does, and submits.
+    require_alt_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         max_image_bytes=_int(up_raw, "uploads.max_image_bytes", 40 * 1024 * 1024, 1024, 512 * 1024 * 1024),
         max_images_per_case=_int(up_raw, "uploads.max_images_per_case", 10, 1, 10),
         original_retention=retention,
+        require_alt_text=_bool(up_raw, "uploads.require_alt_text", False),
     )
     deid_raw = _section(raw, "deidentify")
     text_policy = str(deid_raw.get("text_policy", "cover_all_but_markers"))

@@ -373,12 +373,18 @@ async def phi_findings(db: AsyncSession, case: Case) -> dict[str, list]:
     return found
 
 
-async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: Operator) -> None:
-    """Send a complete draft to the review queue; refused while anything required is missing."""
+async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: Operator) -> list[str]:
+    """Send a complete draft to the review queue; refused while anything required is missing.
+    Returns warnings the author should still act on (images without a description)."""
     require_editable(case)
     errors: dict[str, str] = {}
-    if await case_repo.count_images(db, case.id) == 0:
+    images = await case_repo.list_images(db, case.id)
+    if not images:
         errors["images"] = "Add at least one image."
+    undescribed = [(n, image) for n, image in enumerate(images, 1) if not image.alt_text.strip()]
+    if state.settings.uploads.require_alt_text:
+        for n, image in undescribed:
+            errors[f"alt_{image.id}"] = f"Describe image {n} for colleagues who cannot see it."
     if not case.title.strip():
         errors["title"] = "Give the case a short title."
     if not case.caption.strip():
@@ -396,5 +402,10 @@ async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: O
         raise CaseError("The case was not submitted.", field_errors=errors, phi=phi)
     case.state = CaseState.PENDING
     case.submitted_at = utcnow()
+    warnings = [
+        f"Image {n} has no description: add one so colleagues using screen readers can follow the case."
+        for n, _ in undescribed
+    ]
     case.updated_at = case.submitted_at
     record(db, operator.entry("case.submit", target_type="case", target_id=case.public_id, case_id=case.id))
+    return warnings

@@ -237,8 +237,10 @@ def test_a_failed_submit_is_summarised_at_the_top_with_links_and_counters(browse
     context = _signed_in_context(browser, instance.url, "clinician", PHONE)
     page = context.new_page()
     page.goto(f"{instance.url}/compose")
-    page.set_input_files("#f-images", str(photo))
-    page.click("main form.upload-form button[type=submit]")
+    # The phone camera input: capture opens the rear camera; the photo uploads once taken.
+    camera = page.locator("#f-camera")
+    assert camera.get_attribute("capture") == "environment" and camera.get_attribute("accept") == "image/*"
+    camera.set_input_files(str(photo))
     page.wait_for_selector("#f-title", timeout=120_000)
     caption = "Pigmented lesion on the forearm, 12 mm, irregular border."
     page.fill("#f-caption", caption)

@@ -1,6 +1,7 @@
 // Small helpers every form page gets (a static file: the CSP allows no inline scripts).
 // - A live character counter under each textarea with a maxlength.
 // - Confirmation before destructive actions: a submit button with data-confirm asks first.
+// - A camera input that uploads the photo as soon as it is taken.
 (function () {
   "use strict";
 
@@ -25,6 +26,18 @@
   }
 
   document.querySelectorAll("textarea[maxlength]").forEach(addCounter);
+
+  // A file input marked data-submit-on-pick (the phone camera) sends its form as soon as a file
+  // is picked; the form's other file input is then not required.
+  document.querySelectorAll("input[type=file][data-submit-on-pick]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (!input.files.length) return;
+      input.form.querySelectorAll("input[type=file][required]").forEach(function (other) {
+        other.required = false;
+      });
+      if (input.form.requestSubmit) input.form.requestSubmit(); else input.form.submit();
+    });
+  });
 
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
