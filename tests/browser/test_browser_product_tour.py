@@ -295,3 +295,71 @@ def test_a_multi_image_case_is_a_swipeable_carousel_with_a_full_screen_viewer(br
     page.keyboard.press("Escape")
     page.wait_for_selector("#image-viewer:not([open])", state="attached")
     context.close()
+
+
+def _tab_to(page, selector: str, limit: int = 120) -> None:  # type: ignore[no-untyped-def]
+    """Press Tab until ``selector`` has the focus: it is reachable by keyboard, in page order."""
+    target = page.locator(selector).first
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{selector} is not reachable with the Tab key")
+
+
+def test_compose_and_review_work_with_the_keyboard_alone(browser, tour, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The clinician writes the case text and submits with the keyboard; the reviewer signs in,
+    opens the queue and approves with the keyboard. (Picking the photo is the system's file
+    dialog, set here directly.)"""
+    instance, _ = tour
+    photo = tmp_path / "lesion.jpg"
+    _lesion_photo(photo)
+    context = _signed_in_context(browser, instance.url, "clinician", DESKTOP)
+    page = context.new_page()
+    page.goto(f"{instance.url}/compose")
+    page.set_input_files("#f-images", str(photo))
+    _tab_to(page, "main form.upload-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#f-title", timeout=120_000)
+    for selector, text in (
+        ("#f-title", "Keyboard lesion"),
+        ("#f-caption", "Pigmented lesion on the shin, 8 mm, regular border."),
+        ("input[name^=alt_]", "Dark lesion on pale skin"),
+    ):
+        _tab_to(page, selector)
+        page.keyboard.type(text)
+    _tab_to(page, "input[name=consent_method]")
+    page.keyboard.press("Space")  # the first choice of the radio group
+    _tab_to(page, "#f-consent_date")
+    page.keyboard.type(time.strftime("%m%d%Y"))  # Chromium's date field takes the digits in order
+    _tab_to(page, "#f-consent_obtained_by")
+    page.keyboard.type("Dr Keyboard")
+    _tab_to(page, "#submit-case")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#case-state:has-text('pending')")
+    public_id = page.url.rstrip("/").rsplit("/", 1)[1].split("?")[0]
+    context.close()
+
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{instance.url}/login")
+    _tab_to(page, "#f-username")
+    page.keyboard.type("reviewer")
+    _tab_to(page, "#f-password")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#nav-review")
+    _tab_to(page, "#nav-review")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#review-queue")
+    _tab_to(page, f"a[href='/review/{public_id}']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#approve")
+    _tab_to(page, "#approve")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Approved and published.")
+    # Published for this hospital (the composer's default audience): signed-in staff see it.
+    response = page.goto(f"{instance.url}/cases/{public_id}")
+    assert response is not None and response.status == 200
+    assert page.inner_text("#case-title") == "Keyboard lesion"
+    context.close()
