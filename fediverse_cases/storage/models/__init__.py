@@ -18,8 +18,8 @@ from fediverse_cases.storage.models.cases import (
 )
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
-from fediverse_cases.storage.models.oidc import OidcIdentity, OidcLoginState
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
+from fediverse_cases.storage.models.oidc import OidcIdentity, OidcLoginState
 from fediverse_cases.storage.models.peer_drops import PeerDrop
 from fediverse_cases.storage.models.tombstones import ContentTombstone
 
