@@ -14,7 +14,7 @@ from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.repositories.cases import count_unread_notifications
-from fediverse_cases.web import api
+from fediverse_cases.web import api, oidc_routes
 from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.blueprints import (
     activitypub,
@@ -67,6 +67,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         can_post_and_comment=can_post_and_comment,
         can_review=can_review,
         is_admin=is_admin,
+        sso=settings.sso,
     )
     # First in line, before the CSRF check parses a form: an oversized upload is refused from its
     # Content-Length, and the body limit makes Quart count bytes as they stream in.
@@ -118,6 +119,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         withdrawal,
     ):
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(oidc_routes.blueprint)
     app.register_blueprint(api.build_blueprint())
     init_observability(app, state)
     init_error_pages(app, settings.uploads)
