@@ -62,15 +62,19 @@ def _sso_failures(instance: ServedInstance) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def _sign_in_at_provider(page, instance: ServedInstance, provider_id: str, login: str) -> None:  # type: ignore[no-untyped-def]
+def _sign_in_at_provider(page, instance: ServedInstance, provider_id: str, login: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Click the provider's button; sign in on its login page unless ``login`` is None (the
+    browser already has a session at the provider), and wait until we are back."""
     page.goto(f"{instance.url}/login")
     page.click(f"#sso-{provider_id}")
-    if page.locator("input[name=login]").count() or not page.url.startswith(instance.url):
+    if login is not None:
         page.wait_for_selector("input[name=login]")
         page.fill("input[name=login]", login)
         page.fill("input[name=password]", "the provider's password")
         page.click("button:has-text('Sign-in')")
-    page.wait_for_url(f"{instance.url}/**")
+    page.wait_for_url(
+        lambda url: url.startswith(instance.url) and "/login/sso/" not in url or "/callback" in url
+    )
     page.wait_for_load_state()
 
 
@@ -120,4 +124,63 @@ def test_sign_in_through_the_provider_login_page_lands_signed_in(
     page.goto(f"{served.url}/login")
     page.click("#sso-hospital")
     page.wait_for_selector("input[name=login]")
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("provider_id", "login", "reason", "status_text"),
+    [
+        ("wrongiss", "dr_house", "wrong_issuer", "not valid for this site (iss)"),
+        ("badsig", "dr_house", "bad_signature", "signature is not valid"),
+        ("expired", "dr_house", "expired_token", "has expired"),
+        ("hospital", "visitor", "unmapped_user", "not in a group that may use this site"),
+    ],
+)
+def test_forged_expired_or_unmapped_sign_in_gets_an_error_page_audit_and_no_account(  # type: ignore[no-untyped-def]
+    browser, served, provider_id, login, reason, status_text
+) -> None:
+    before = _accounts(served)
+    context = browser.new_context()
+    page = context.new_page()
+    responses = []
+    page.on("response", lambda r: responses.append(r) if "/callback" in r.url else None)
+    _sign_in_at_provider(page, served, provider_id, login)
+    assert page.locator(f"#sso-error[data-reason={reason}]").count() == 1, page.content()
+    assert status_text in page.inner_text("#sso-error")
+    assert responses and responses[-1].status in (400, 403)
+    assert page.locator("nav >> text=Sign out").count() == 0
+    assert _accounts(served) == before
+    assert _rows(served, "SELECT COUNT(*) FROM oidc_identities") == [(0,)]
+    failures = _sso_failures(served)
+    assert len(failures) == 1 and reason in failures[0] and provider_id in failures[0]
+    context.close()
+
+
+def test_replayed_state_is_refused_and_audited(browser, served) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    callbacks: list[str] = []
+    page.on("request", lambda r: callbacks.append(r.url) if "/callback" in r.url else None)
+    _sign_in_at_provider(page, served, "hospital", "dr_house")
+    assert page.locator("nav >> text=Sign out").count() == 1
+    assert len(callbacks) == 1 and "state=" in callbacks[0]
+    accounts = _accounts(served)
+
+    # The same answer (code and state) again, in the same browser and session.
+    response = page.goto(callbacks[0])
+    assert response is not None and response.status == 400
+    assert page.locator("#sso-error[data-reason=unknown_state]").count() == 1
+    assert "already used" in page.inner_text("#sso-error")
+    failures = _sso_failures(served)
+    assert len(failures) == 1 and "unknown_state" in failures[0]
+    assert _accounts(served) == accounts
+
+    # Nor does it work from another browser (a stolen callback URL): no session there at all.
+    other = browser.new_context()
+    stranger = other.new_page()
+    response = stranger.goto(callbacks[0])
+    assert response is not None and response.status == 400
+    assert stranger.locator("nav >> text=Sign out").count() == 0
+    assert len(_sso_failures(served)) == 2
+    other.close()
     context.close()
