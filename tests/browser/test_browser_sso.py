@@ -6,15 +6,24 @@ audit entry and creates no account."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.interop.fedify_peer import FedifyPeer
 from tests.support.server import ServedInstance, free_port
-from tests.support.sso_provider import OidcTestProvider, ensure_installed, provider_for, sso_config
+from tests.support.sso_provider import (
+    TEST_USERS,
+    OidcTestProvider,
+    ensure_installed,
+    provider_for,
+    sso_config,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -34,16 +43,23 @@ def oidc_provider(sso_rp_port: int, tmp_path_factory: pytest.TempPathFactory) ->
     provider.stop()
 
 
-@pytest.fixture
-def served(tmp_path: Path, sso_rp_port: int, oidc_provider: OidcTestProvider) -> Iterator[ServedInstance]:
-    # Each test starts from the provider's original users and groups.
-    for user_id, claims in provider_for(0, tmp_path, 0).users.items():
-        oidc_provider.set_user(user_id, claims)
-    instance = ServedInstance(tmp_path / "instance", port=sso_rp_port)
+def _start_instance(
+    root: Path, port: int, provider: OidcTestProvider, extra_config: str = ""
+) -> ServedInstance:
+    # Each instance starts from the provider's original users and groups.
+    for user_id, claims in TEST_USERS.items():
+        provider.set_user(user_id, json.loads(json.dumps(claims)))
+    instance = ServedInstance(root, port=port)
     instance.prepare()
     with instance.config_path.open("a") as config:
-        config.write(sso_config(oidc_provider.issuer))
+        config.write(extra_config + sso_config(provider.issuer))
     instance.start()
+    return instance
+
+
+@pytest.fixture
+def served(tmp_path: Path, sso_rp_port: int, oidc_provider: OidcTestProvider) -> Iterator[ServedInstance]:
+    instance = _start_instance(tmp_path / "instance", sso_rp_port, oidc_provider)
     yield instance
     instance.stop()
 
@@ -73,7 +89,7 @@ def _sign_in_at_provider(page, instance: ServedInstance, provider_id: str, login
         page.fill("input[name=password]", "the provider's password")
         page.click("button:has-text('Sign-in')")
     page.wait_for_url(
-        lambda url: url.startswith(instance.url) and "/login/sso/" not in url or "/callback" in url
+        lambda url: (url.startswith(instance.url) and "/login/sso/" not in url) or "/callback" in url
     )
     page.wait_for_load_state()
 
@@ -184,3 +200,56 @@ def test_replayed_state_is_refused_and_audited(browser, served) -> None:  # type
     assert len(_sso_failures(served)) == 2
     other.close()
     context.close()
+
+
+def test_leaving_the_professional_group_revokes_the_claim_and_tells_peers(  # type: ignore[no-untyped-def]
+    browser, tmp_path, sso_rp_port, oidc_provider
+) -> None:
+    peer = FedifyPeer(free_port())
+    served = _start_instance(
+        tmp_path / "instance",
+        sso_rp_port,
+        oidc_provider,
+        f'[federation]\nallowlist = ["127.0.0.1:{peer.port}"]\n',
+    )
+    peer.start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        _sign_in_at_provider(page, served, "hospital", "dr_house")
+        assert page.locator("nav >> text=dr_house").count() == 1
+        peer.follow(f"{served.url}/users/dr_house")
+        deadline = time.monotonic() + 20
+        while not any(row.get("state") == "accepted" for row in peer.following()):
+            assert time.monotonic() < deadline, "our Accept never reached the peer"
+            time.sleep(0.2)
+        context.close()
+
+        # The hospital's IT removes the person from the professional group and fixes the name.
+        oidc_provider.set_user(
+            "dr_house", {**TEST_USERS["dr_house"], "name": "Gregory House", "groups": ["all-staff"]}
+        )
+        context = browser.new_context()
+        page = context.new_page()
+        _sign_in_at_provider(page, served, "hospital", "dr_house")
+        page.goto(f"{served.url}/settings/profile")
+        assert page.inner_text("#role") == "Viewer"
+        assert page.locator("#verification-status[data-status=none]").count() == 1
+        assert "Gregory House" in page.inner_text("h1")
+        changes = _rows(
+            served, "SELECT details FROM audit_events WHERE action = 'sso.role_change' ORDER BY id"
+        )
+        assert len(changes) == 2 and '"verification": "none"' in str(changes[-1][0])
+
+        entry = peer.wait_for(
+            lambda e: (
+                e.get("type") == "Update"
+                and e["activity"]["object"].get("fediverseCases:verifiedProfessional") is False
+            ),
+            timeout=30,
+        )
+        assert entry["activity"]["object"]["name"] == "Gregory House"
+        context.close()
+    finally:
+        peer.stop()
+        served.stop()
