@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.interop.fedify_peer import FedifyPeer
-from tests.support.server import ServedInstance, free_port
+from tests.support.server import ADMIN_PASSWORD, ServedInstance, free_port
 from tests.support.sso_provider import (
     TEST_USERS,
     OidcTestProvider,
@@ -253,3 +253,79 @@ def test_leaving_the_professional_group_revokes_the_claim_and_tells_peers(  # ty
     finally:
         peer.stop()
         served.stop()
+
+
+def test_a_local_account_is_linked_after_signing_in_both_ways(browser, served) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{served.url}/register")
+    page.fill("#f-username", "local_person")
+    page.fill("#f-email", "local.person@hospital.test")
+    page.fill("#f-password", "a long enough password")
+    page.click("button:has-text('Create account')")
+    page.wait_for_selector("#verification-status")
+    page.click("#linked-sign-ins")
+    assert page.locator("#identity-hospital[data-linked=no]").count() == 1
+    page.click("#link-hospital")
+    page.wait_for_selector("input[name=login]")
+    page.fill("input[name=login]", "local_person")
+    page.fill("input[name=password]", "the provider's password")
+    page.click("button:has-text('Sign-in')")
+    page.wait_for_url(f"{served.url}/settings/sso")
+    assert page.locator("#identity-hospital[data-linked=yes]").count() == 1
+    assert _rows(
+        served, "SELECT a.username FROM oidc_identities i JOIN accounts a ON a.id = i.account_id"
+    ) == [("local_person",)]
+    assert _rows(served, "SELECT COUNT(*) FROM audit_events WHERE action = 'sso.link'") == [(1,)]
+    context.close()
+
+    # From now on the hospital sign-in opens the same account.
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in_at_provider(page, served, "hospital", "local_person")
+    assert page.locator("nav >> text=local_person").count() == 1
+    assert _accounts(served) == ["admin", "local_person"]
+    context.close()
+
+
+def test_an_sso_sign_in_never_takes_over_an_unlinked_account_by_email(browser, served) -> None:  # type: ignore[no-untyped-def]
+    response = httpx.get(f"{served.url}/register", timeout=10)
+    token = response.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    form = {
+        "csrf_token": token,
+        "username": "local_person",
+        "email": "local.person@hospital.test",
+        "password": "a long enough password",
+    }
+    assert (
+        httpx.post(f"{served.url}/register", data=form, cookies=response.cookies, timeout=10).status_code
+        == 302
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in_at_provider(page, served, "hospital", "local_person")
+    assert page.locator("#sso-error[data-reason=email_in_use]").count() == 1
+    assert "link this sign-in from your settings" in page.inner_text("#sso-error")
+    assert _rows(served, "SELECT COUNT(*) FROM oidc_identities") == [(0,)]
+    assert _accounts(served) == ["admin", "local_person"]
+    context.close()
+
+
+def test_an_untrusted_provider_sends_professionals_to_the_verification_queue(browser, served) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in_at_provider(page, served, "registry", "dr_house")
+    page.goto(f"{served.url}/settings/profile")
+    assert page.inner_text("#role") == "Viewer"
+    assert page.locator("#verification-status[data-status=pending]").count() == 1
+    page.click("button:has-text('Sign out')")
+    page.click("button:has-text('Yes, sign me out')")
+    page.wait_for_url(f"{served.url}/")
+    page.goto(f"{served.url}/login")
+    page.fill("#f-username", "admin")
+    page.fill("#f-password", ADMIN_PASSWORD)
+    page.press("#f-password", "Enter")
+    page.wait_for_selector("nav >> text=Admin")
+    page.goto(f"{served.url}/admin/verifications")
+    assert "Physician" in page.locator("#request-dr_house").inner_text()
+    context.close()
