@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +45,8 @@ class PendingSignIn:
     code_verifier: str
     link_account_id: int | None
     next_path: str
+    browser_hash: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -81,19 +83,31 @@ async def remember_sign_in(
     )
 
 
-async def take_sign_in(db: AsyncSession, provider_id: str, state: str, browser_secret: str) -> PendingSignIn:
-    """The pending sign-in this answer belongs to, removed so it cannot be answered twice."""
+async def take_sign_in(db: AsyncSession, state: str) -> PendingSignIn:
+    """The pending sign-in this answer names, removed so it cannot be answered twice. Check it
+    with ``check_sign_in`` after the transaction: a refused answer uses the state up too."""
     row = await oidc_repo.take_login_state(db, digest(state)) if state else None
     if row is None:
         raise SsoError(
             "unknown_state",
             "This sign-in link was already used or has expired. Start again from the sign-in page.",
         )
-    if row.provider != provider_id or row.created_at < utcnow() - LOGIN_STATE_TTL:
+    return PendingSignIn(
+        row.provider,
+        row.nonce,
+        row.code_verifier,
+        row.link_account_id,
+        row.next_path,
+        row.browser_hash,
+        row.created_at,
+    )
+
+
+def check_sign_in(pending: PendingSignIn, provider_id: str, browser_secret: str) -> None:
+    if pending.provider != provider_id or pending.created_at < utcnow() - LOGIN_STATE_TTL:
         raise SsoError("expired_state", "This sign-in took too long or was mixed up. Start again.")
-    if not browser_secret or digest(browser_secret) != row.browser_hash:
+    if not browser_secret or digest(browser_secret) != pending.browser_hash:
         raise SsoError("other_browser", "This sign-in was started in another browser. Start again here.")
-    return PendingSignIn(row.provider, row.nonce, row.code_verifier, row.link_account_id, row.next_path)
 
 
 def record_failure(db: AsyncSession, provider_id: str, reason: str, ip: str, *, subject: str = "") -> None:

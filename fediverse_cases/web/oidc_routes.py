@@ -108,9 +108,8 @@ async def callback(provider_id: str) -> Response | tuple[str, int]:
     args = request.args
     try:
         async with state.transaction() as db:
-            pending = await sso.take_sign_in(
-                db, provider.id, args.get("state", "")[:200], str(session.get(BROWSER_KEY, ""))
-            )
+            pending = await sso.take_sign_in(db, args.get("state", "")[:200])
+        sso.check_sign_in(pending, provider.id, str(session.get(BROWSER_KEY, "")))
     except sso.SsoError as error:
         return await _failure(provider.id, error)
     if args.get("error"):
