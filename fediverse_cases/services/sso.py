@@ -16,7 +16,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.core.accounts import Role, VerificationStatus, role_after_verification
+from fediverse_cases.core.accounts import (
+    RESERVED_USERNAMES,
+    Role,
+    VerificationStatus,
+    role_after_verification,
+)
 from fediverse_cases.core.urls import LocalUrls
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.services.accounts import sync_actor
@@ -254,6 +259,8 @@ async def _free_username(db: AsyncSession, person: ClaimedPerson) -> str:
     for base in candidates:
         for suffix in ("", *(str(n) for n in range(2, 100))):
             name = f"{base}{suffix}"
+            if name in RESERVED_USERNAMES:
+                continue
             if not (await account_repo.username_or_email_taken(db, name, ""))[0]:
                 return name
     raise SsoError("no_username", "No free username could be made for you; ask an administrator.")

@@ -147,11 +147,18 @@ class OidcClients:
             claims = {**extra, **claims}
         return VerifiedSignIn(claims)
 
-    def end_session_url(self, provider: OidcProviderSettings, post_logout_redirect_uri: str) -> str | None:
-        """RP-initiated logout, when the provider offers it (from cached metadata: no fetch here)."""
-        cached = self.metadata.get(provider.id)
-        endpoint = cached.value.get("end_session_endpoint") if cached else None
-        if not provider.end_session or not isinstance(endpoint, str) or not endpoint.startswith("http"):
+    async def end_session_url(
+        self, provider: OidcProviderSettings, post_logout_redirect_uri: str
+    ) -> str | None:
+        """RP-initiated logout, when the provider offers it (None also when it cannot be reached:
+        our own sign-out has happened already and must not wait on the provider)."""
+        if not provider.end_session:
+            return None
+        try:
+            endpoint = (await self.provider_metadata(provider)).get("end_session_endpoint")
+        except OidcError:
+            return None
+        if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
             return None
         query = urlencode(
             {"client_id": provider.client_id, "post_logout_redirect_uri": post_logout_redirect_uri}

@@ -166,7 +166,7 @@ async def end_session() -> Response:
     provider_id = session.pop(SSO_LOGOUT_KEY, None)
     provider = app_state().settings.sso.provider(provider_id) if isinstance(provider_id, str) else None
     home = f"{app_state().settings.instance.base_url}/"
-    target = app_state().oidc.end_session_url(provider, home) if provider else None
+    target = await app_state().oidc.end_session_url(provider, home) if provider else None
     if provider is None or target is None:
         return redirect(url_for("pages.home"))
     return await _continue_to(provider, target, f"Signing out of {provider.label}")
