@@ -29,15 +29,23 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-def sso_rp_port() -> int:
-    """The instances under test all listen here: the provider knows the client's redirect URIs."""
-    return free_port()
+def sso_rp_ports() -> list[int]:
+    """The instances under test listen on these (a fresh one per test on the first, the shared
+    one of the negative tests on the second): the provider knows the clients' redirect URIs."""
+    return [free_port(), free_port()]
 
 
 @pytest.fixture(scope="session")
-def oidc_provider(sso_rp_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcTestProvider]:
+def sso_rp_port(sso_rp_ports: list[int]) -> int:
+    return sso_rp_ports[0]
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(
+    sso_rp_ports: list[int], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OidcTestProvider]:
     ensure_installed()
-    provider = provider_for(sso_rp_port, tmp_path_factory.mktemp("oidc-provider"), free_port())
+    provider = provider_for(sso_rp_ports, tmp_path_factory.mktemp("oidc-provider"), free_port())
     provider.start()
     yield provider
     provider.stop()
@@ -60,6 +68,16 @@ def _start_instance(
 @pytest.fixture
 def served(tmp_path: Path, sso_rp_port: int, oidc_provider: OidcTestProvider) -> Iterator[ServedInstance]:
     instance = _start_instance(tmp_path / "instance", sso_rp_port, oidc_provider)
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_served(
+    tmp_path_factory: pytest.TempPathFactory, sso_rp_ports: list[int], oidc_provider: OidcTestProvider
+) -> Iterator[ServedInstance]:
+    """One instance for the negative tests: each checks what its own attempt changed."""
+    instance = _start_instance(tmp_path_factory.mktemp("sso-negative"), sso_rp_ports[1], oidc_provider)
     yield instance
     instance.stop()
 
@@ -153,43 +171,46 @@ def test_sign_in_through_the_provider_login_page_lands_signed_in(
     ],
 )
 def test_forged_expired_or_unmapped_sign_in_gets_an_error_page_audit_and_no_account(  # type: ignore[no-untyped-def]
-    browser, served, provider_id, login, reason, status_text
+    browser, shared_served, provider_id, login, reason, status_text
 ) -> None:
-    before = _accounts(served)
+    before = _accounts(shared_served)
+    identities_before = _rows(shared_served, "SELECT provider, subject FROM oidc_identities")
+    failures_before = len(_sso_failures(shared_served))
     context = browser.new_context()
     page = context.new_page()
     responses = []
     page.on("response", lambda r: responses.append(r) if "/callback" in r.url else None)
-    _sign_in_at_provider(page, served, provider_id, login)
+    _sign_in_at_provider(page, shared_served, provider_id, login)
     assert page.locator(f"#sso-error[data-reason={reason}]").count() == 1, page.content()
     assert status_text in page.inner_text("#sso-error")
     assert responses and responses[-1].status in (400, 403)
     assert page.locator("nav >> text=Sign out").count() == 0
-    assert _accounts(served) == before
-    assert _rows(served, "SELECT COUNT(*) FROM oidc_identities") == [(0,)]
-    failures = _sso_failures(served)
+    assert _accounts(shared_served) == before
+    assert _rows(shared_served, "SELECT provider, subject FROM oidc_identities") == identities_before
+    failures = _sso_failures(shared_served)[failures_before:]
     assert len(failures) == 1 and reason in failures[0] and provider_id in failures[0]
     context.close()
 
 
-def test_replayed_state_is_refused_and_audited(browser, served) -> None:  # type: ignore[no-untyped-def]
+def test_replayed_state_is_refused_and_audited(browser, shared_served) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context()
     page = context.new_page()
     callbacks: list[str] = []
     page.on("request", lambda r: callbacks.append(r.url) if "/callback" in r.url else None)
-    _sign_in_at_provider(page, served, "hospital", "dr_house")
+    _sign_in_at_provider(page, shared_served, "hospital", "dr_house")
     assert page.locator("nav >> text=Sign out").count() == 1
     assert len(callbacks) == 1 and "state=" in callbacks[0]
-    accounts = _accounts(served)
+    accounts = _accounts(shared_served)
+    failures_before = len(_sso_failures(shared_served))
 
     # The same answer (code and state) again, in the same browser and session.
     response = page.goto(callbacks[0])
     assert response is not None and response.status == 400
     assert page.locator("#sso-error[data-reason=unknown_state]").count() == 1
     assert "already used" in page.inner_text("#sso-error")
-    failures = _sso_failures(served)
+    failures = _sso_failures(shared_served)[failures_before:]
     assert len(failures) == 1 and "unknown_state" in failures[0]
-    assert _accounts(served) == accounts
+    assert _accounts(shared_served) == accounts
 
     # Nor does it work from another browser (a stolen callback URL): no session there at all.
     other = browser.new_context()
@@ -197,7 +218,7 @@ def test_replayed_state_is_refused_and_audited(browser, served) -> None:  # type
     response = stranger.goto(callbacks[0])
     assert response is not None and response.status == 400
     assert stranger.locator("nav >> text=Sign out").count() == 0
-    assert len(_sso_failures(served)) == 2
+    assert len(_sso_failures(shared_served)[failures_before:]) == 2
     other.close()
     context.close()
 

@@ -103,15 +103,16 @@ TEST_USERS: dict[str, dict[str, Any]] = {
 }
 
 
-def provider_for(rp_port: int, root: Path, port: int) -> OidcTestProvider:
-    """The test provider with one client per [sso] provider the instance configures."""
-    rp = f"http://127.0.0.1:{rp_port}"
+def provider_for(rp_ports: list[int], root: Path, port: int) -> OidcTestProvider:
+    """The test provider with one client per [sso] provider the instance configures, for
+    instances listening on any of ``rp_ports``."""
+    rps = [f"http://127.0.0.1:{rp_port}" for rp_port in rp_ports]
     clients = [
         {
             "client_id": f"rp-{provider_id}",
             "client_secret": CLIENT_SECRET,
-            "redirect_uris": [f"{rp}/login/sso/{provider_id}/callback"],
-            "post_logout_redirect_uris": [f"{rp}/"],
+            "redirect_uris": [f"{rp}/login/sso/{provider_id}/callback" for rp in rps],
+            "post_logout_redirect_uris": [f"{rp}/" for rp in rps],
             **({"tamper": TAMPERED_CLIENTS[provider_id]} if provider_id in TAMPERED_CLIENTS else {}),
         }
         for provider_id in ("hospital", "registry", *TAMPERED_CLIENTS)
