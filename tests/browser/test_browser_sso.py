@@ -223,6 +223,19 @@ def test_replayed_state_is_refused_and_audited(browser, shared_served) -> None: 
     context.close()
 
 
+def test_a_provider_answering_as_another_issuer_is_refused_before_any_redirect(shared_served) -> None:  # type: ignore[no-untyped-def]
+    failures_before = len(_sso_failures(shared_served))
+    with httpx.Client(base_url=shared_served.url, timeout=10) as client:
+        page = client.get("/login").text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        response = client.post("/login/sso/lookalike", data={"csrf_token": token, "next": ""})
+    assert response.status_code == 400
+    assert 'data-reason="wrong_issuer"' in response.text and "not as the configured" in response.text
+    assert "/auth?" not in response.text  # nothing was sent on to the provider
+    failures = _sso_failures(shared_served)[failures_before:]
+    assert len(failures) == 1 and "wrong_issuer" in failures[0] and "lookalike" in failures[0]
+
+
 def test_leaving_the_professional_group_revokes_the_claim_and_tells_peers(  # type: ignore[no-untyped-def]
     browser, tmp_path, sso_rp_port, oidc_provider
 ) -> None:

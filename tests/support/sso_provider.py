@@ -123,7 +123,8 @@ def provider_for(rp_ports: list[int], root: Path, port: int) -> OidcTestProvider
 def sso_config(issuer: str, *, local_passwords: bool = True) -> str:
     """The [sso] section for an instance signing in through the test provider: "hospital" trusts
     its professional group, "registry" does not (its professionals wait for the manual queue),
-    and three clients whose ID tokens the provider tampers with."""
+    three clients whose ID tokens the provider tampers with, and one configured with a name of
+    the provider that is not its issuer."""
     common = (
         f'issuer = "{issuer}"\nclient_secret = "{CLIENT_SECRET}"\n'
         'scopes = ["openid", "profile", "email", "hospital"]\n'
@@ -146,9 +147,10 @@ def sso_config(issuer: str, *, local_passwords: bool = True) -> str:
         f'[[sso.providers]]\nid = "{pid}"\nlabel = "Tampered {pid}"\nclient_id = "rp-{pid}"\n' + common
         for pid in TAMPERED_CLIENTS
     )
-    return (
-        f"[sso]\nlocal_passwords = {'true' if local_passwords else 'false'}\n"
-        + hospital
-        + registry
-        + tampered
+    # The same provider under another name: its discovery document names 127.0.0.1, not localhost.
+    lookalike = (
+        '[[sso.providers]]\nid = "lookalike"\nlabel = "Lookalike"\nclient_id = "rp-hospital"\n'
+        + common.replace("http://127.0.0.1:", "http://localhost:")
     )
+    flags = f"[sso]\nlocal_passwords = {'true' if local_passwords else 'false'}\n"
+    return flags + hospital + registry + tampered + lookalike
