@@ -27,7 +27,8 @@ from fediverse_cases.federation.state import FederationState
 from fediverse_cases.services.accounts import sync_actor
 from fediverse_cases.services.actors import new_account_actor
 from fediverse_cases.services.operator import Operator
-from fediverse_cases.services.sso_claims import ClaimedPerson, ClaimError, username_candidates
+from fediverse_cases.services.sso_claims import ClaimedPerson, username_candidates
+from fediverse_cases.services.sso_errors import SignInRefused
 from fediverse_cases.services.sso_protocol import AuthorizationRequest
 from fediverse_cases.settings_sso import OidcProviderSettings, SsoSettings
 from fediverse_cases.storage.base import utcnow
@@ -39,8 +40,8 @@ from fediverse_cases.storage.repositories import oidc as oidc_repo
 LOGIN_STATE_TTL = timedelta(minutes=10)
 
 
-class SsoError(ClaimError):
-    """A sign-in that must not go through; same shape as a claim error (audit reason, message)."""
+class SsoError(SignInRefused):
+    """A sign-in that must not go through here (replayed state, e-mail of an unlinked account, ...)."""
 
 
 @dataclass(frozen=True)

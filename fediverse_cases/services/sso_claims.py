@@ -10,18 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from fediverse_cases.core.accounts import EMAIL_RE, FIELD_LIMITS, Role
+from fediverse_cases.services.sso_errors import SignInRefused
 from fediverse_cases.settings_sso import OidcProviderSettings
 
 ROLE_RANK = {Role.VIEWER: 0, Role.PROFESSIONAL: 1, Role.REVIEWER: 2, Role.ADMIN: 3}
 
 
-class ClaimError(Exception):
-    """The claims cannot make an account here; ``reason`` is the audit code, the message is shown."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+class ClaimError(SignInRefused):
+    """The claims cannot make an account here."""
 
 
 @dataclass(frozen=True)

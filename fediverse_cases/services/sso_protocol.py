@@ -30,6 +30,7 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
+from fediverse_cases.services.sso_errors import SignInRefused
 from fediverse_cases.settings_sso import OidcProviderSettings
 
 HTTP_TIMEOUT = httpx.Timeout(10.0)
@@ -38,13 +39,8 @@ METADATA_TTL_SECONDS = 3600
 JWKS_TTL_SECONDS = 600
 
 
-class OidcError(Exception):
-    """The provider's answer cannot be trusted; ``reason`` is the audit code, the message is shown."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+class OidcError(SignInRefused):
+    """The provider cannot be reached or its answer cannot be trusted."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import secrets
 from quart import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 
 from fediverse_cases.services import sso
-from fediverse_cases.services.sso_claims import ClaimError, person_from_claims
+from fediverse_cases.services.sso_claims import person_from_claims
+from fediverse_cases.services.sso_errors import SignInRefused
 from fediverse_cases.services.sso_protocol import OidcError
 from fediverse_cases.settings_sso import OidcProviderSettings
 from fediverse_cases.storage.repositories import oidc as oidc_repo
@@ -42,7 +43,7 @@ def _redirect_uri(provider: OidcProviderSettings) -> str:
     return f"{app_state().settings.instance.base_url}/login/sso/{provider.id}/callback"
 
 
-async def _failure(provider_id: str, error: ClaimError | OidcError, *, subject: str = "") -> tuple[str, int]:
+async def _failure(provider_id: str, error: SignInRefused, *, subject: str = "") -> tuple[str, int]:
     state = app_state()
     async with state.transaction() as db:
         sso.record_failure(db, provider_id, error.reason, client_ip(), subject=subject)
@@ -110,7 +111,7 @@ async def callback(provider_id: str) -> Response | tuple[str, int]:
         async with state.transaction() as db:
             pending = await sso.take_sign_in(db, args.get("state", "")[:200])
         sso.check_sign_in(pending, provider.id, str(session.get(BROWSER_KEY, "")))
-    except sso.SsoError as error:
+    except SignInRefused as error:
         return await _failure(provider.id, error)
     if args.get("error"):
         # The provider refused (the person cancelled, or is not allowed to use this client).
@@ -131,14 +132,14 @@ async def callback(provider_id: str) -> Response | tuple[str, int]:
             code_verifier=pending.code_verifier,
         )
         person = person_from_claims(provider, verified.claims)
-    except (OidcError, ClaimError) as error:
+    except SignInRefused as error:
         return await _failure(provider.id, error)
     try:
         async with state.transaction() as db:
             outcome = await sso.sign_in_with_claims(
                 db, state, state.urls, provider, person, pending=pending, ip=client_ip()
             )
-    except sso.SsoError as error:
+    except SignInRefused as error:
         return await _failure(provider.id, error, subject=person.subject)
     sign_in(outcome.account)
     session[SSO_PROVIDER_KEY] = provider.id

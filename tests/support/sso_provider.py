@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support.server import wait_until_answering
 
 PROVIDER_DIR = Path(__file__).resolve().parents[1] / "interop" / "oidc_provider"
 NODE22 = PROVIDER_DIR / "node_modules" / "node" / "bin" / "node"
@@ -51,18 +52,11 @@ class OidcTestProvider:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError((self.root / "provider.log").read_text()[-3000:])
-            try:
-                if httpx.get(f"{self.issuer}/.well-known/openid-configuration", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(
-            "oidc provider did not start:\n" + (self.root / "provider.log").read_text()[-3000:]
+        wait_until_answering(
+            self.process,
+            f"{self.issuer}/.well-known/openid-configuration",
+            self.root / "provider.log",
+            timeout,
         )
 
     def set_user(self, user_id: str, claims: dict[str, Any]) -> None:
