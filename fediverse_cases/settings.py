@@ -177,6 +177,7 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "registration": None,
         "logging": None,
         "metrics": None,
+        "sso": None,
     }
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX):

@@ -142,7 +142,6 @@ async def sign_in_with_claims(
     created = linked = False
     if pending.link_account_id is not None:
         account = await _link(db, provider, person, identity, pending.link_account_id, ip)
-        identity = await oidc_repo.find_identity(db, provider.id, person.subject)
         linked = True
     elif identity is None:
         account = await _create_account(db, urls, provider, person, ip)

@@ -101,3 +101,16 @@ def test_the_worked_examples_in_example_toml_load() -> None:
     assert keycloak.claims.profession == "profession" and keycloak.default_role == ""
     assert entra.claims.subject == "oid" and entra.claims.groups == "roles"
     assert entra.role_for_group["Cases.Admin"] == "admin" and not entra.trust_professional_claim
+
+
+def test_password_sign_in_can_be_turned_off_from_the_environment(tmp_path: Path) -> None:
+    env = {
+        "FEDIVERSE_CASES_SSO_LOCAL_PASSWORDS": "false",
+        "FEDIVERSE_CASES_SSO_BREAK_GLASS_ACCOUNTS": "admin, root_admin",
+    }
+    config = tmp_path / "instance.toml"
+    config.write_text(
+        EXAMPLE.read_text() + '\n[[sso.providers]]\nid = "h"\nissuer = "https://idp.test"\nclient_id = "c"\n'
+    )
+    sso = load_settings(config, env=env).sso
+    assert not sso.local_passwords and sso.break_glass_accounts == ("admin", "root_admin")
