@@ -29,7 +29,10 @@ def upgrade() -> None:
         sa.Column("created_at", fediverse_cases.storage.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_login_at", fediverse_cases.storage.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_oidc_identities_account_id_accounts"), ondelete="CASCADE"
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_oidc_identities_account_id_accounts"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oidc_identities")),
         sa.UniqueConstraint("provider", "subject", name="uq_oidc_identities_provider_subject"),
@@ -55,7 +58,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oidc_login_states")),
         sa.UniqueConstraint("state_hash", name=op.f("uq_oidc_login_states_state_hash")),
     )
-    op.create_index(op.f("ix_oidc_login_states_created_at"), "oidc_login_states", ["created_at"], unique=False)
+    op.create_index(
+        op.f("ix_oidc_login_states_created_at"), "oidc_login_states", ["created_at"], unique=False
+    )
 
 
 def downgrade() -> None:
