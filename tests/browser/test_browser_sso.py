@@ -284,6 +284,22 @@ def test_leaving_the_professional_group_revokes_the_claim_and_tells_peers(  # ty
         )
         assert entry["activity"]["object"]["name"] == "Gregory House"
         context.close()
+
+        # Back in the group: verified again at the next sign-in, and the peer hears that too.
+        oidc_provider.set_user("dr_house", {**TEST_USERS["dr_house"], "name": "Gregory House"})
+        context = browser.new_context()
+        page = context.new_page()
+        _sign_in_at_provider(page, served, "hospital", "dr_house")
+        page.goto(f"{served.url}/settings/profile")
+        assert page.inner_text("#role") == "Verified professional"
+        peer.wait_for(
+            lambda e: (
+                e.get("type") == "Update"
+                and e["activity"]["object"].get("fediverseCases:verifiedProfessional") is True
+            ),
+            timeout=30,
+        )
+        context.close()
     finally:
         peer.stop()
         served.stop()
@@ -362,4 +378,15 @@ def test_an_untrusted_provider_sends_professionals_to_the_verification_queue(bro
     page.wait_for_selector("nav >> text=Admin")
     page.goto(f"{served.url}/admin/verifications")
     assert "Physician" in page.locator("#request-dr_house").inner_text()
+    context.close()
+
+
+def test_a_group_mapped_to_reviewer_makes_a_privacy_officer(browser, served) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in_at_provider(page, served, "hospital", "po_cuddy")
+    assert page.locator("nav >> text=Review").count() == 1
+    page.goto(f"{served.url}/settings/profile")
+    assert page.inner_text("#role") == "Reviewer (privacy officer)"
+    assert page.locator("#verification-status[data-status=none]").count() == 1
     context.close()
