@@ -139,6 +139,10 @@ async def sign_in_with_claims(
     ip: str,
 ) -> SignInOutcome:
     identity = await oidc_repo.find_identity(db, provider.id, person.subject)
+    if identity is not None and identity.issuer != provider.issuer:
+        # A subject is unique only within its issuer (OpenID Connect Core 2): after the admin
+        # pointed this provider id elsewhere, an old link must not open the account.
+        raise SsoError("issuer_changed", "This sign-in service changed; ask an administrator to re-link you.")
     created = linked = False
     if pending.link_account_id is not None:
         account = await _link(db, provider, person, identity, pending.link_account_id, ip)
