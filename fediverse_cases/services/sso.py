@@ -142,7 +142,10 @@ async def sign_in_with_claims(
     if identity is not None and identity.issuer != provider.issuer:
         # A subject is unique only within its issuer (OpenID Connect Core 2): after the admin
         # pointed this provider id elsewhere, an old link must not open the account.
-        raise SsoError("issuer_changed", "This sign-in service changed; ask an administrator to re-link you.")
+        raise SsoError(
+            "issuer_changed",
+            "The sign-in service is not the one this sign-in was linked with; ask an administrator.",
+        )
     created = linked = False
     if pending.link_account_id is not None:
         account = await _link(db, provider, person, identity, pending.link_account_id, ip)
