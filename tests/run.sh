@@ -71,4 +71,7 @@ bash tests/interop/fedify_peer/install.sh
 # The OpenID provider the single sign-on tests sign in through (npm: oidc-provider).
 bash tests/interop/oidc_provider/install.sh
 
+# axe-core (npm), which the browser tests inject to check every page type for accessibility.
+bash tests/browser/axe/install.sh
+
 exec .venv/bin/python -m pytest "$@"

@@ -243,6 +243,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
         decisions = await case_repo.list_review_decisions(db, case.id)
     if values is None:
         values = {
+            "title": case.title,
             "caption": case.caption,
             "content_warning": case.content_warning,
             "sensitive": case.sensitive,
