@@ -18,7 +18,7 @@ from fediverse_cases.federation.workers import Workers
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.repositories.cases import count_review_queue, count_unread_notifications
 from fediverse_cases.storage.repositories.comments import count_held_comments
-from fediverse_cases.web import api
+from fediverse_cases.web import api, oidc_routes
 from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.blueprints import (
     activitypub,
@@ -78,6 +78,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         metadata_labels=metadata_labels,
         text_kind_labels=text_kind_labels,
         image_text_label=image_text_label,
+        sso=settings.sso,
     )
     # First in line, before the CSRF check parses a form: an oversized upload is refused from its
     # Content-Length, and the body limit makes Quart count bytes as they stream in.
@@ -132,6 +133,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         withdrawal,
     ):
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(oidc_routes.blueprint)
     app.register_blueprint(api.build_blueprint())
     init_observability(app, state)
     init_error_pages(app, settings.uploads)
