@@ -1,5 +1,5 @@
 """The application's state: the federation layer's state plus what only the services and the
-web app use (password hasher, client-API and withdrawal-page rate limiters, slots for API media processing).
+web app use (password hasher, client-API and withdrawal-page rate limiters).
 
 One ``AppState`` is built by ``AppState.from_settings`` (in ``create_app`` and each CLI command)
 and handed to blueprints, workers and services; nothing lives in module globals.
@@ -7,16 +7,12 @@ and handed to blueprints, workers and services; nothing lives in module globals.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 from fediverse_cases.core.rate_limit import RateLimits, SlidingWindowLimiter
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.services.passwords import Passwords
 from fediverse_cases.settings import Settings
-
-# Images de-identified at once for the client API's v2 media endpoint (each holds a CPU core).
-MAX_CONCURRENT_MEDIA_PROCESSING = 2
 
 
 @dataclass
@@ -25,9 +21,6 @@ class AppState(FederationState):
     api_rate_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
     # Tries on the public withdrawal page, per client address and per code (services.withdrawal_page).
     withdrawal_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
-    api_media_slots: asyncio.Semaphore = field(
-        default_factory=lambda: asyncio.Semaphore(MAX_CONCURRENT_MEDIA_PROCESSING)
-    )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from fediverse_cases.core.accounts import ROLE_LABELS, can_post_and_comment, can_review, is_admin
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
+from fediverse_cases.services import deid_jobs
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.repositories.cases import count_unread_notifications
 from fediverse_cases.web import api
@@ -25,6 +26,7 @@ from fediverse_cases.web.blueprints import (
     cases,
     comment_review,
     compose,
+    compose_jobs,
     federation_admin,
     feeds,
     media,
@@ -106,6 +108,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         profile,
         admin,
         compose,
+        compose_jobs,
         review,
         comment_review,
         case_edits,
@@ -128,7 +131,9 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     async def start_federation() -> None:
         await seed_from_settings(state)
         if settings.server.run_background_workers:
-            workers.append(Workers(state))
+            # De-identification jobs run here too by default (small instances); larger ones set
+            # run_background_workers = false and run `fediverse-cases worker` processes.
+            workers.append(Workers(state, jobs=[deid_jobs.job_loop(state)]))
             workers[0].start()
 
     @app.after_serving
