@@ -349,7 +349,8 @@ async def _fail(state: FederationState, job: DeidJob, reason: str) -> None:
         if job.kind == "api_media":
             upload = await db.get(MediaUpload, job.media_upload_id)
             if upload is not None:
-                upload.state, upload.error, upload.original_key = "failed", reason, ""
+                refusal = f"the image was refused by de-identification: {reason}"
+                upload.state, upload.error, upload.original_key = "failed", refusal, ""
     if job.kind != "redact" and job.original_key:
         state.private_store.delete(job.original_key)
 
