@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
+from fediverse_cases.services import deid_jobs
 from fediverse_cases.services.compose import (
     CaseDetails,
     ConsentInput,
@@ -22,7 +23,6 @@ from fediverse_cases.services.compose import (
     start_draft,
     submit_case,
 )
-from fediverse_cases.services import deid_jobs
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.models import AuditEvent, Case
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
