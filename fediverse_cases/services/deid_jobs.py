@@ -208,7 +208,7 @@ async def _run(state: FederationState, job: DeidJob, lease: timedelta) -> None:
     if original is None:
         await _fail(state, job, "the uploaded original is no longer kept; upload the image again")
         return
-    heartbeat = asyncio.create_task(_keep_lease(state, job.id, lease))
+    heartbeat = asyncio.create_task(_keep_lease(state, job, lease))
     try:
         result = await asyncio.to_thread(
             state.deidentifier.process,
@@ -224,28 +224,35 @@ async def _run(state: FederationState, job: DeidJob, lease: timedelta) -> None:
         await _retry_or_fail(state, job, f"{type(failure).__name__}: {failure}")
     finally:
         heartbeat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        # A failed renewal only risks a take-over, which _settle detects; never fail the job for it.
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await heartbeat
 
 
-async def _keep_lease(state: FederationState, job_id: int, lease: timedelta) -> None:
+async def _keep_lease(state: FederationState, job: DeidJob, lease: timedelta) -> None:
     """Renew the lease while the engine runs, so only a dead worker's job is taken over."""
     while True:
         await asyncio.sleep(max(lease.total_seconds() / 3, 0.2))
         async with state.transaction() as db:
             await db.execute(
                 update(DeidJob)
-                .where(DeidJob.id == job_id, DeidJob.state == "pending")
+                .where(*_still_ours(job))
                 .values(locked_until=utcnow() + lease)
                 .execution_options(synchronize_session=False)
             )
 
 
+def _still_ours(job: DeidJob) -> tuple[Any, ...]:
+    """The job is still pending and nobody claimed it since we did (each claim counts an attempt)."""
+    return (DeidJob.id == job.id, DeidJob.state == "pending", DeidJob.attempts == job.attempts)
+
+
 async def _settle(db: AsyncSession, job: DeidJob, **values: Any) -> bool:
-    """Move a still-pending job to its outcome; False when someone else already settled it."""
+    """Move a job we still hold to its outcome; False when it was settled or taken over meanwhile
+    (then this attempt writes nothing)."""
     result = await db.execute(
         update(DeidJob)
-        .where(DeidJob.id == job.id, DeidJob.state == "pending")
+        .where(*_still_ours(job))
         .values(locked_until=None, **values)
         .execution_options(synchronize_session=False)
     )
@@ -270,7 +277,9 @@ async def _record(state: FederationState, job: DeidJob, result: Deidentification
         return
     key = new_key()
     async with state.transaction() as db:
-        await db.execute(update(DeidJob).where(DeidJob.id == job.id).values(output_key=key))
+        recorded = await db.execute(update(DeidJob).where(*_still_ours(job)).values(output_key=key))
+    if (recorded.rowcount or 0) != 1:
+        return  # taken over by another worker (this one lost its lease): it writes the image
     stored = state.media_store.save(result.image, key)
     fields = stored_image_fields(result, stored.key)
     old_key = ""

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from mastodon import Mastodon
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.api.test_api_statuses import planted_jpeg
 from tests.support.api_server import approve_in_browser, seed_served_accounts
@@ -75,6 +76,13 @@ async def test_v2_media_202_then_206_until_a_separate_worker_runs_the_job_then_2
             await asyncio.sleep(1.5)  # no worker anywhere: the job waits, durable
             waiting = await client.get(f"/api/v1/media/{body['id']}")
             assert waiting.status_code == 206 and waiting.json()["url"] is None
+            # The waiting job shows on /metrics (queue depth and age), scraped from this machine.
+            scraped = await client.get("/metrics")
+            families = {f.name: f for f in text_string_to_metric_families(scraped.text)}
+            depth = {s.labels["state"]: s.value for s in families["fediverse_cases_deid_jobs"].samples}
+            assert depth == {"pending": 1.0}
+            (age,) = families["fediverse_cases_deid_job_oldest_pending_seconds"].samples
+            assert age.value >= 1.0
 
             log = (tmp_path / "worker.log").open("wb")
             worker = subprocess.Popen(
