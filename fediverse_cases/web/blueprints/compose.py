@@ -1,4 +1,5 @@
-"""Composing a case in the browser: upload (size-guarded, with progress from static/upload.js),
+"""Composing a case in the browser: upload (size-guarded, with progress from static/upload.js;
+answered at once, the images are de-identified by jobs the page follows, see compose_jobs.py),
 the de-identified previews with the redaction editor (static/redaction-editor.js), caption, alt
 texts, tags, visibility, the consent record (with the audience the patient agreed to), PHI
 highlighting and submission for review; the printable consent form (a new withdrawal code each
@@ -112,7 +113,7 @@ async def index() -> str:
     async with app_state().sessionmaker() as db:
         actor = await get_actor_for_account(db, account.id)
         cases = await case_repo.list_cases_by_author(db, actor.id) if actor else []
-    return await render_template("compose/index.html", cases=cases, refused=[], max_images=_max_images())
+    return await render_template("compose/index.html", cases=cases, max_images=_max_images())
 
 
 @blueprint.post("/compose")
@@ -126,7 +127,6 @@ async def create() -> Any:
             {
                 "template_name_or_list": "compose/index.html",
                 "cases": [],
-                "refused": [],
                 "max_images": _max_images(),
             },
         )
