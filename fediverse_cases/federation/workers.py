@@ -46,9 +46,12 @@ class Workers:
         lease: timedelta | None = None,
         erasure_poll_seconds: float = DEFAULT_ERASURE_POLL_SECONDS,
         jobs: Sequence[JobLoop] = (),
+        federation: bool = True,
     ) -> None:
+        """``federation=False``: only the ``jobs`` loops (``serve`` with its federation workers off)."""
         self.state = state
         self.jobs = tuple(jobs)
+        self.federation = federation
         self.poll_seconds = poll_seconds
         self.erasure_poll_seconds = max(poll_seconds, erasure_poll_seconds)
         self.lease = lease
@@ -56,6 +59,9 @@ class Workers:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._loop(job.name, job.step, job.wake)) for job in self.jobs]
+        if not self.federation:
+            return
         events = self.state.wake
         lease = self.lease
         deliver: Callable[[], Awaitable[int]] = (
@@ -68,7 +74,7 @@ class Workers:
             if lease
             else (lambda: inbox_worker.run_once(self.state))
         )
-        self._tasks = [
+        self._tasks += [
             asyncio.create_task(self._loop("delivery", deliver, events.delivery)),
             asyncio.create_task(self._loop("inbox", process, events.inbox)),
             asyncio.create_task(
@@ -79,7 +85,6 @@ class Workers:
                     self.erasure_poll_seconds,
                 )
             ),
-            *(asyncio.create_task(self._loop(job.name, job.step, job.wake)) for job in self.jobs),
         ]
 
     async def _loop(

@@ -130,10 +130,12 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     @app.before_serving
     async def start_federation() -> None:
         await seed_from_settings(state)
-        if settings.server.run_background_workers:
-            # De-identification jobs run here too by default (small instances); larger ones set
-            # run_background_workers = false and run `fediverse-cases worker` processes.
-            workers.append(Workers(state, jobs=[deid_jobs.job_loop(state)]))
+        server = settings.server
+        if server.run_background_workers or server.run_deidentify_jobs:
+            # By default a small instance runs everything here; larger ones switch these off and
+            # run `fediverse-cases worker` processes (on other machines too, sharing PostgreSQL).
+            jobs = [deid_jobs.job_loop(state)] if server.run_deidentify_jobs else []
+            workers.append(Workers(state, jobs=jobs, federation=server.run_background_workers))
             workers[0].start()
 
     @app.after_serving

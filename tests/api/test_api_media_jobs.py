@@ -1,5 +1,5 @@
 """``POST /api/v2/media`` over real HTTP, on SQLite and PostgreSQL, with `serve` running no
-workers (``run_background_workers = false``): the upload answers 202 with ``url`` null at once,
+workers (``run_background_workers = false``, ``run_deidentify_jobs = false``): the upload answers 202 with ``url`` null at once,
 ``GET /api/v1/media/:id`` keeps answering 206 while nobody works the queue, and a separate
 `fediverse-cases worker` process (as on another machine sharing the database) de-identifies it,
 after which the GET answers 200 with the image's URLs, as Mastodon does."""
@@ -43,7 +43,9 @@ def _token(base_url: str, username: str) -> str:
 
 def _served(root: Path, database_url: str) -> ServedInstance:
     instance = ServedInstance(
-        root, database_url=database_url, extra_config="run_background_workers = false\n"
+        root,
+        database_url=database_url,
+        extra_config="run_background_workers = false\nrun_deidentify_jobs = false\n",
     )
     instance.prepare()
     seed_served_accounts(str(instance.config_path), [("dr_ada", "professional", True)])
