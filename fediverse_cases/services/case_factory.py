@@ -51,7 +51,7 @@ async def create_published_case(
         state, case.id, [UploadedFile(data, f"image{i}.jpg") for i, data in enumerate(images)]
     )
     jobs = await deid_jobs.process_now(state, [o.job_id for o in outcomes if o.job_id is not None])
-    refused = [job.last_error or job.state for job in jobs if job.state != "done"]
+    refused = [job.last_error or (job.proposed or {}).get("reason") for job in jobs if job.state != "done"]
     if refused:
         raise CaseError(f"an image was refused: {refused[0]}")
     author = Operator(author_account.id, author_account.username)
