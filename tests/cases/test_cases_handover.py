@@ -119,5 +119,7 @@ async def test_handover_waits_for_the_author_whose_confirmed_boxes_run_as_a_job_
 
     assert (await clinician.save(public_id)).status_code == 302
     reviewer = await login("reviewer")
+    queue = await (await reviewer.client.get("/review")).get_data(as_text=True)
+    assert queue.count("check images closely") == 1
     review = await (await reviewer.client.get(f"/review/{public_id}")).get_data(as_text=True)
     assert "Check this image closely" in review and "handed the decision to the author" in review
