@@ -362,11 +362,7 @@ async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: O
     """Send a complete draft to the review queue; refused while anything required is missing."""
     require_editable(case)
     errors: dict[str, str] = {}
-    if await deid_jobs.count_unfinished(db, case.id):
-        errors["images"] = (
-            "An image is still being de-identified or waits for your decision; finish it first."
-        )
-    elif await case_repo.count_images(db, case.id) == 0:
+    if await case_repo.count_images(db, case.id) == 0:
         errors["images"] = "Add at least one image."
     if not case.caption.strip():
         errors["caption"] = "Write a caption."
@@ -374,6 +370,10 @@ async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: O
     if consent is None:
         errors["consent"] = "Record the patient's consent before submitting."
     errors.update(scope_errors(case, consent))
+    if await deid_jobs.count_unfinished(db, case.id):
+        errors["images"] = (
+            "An image is still being de-identified or waits for your decision; finish it first."
+        )
     phi = await phi_findings(db, case)
     for name in phi:
         errors[name] = (

@@ -56,7 +56,7 @@ def _viewable(data: bytes) -> tuple[bytes, str]:
             upright = ImageOps.exif_transpose(image).convert("RGB")
             buffer = io.BytesIO()
             upright.save(buffer, "PNG")
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
         abort(404)
     return buffer.getvalue(), "image/png"
 
