@@ -63,6 +63,8 @@ class ServerSettings:
     port: int = 8000
     workers: int = 1
     run_background_workers: bool = True
+    # De-identify uploads inside `serve` too (services.deid_jobs); off: only worker processes do.
+    run_deidentify_jobs: bool = True
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         port=_int(server_raw, "server.port", 8000, 1, 65535),
         workers=_int(server_raw, "server.workers", 1, 1, 64),
         run_background_workers=_bool(server_raw, "server.run_background_workers", True),
+        run_deidentify_jobs=_bool(server_raw, "server.run_deidentify_jobs", True),
     )
     fed_raw = _section(raw, "federation")
     mode = str(fed_raw.get("mode", "allowlist"))

@@ -133,7 +133,8 @@ def test_worker_once_processes_what_is_due_and_exits(tmp_path: Path) -> None:
     result = instance.command("worker", "--once")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith(
-        "deliveries attempted: 0; inbox items processed: 0; erasure re-checks run: 0"
+        "deliveries attempted: 0; inbox items processed: 0; erasure re-checks run: 0; "
+        "de-identification jobs run: 0"
     )
 
 

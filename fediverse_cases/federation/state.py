@@ -37,9 +37,10 @@ class WakeEvents:
     delivery: asyncio.Event = field(default_factory=asyncio.Event)
     inbox: asyncio.Event = field(default_factory=asyncio.Event)
     erasure: asyncio.Event = field(default_factory=asyncio.Event)
+    deid: asyncio.Event = field(default_factory=asyncio.Event)
 
     def all(self) -> tuple[asyncio.Event, ...]:
-        return (self.delivery, self.inbox, self.erasure)
+        return (self.delivery, self.inbox, self.erasure, self.deid)
 
 
 @dataclass

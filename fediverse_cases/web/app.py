@@ -15,6 +15,7 @@ from fediverse_cases.core.case_titles import case_title
 from fediverse_cases.core.finding_labels import image_text_label, metadata_labels, text_kind_labels
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
+from fediverse_cases.services import deid_jobs
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.repositories.cases import count_review_queue, count_unread_notifications
 from fediverse_cases.storage.repositories.comments import count_held_comments
@@ -29,6 +30,7 @@ from fediverse_cases.web.blueprints import (
     cases,
     comment_review,
     compose,
+    compose_jobs,
     federation_admin,
     feeds,
     media,
@@ -121,6 +123,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         profile,
         admin,
         compose,
+        compose_jobs,
         review,
         comment_review,
         case_edits,
@@ -143,8 +146,12 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     @app.before_serving
     async def start_federation() -> None:
         await seed_from_settings(state)
-        if settings.server.run_background_workers:
-            workers.append(Workers(state))
+        server = settings.server
+        if server.run_background_workers or server.run_deidentify_jobs:
+            # By default a small instance runs everything here; larger ones switch these off and
+            # run `fediverse-cases worker` processes (on other machines too, sharing PostgreSQL).
+            jobs = [deid_jobs.job_loop(state)] if server.run_deidentify_jobs else []
+            workers.append(Workers(state, jobs=jobs, federation=server.run_background_workers))
             workers[0].start()
 
     @app.after_serving
