@@ -114,6 +114,22 @@ class WithdrawalSettings:
 
 
 @dataclass(frozen=True)
+class DicomSettings:
+    """``[dicom]``: what a PACS may send (STOW-RS, C-STORE) and the PS3.15 options the hospital chose."""
+
+    # A whole study in one STOW-RS request (or one C-STORE association), in bytes.
+    max_study_bytes: int = 512 * 1024 * 1024
+    # PS3.15 Annex E options (the Basic Profile and Clean Pixel Data always apply).
+    retain_longitudinal_modified_dates: bool = True
+    retain_patient_characteristics: bool = True
+    # C-STORE listener: our AE title, where it listens, and calling AE title -> clinician username.
+    listener_ae_title: str = "FEDICASES"
+    listener_host: str = "127.0.0.1"
+    listener_port: int = 11112
+    calling_ae_titles: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings
     database_url: str
@@ -129,6 +145,7 @@ class Settings:
     media_serving: MediaServingSettings = field(default_factory=MediaServingSettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     withdrawal: WithdrawalSettings = field(default_factory=WithdrawalSettings)
+    dicom: DicomSettings = field(default_factory=DicomSettings)
     config_path: Path | None = None
 
     @property
@@ -162,6 +179,7 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "deidentify": DeidentifySettings,
         "moderation": ModerationSettings,
         "withdrawal": WithdrawalSettings,
+        "dicom": DicomSettings,
         "database": None,
         "media": None,
         "session": None,
@@ -284,8 +302,39 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         media_serving=MediaServingSettings(mode=serve_mode, accel_prefix=accel_prefix),
         observability=ObservabilitySettings(access_log=access_log, metrics_token=metrics_token),
         withdrawal=withdrawal,
+        dicom=_dicom(_section(raw, "dicom")),
         config_path=config_path,
     )
+
+
+def _dicom(raw: Mapping[str, Any]) -> DicomSettings:
+    title = str(raw.get("listener_ae_title", DicomSettings.listener_ae_title))
+    if not _is_ae_title(title):
+        raise SettingsError(
+            f"setting dicom.listener_ae_title must be 1-16 printable characters, got {title!r}"
+        )
+    calling = raw.get("calling_ae_titles", {})
+    if not isinstance(calling, Mapping) or not all(isinstance(v, str) and v for v in calling.values()):
+        raise SettingsError("[dicom.calling_ae_titles] must map AE titles to usernames")
+    for ae in calling:
+        if not _is_ae_title(ae):
+            raise SettingsError(
+                f"dicom.calling_ae_titles: {ae!r} is not an AE title (1-16 printable characters)"
+            )
+    return DicomSettings(
+        max_study_bytes=_int(raw, "dicom.max_study_bytes", DicomSettings.max_study_bytes, 1024, 8 * 1024**3),
+        retain_longitudinal_modified_dates=_bool(raw, "dicom.retain_longitudinal_modified_dates", True),
+        retain_patient_characteristics=_bool(raw, "dicom.retain_patient_characteristics", True),
+        listener_ae_title=title,
+        listener_host=str(raw.get("listener_host", DicomSettings.listener_host)),
+        listener_port=_int(raw, "dicom.listener_port", DicomSettings.listener_port, 1, 65535),
+        calling_ae_titles=tuple(sorted((str(ae).strip(), user) for ae, user in calling.items())),
+    )
+
+
+def _is_ae_title(value: str) -> bool:
+    # PS3.5 AE: up to 16 characters, no backslash or control characters, not only spaces.
+    return 0 < len(value.strip()) <= 16 and value.isprintable() and "\\" not in value
 
 
 def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -14,7 +14,7 @@ from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.repositories.cases import count_unread_notifications
-from fediverse_cases.web import api
+from fediverse_cases.web import api, dicomweb
 from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.blueprints import (
     activitypub,
@@ -119,6 +119,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     ):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(api.build_blueprint())
+    app.register_blueprint(dicomweb.blueprint)
     init_observability(app, state)
     init_error_pages(app, settings.uploads)
 

@@ -16,6 +16,7 @@ from fediverse_cases.storage.models.cases import (
     Notification,
     ReviewDecision,
 )
+from fediverse_cases.storage.models.dicom import DicomSeries
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
@@ -34,6 +35,7 @@ __all__ = [
     "Consent",
     "ContentTombstone",
     "Delivery",
+    "DicomSeries",
     "ErasureCheck",
     "ErasureJob",
     "Flag",

@@ -1,0 +1,196 @@
+"""STOW-RS at POST /dicom-web/studies through the app over a real database: a study becomes a
+draft case of the token's clinician with its originals and a PS3.15 derivative in the private
+store; bad parts, truncated files, oversized studies and unknown tokens get precise errors and
+leave nothing behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from fediverse_cases.core.accounts import Role
+from fediverse_cases.dicom import store_result
+from fediverse_cases.services.oauth import create_script_token
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.storage.models import Case, CaseImage, DicomSeries
+from fediverse_cases.storage.repositories.accounts import get_account_by_username
+from tests.dicom.conftest import assert_no_phi_in_header, dicom_of, frame_images
+from tests.support.dicom_studies import BURNED_TEXT, dicom_parts, make_study, multipart
+from tests.support.instances import create_account
+
+FAILED, REFERENCED, REASON, SOP_INSTANCE = "00081198", "00081199", "00081197", "00081155"
+
+
+@pytest.fixture
+def settings_overrides() -> dict:
+    return {"dicom": {"max_study_bytes": 4 * 1024 * 1024}}
+
+
+async def modality_token(state, username: str = "dr_ada", scopes: str = "write:media") -> str:  # type: ignore[no-untyped-def]
+    await create_account(state, username, role=Role.PROFESSIONAL, verified=True)
+    async with state.transaction() as db:
+        account = await get_account_by_username(db, username)
+        issued = await create_script_token(db, account, scopes, Operator.shell(), label="CT scanner 3")
+    return issued.access_token
+
+
+async def stow(client, token: str, parts: list[tuple[str, bytes]]):  # type: ignore[no-untyped-def]
+    body, content_type = multipart(parts)
+    return await client.post(
+        "/dicom-web/studies",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": content_type,
+            "Accept": "application/dicom+json",
+        },
+    )
+
+
+def private_files(state) -> list[Path]:  # type: ignore[no-untyped-def]
+    root = Path(state.settings.private_dir)
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def media_files(state) -> list[Path]:  # type: ignore[no-untyped-def]
+    root = Path(state.settings.media_dir)
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+async def counts(state) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    async with state.sessionmaker() as db:
+        return (
+            await db.scalar(select(func.count()).select_from(Case)),
+            await db.scalar(select(func.count()).select_from(CaseImage)),
+            await db.scalar(select(func.count()).select_from(DicomSeries)),
+        )
+
+
+def reasons(body: dict) -> list[int]:
+    return [item[REASON]["Value"][0] for item in body.get(FAILED, {}).get("Value", [])]
+
+
+async def test_stow_study_becomes_a_hidden_draft_with_a_clean_derivative(client, state, read_text) -> None:  # type: ignore[no-untyped-def]
+    token = await modality_token(state)
+    study = make_study(3)
+    original = dicom_of(study.instances[1])
+    assert any(
+        BURNED_TEXT.split()[0] in text for image in frame_images(original) for text in read_text(image)
+    )
+
+    response = await stow(client, token, dicom_parts(study.instances))
+    body = await response.get_json()
+    assert response.status_code == 200, body
+    assert response.content_type.startswith("application/dicom+json")
+    stored = [item[SOP_INSTANCE]["Value"][0] for item in body[REFERENCED]["Value"]]
+    assert sorted(stored) == sorted(study.sop_instance_uids) and FAILED not in body
+    public_id = response.headers["Location"].rsplit("/", 1)[1]
+
+    async with state.sessionmaker() as db:
+        case = await db.scalar(select(Case).where(Case.public_id == public_id))
+        series = (await db.scalars(select(DicomSeries))).all()
+        images = (await db.scalars(select(CaseImage))).all()
+    assert case is not None and case.state == "draft" and case.visibility == "local"
+    assert len(series) == 1 and len(images) == 1 and series[0].case_image_id == images[0].id
+    assert series[0].instance_count == 3 and len(series[0].original_keys) == 3
+    assert [state.private_store.read(key) for key in series[0].original_keys] == study.instances
+    assert images[0].deid_report["dicom_deidentification"]["patient_identity_removed"] == "YES"
+
+    derivative = dicom_of(state.private_store.read(series[0].derivative_key))
+    assert_no_phi_in_header(derivative)
+    assert derivative.PatientIdentityRemoved == "YES"
+    codes = [item.CodeValue for item in derivative.DeidentificationMethodCodeSequence]
+    assert codes == ["113100", "113101", "113107", "113108"]
+    assert derivative.PatientAge == "060Y" and derivative.PatientSex == "F"
+    assert derivative.StudyDate and derivative.StudyDate != "20240611"  # shifted, not kept
+    assert derivative.SOPInstanceUID not in study.sop_instance_uids
+    for image in frame_images(derivative):
+        read = " ".join(read_text(image)).upper()
+        assert not any(word in read for word in BURNED_TEXT.split()), read
+
+    # Nobody but the author sees the draft.
+    assert (await client.get(f"/cases/{public_id}")).status_code == 404
+
+
+async def test_stow_bad_parts_fail_precisely_and_the_rest_is_stored(client, state) -> None:  # type: ignore[no-untyped-def]
+    token = await modality_token(state)
+    good = make_study(1).instances[0]
+    truncated = make_study(1).instances[0][:-5000]
+    response = await stow(
+        client,
+        token,
+        [
+            ("application/dicom", good),
+            ("application/dicom", truncated),
+            ("application/dicom", b"%PDF-1.4 not dicom"),
+            ("text/plain", b"hello"),
+        ],
+    )
+    body = await response.get_json()
+    assert response.status_code == 202, body
+    assert reasons(body) == [store_result.CANNOT_UNDERSTAND] * 3
+    warnings = response.headers.get_all("Warning")
+    assert any("truncated" in warning for warning in warnings)
+    assert any("no DICM prefix" in warning for warning in warnings)
+    assert any("text/plain" in warning for warning in warnings)
+    assert len(body[REFERENCED]["Value"]) == 1
+    assert await counts(state) == (1, 1, 1)
+
+
+async def test_stow_with_nothing_storable_answers_409_and_writes_nothing(client, state) -> None:  # type: ignore[no-untyped-def]
+    token = await modality_token(state)
+    import pydicom
+
+    report = dicom_of(make_study(1).instances[0])
+    del report.PixelData
+    import io
+
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, report, enforce_file_format=True)
+    response = await stow(
+        client, token, [("application/dicom", buffer.getvalue()), ("application/dicom", b"\0" * 300)]
+    )
+    body = await response.get_json()
+    assert response.status_code == 409, body
+    assert reasons(body) == [store_result.SOP_CLASS_NOT_SUPPORTED, store_result.CANNOT_UNDERSTAND]
+    assert await counts(state) == (0, 0, 0)
+    assert private_files(state) == [] and media_files(state) == []
+
+
+async def test_stow_refuses_unknown_token_oversized_study_and_wrong_type(client, state) -> None:  # type: ignore[no-untyped-def]
+    token = await modality_token(state)
+    study = make_study(1)
+
+    unknown = await stow(client, "not-a-token-anyone-issued", dicom_parts(study.instances))
+    assert unknown.status_code == 401
+    assert "unknown" in (await unknown.get_json())["error"]
+    assert unknown.headers["WWW-Authenticate"].startswith("Bearer")
+
+    reader = await modality_token(state, "dr_read", scopes="read")
+    assert (await stow(client, reader, dicom_parts(study.instances))).status_code == 403
+
+    oversized = await stow(client, token, dicom_parts(make_study(9).instances))  # ~4.8 MB > 4 MB
+    assert oversized.status_code == 413
+    assert "bytes this instance accepts" in (await oversized.get_json())["error"]
+
+    body, _ = multipart(dicom_parts(study.instances))
+    wrong = await client.post(
+        "/dicom-web/studies",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": 'multipart/related; type="application/dicom+xml"; boundary=x',
+        },
+    )
+    assert wrong.status_code == 415 and "application/dicom" in (await wrong.get_json())["error"]
+
+    cut = await client.post(
+        "/dicom-web/studies",
+        data=body[: len(body) // 2],
+        headers={"Authorization": f"Bearer {token}", "Content-Type": multipart([])[1]},
+    )
+    assert cut.status_code == 400 and "truncated" in (await cut.get_json())["error"]
+    assert await counts(state) == (0, 0, 0)
+    assert private_files(state) == [] and media_files(state) == []
