@@ -19,6 +19,7 @@ from fediverse_cases.storage.repositories.accounts import get_account_by_usernam
 from tests.dicom.conftest import assert_no_phi_in_header, dicom_of, frame_images
 from tests.support.dicom_studies import BURNED_TEXT, dicom_parts, make_study, multipart
 from tests.support.instances import create_account
+from tests.support.web import csrf_token, sign_in
 
 FAILED, REFERENCED, REASON, SOP_INSTANCE = "00081198", "00081199", "00081197", "00081155"
 
@@ -110,8 +111,18 @@ async def test_stow_study_becomes_a_hidden_draft_with_a_clean_derivative(client,
         read = " ".join(read_text(image)).upper()
         assert not any(word in read for word in BURNED_TEXT.split()), read
 
-    # Nobody but the author sees the draft.
+    # Nobody but the author sees the draft; the author's and the reviewer's pages say what was done.
     assert (await client.get(f"/cases/{public_id}")).status_code == 404
+    await sign_in(client, "dr_ada")
+    page = await (await client.get(f"/compose/{public_id}")).get_data(as_text=True)
+    await create_account(state, "rev", role=Role.REVIEWER, verified=True)
+    await client.post("/logout", form={"csrf_token": await csrf_token(client, "/")})
+    await sign_in(client, "rev")
+    review = await (await client.get(f"/review/{public_id}")).get_data(as_text=True)
+    for html in (page, review):
+        assert "Patient Identity Removed: YES" in html
+        assert "Text burned into the pixels was found and covered on every frame." in html
+        assert "113107 “Retain Longitudinal Temporal Information Modified Dates Option”" in html
 
 
 async def test_stow_bad_parts_fail_precisely_and_the_rest_is_stored(client, state) -> None:  # type: ignore[no-untyped-def]
