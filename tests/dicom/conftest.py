@@ -61,3 +61,14 @@ def dicom_of(data: bytes):  # type: ignore[no-untyped-def]
     import pydicom
 
     return pydicom.dcmread(io.BytesIO(data))
+
+
+@pytest.fixture(scope="session")
+def orthanc(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One Orthanc for the session, on loopback, with its own configuration and storage."""
+    from tests.support.orthanc import Orthanc
+
+    pacs = Orthanc(tmp_path_factory.mktemp("orthanc"))
+    pacs.start()
+    yield pacs
+    pacs.stop()
