@@ -328,7 +328,7 @@ def clean_pixels(ds: Any, boxes: Sequence[tuple[int, int, int, int]]) -> None:
     arr = pixel_array(ds).copy()
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     rows, cols = int(ds.Rows), int(ds.Columns)
-    fill = arr.min()
+    fill = _black(ds)
     for x0, y0, x1, y1 in boxes:
         x0, x1 = max(0, min(cols, x0)), max(0, min(cols, x1))
         y0, y1 = max(0, min(rows, y0)), max(0, min(rows, y1))
@@ -342,6 +342,15 @@ def clean_pixels(ds: Any, boxes: Sequence[tuple[int, int, int, int]]) -> None:
     if arr.ndim == (4 if frames > 1 else 3):
         photometric = "RGB"  # pydicom's decoders hand colour back as RGB
     _set_pixels(ds, arr, photometric, ExplicitVRLittleEndian)
+
+
+def _black(ds: Any) -> int:
+    """The stored value that displays black whatever the window: the range's end, not the image's
+    own minimum (an image with no dark pixel would be "covered" with its own grey)."""
+    bits = int(ds.get("BitsStored", 8) or 8)
+    signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    return high if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1" else low
 
 
 def _set_pixels(ds: Any, arr: Any, photometric: str, syntax: str) -> None:

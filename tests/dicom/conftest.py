@@ -51,8 +51,10 @@ def frame_images(ds) -> list[Image.Image]:  # type: ignore[no-untyped-def]
     out = []
     for frame in frames:
         values = apply_modality_lut(frame, ds).astype(np.float32)
-        low, high = float(values.min()), float(values.max())
-        scaled = (values - low) / max(high - low, 1.0) * 255.0
+        # Percentiles, not min/max: a covered box holds the range's black, which would squash
+        # everything else (burned-in text included) into one grey.
+        low, high = (float(v) for v in np.percentile(values, [0.5, 99.95]))
+        scaled = np.clip((values - low) / max(high - low, 1.0), 0.0, 1.0) * 255.0
         out.append(Image.fromarray(scaled.astype(np.uint8), "L"))
     return out
 
