@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fediverse_cases.core.accounts import can_post_and_comment
+from fediverse_cases.dicom import frames, profile, store_result
 from fediverse_cases.dicom import instances as dicom_instances
-from fediverse_cases.dicom import profile, store_result
 from fediverse_cases.dicom.instances import InstanceRefusal, ReceivedInstance, Series
 from fediverse_cases.dicom.multipart import Part
 from fediverse_cases.services.case_errors import CaseError
-from fediverse_cases.services.compose import UploadedFile, add_images, start_draft
+from fediverse_cases.services.compose import UploadedFile, add_images, remove_image, start_draft
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import Account, DicomSeries
@@ -152,12 +152,20 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
     async with state.sessionmaker() as db:
         image = await case_repo.get_image(db, case_id, image_id)
         report = dict(image.deid_report) if image else {}
+    boxes = profile.covering_boxes(report)
+    if key.frames > 1:
+        # The engine looked at the middle frame only: every other frame is searched as well.
+        found = await _boxes_on_every_frame(state, key)
+        if isinstance(found, str):
+            await _drop_image(state, case_id, image_id)
+            return found
+        boxes.extend(found)
     options = profile.ProfileOptions(
         retain_longitudinal_modified_dates=state.settings.dicom.retain_longitudinal_modified_dates,
         retain_patient_characteristics=state.settings.dicom.retain_patient_characteristics,
     )
     derivative, deid = await asyncio.to_thread(
-        _derivative, key, options, state.settings.session_secret.encode(), profile.covering_boxes(report)
+        _derivative, key, options, state.settings.session_secret.encode(), boxes
     )
     keys: list[str] = []
     try:
@@ -189,6 +197,26 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
             state.private_store.delete(stored_key)
         raise
     return None
+
+
+async def _boxes_on_every_frame(state: AppState, instance: ReceivedInstance) -> list | str:
+    """The covered text boxes of every frame, or the refusal of the first frame the engine refuses."""
+    boxes: list = []
+    for number, frame in enumerate(await asyncio.to_thread(frames.single_frames, instance.data), start=1):
+        result = await asyncio.to_thread(
+            state.deidentifier.process, frame, filename="frame.dcm", declared_type="application/dicom"
+        )
+        if not result.accepted:
+            return f"frame {number} was refused by de-identification: {result.reason}"
+        boxes.extend(profile.covering_boxes(result.report.to_json()))
+    return boxes
+
+
+async def _drop_image(state: AppState, case_id: int, image_id: int) -> None:
+    async with state.transaction() as db:
+        case = await case_repo.get_case(db, case_id)
+        if case is not None:
+            await remove_image(db, state, case, image_id)
 
 
 def _derivative(

@@ -17,7 +17,7 @@ from fediverse_cases.services.operator import Operator
 from fediverse_cases.storage.models import Case, CaseImage, DicomSeries
 from fediverse_cases.storage.repositories.accounts import get_account_by_username
 from tests.dicom.conftest import assert_no_phi_in_header, dicom_of, frame_images
-from tests.support.dicom_studies import BURNED_TEXT, dicom_parts, make_study, multipart
+from tests.support.dicom_studies import BURNED_TEXT, dicom_parts, make_multiframe, make_study, multipart
 from tests.support.instances import create_account
 from tests.support.web import csrf_token, sign_in
 
@@ -205,3 +205,22 @@ async def test_stow_refuses_unknown_token_oversized_study_and_wrong_type(client,
     assert cut.status_code == 400 and "truncated" in (await cut.get_json())["error"]
     assert await counts(state) == (0, 0, 0)
     assert private_files(state) == [] and media_files(state) == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_stow_multiframe_text_is_covered_on_every_frame(client, state, read_text) -> None:  # type: ignore[no-untyped-def]
+    token = await modality_token(state)
+    data = make_multiframe(3)
+    original = frame_images(dicom_of(data))
+    for image in (original[0], original[2]):  # the text sits elsewhere on the first and last frames
+        assert any(BURNED_TEXT.split()[0] in text for text in read_text(image))
+
+    response = await stow(client, token, [("application/dicom", data)])
+    assert response.status_code == 200, await response.get_json()
+    async with state.sessionmaker() as db:
+        series = (await db.scalars(select(DicomSeries))).one()
+    derivative = dicom_of(state.private_store.read(series.derivative_key))
+    assert int(derivative.NumberOfFrames) == 3
+    for image in frame_images(derivative):
+        read = " ".join(read_text(image)).upper()
+        assert not any(word in read for word in BURNED_TEXT.split()), read

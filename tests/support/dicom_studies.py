@@ -114,3 +114,26 @@ def multipart(parts: list[tuple[str, bytes]], boundary: str = "DICOMwebBoundary4
 
 def dicom_parts(instances: list[bytes]) -> list[tuple[str, bytes]]:
     return [("application/dicom", data) for data in instances]
+
+
+def make_multiframe(frames: int = 3, *, size: int = 384) -> bytes:
+    """One multi-frame instance with the planted name burned at a different place on each frame
+    (top-left on the first, bottom-left on the last): covering the middle frame's text is not enough."""
+    import pydicom
+
+    ds = pydicom.dcmread(io.BytesIO(make_study(1, size=size, burned=False).instances[0]))
+    stack = []
+    for index in range(frames):
+        pixels = _phantom(index, size) - int(ds.get("RescaleIntercept", 0) or 0)
+        image = Image.new("L", (size, size), 0)
+        y = 10 + (size - 50) * index // max(frames - 1, 1)
+        ImageDraw.Draw(image).text((12, y), BURNED_TEXT, fill=255, font=ImageFont.truetype(FONT, 22))
+        frame = pixels.astype(np.int16)
+        frame[np.asarray(image) > 127] = 2000
+        stack.append(frame)
+    ds.NumberOfFrames = frames
+    ds.BurnedInAnnotation = "YES"
+    ds.PixelData = np.stack(stack).astype(np.int16).tobytes()
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
