@@ -76,13 +76,27 @@ def _read_all(parts: Sequence[Part]) -> tuple[list[ReceivedInstance], list[store
 
 
 async def receive_study(
-    state: AppState, account: Account, parts: Sequence[Part], *, via: str
+    state: AppState, account: Account, parts: Sequence[Part], *, via: str, study_uid: str | None = None
 ) -> IntakeResult:
+    """``study_uid``: the study the request names (``POST /dicom-web/studies/{study}``); instances
+    of any other study fail with 0xA900, as PS3.18 §10.5.1 asks."""
     check_sender(account)
     size = sum(len(part.data) for part in parts)
     if message := too_large(state, size):
         raise IntakeRefused(413, message)
     good, failed = await asyncio.to_thread(_read_all, parts)
+    if study_uid is not None:
+        failed.extend(
+            store_result.Failed(
+                i.sop_class_uid,
+                i.sop_instance_uid,
+                store_result.DATASET_MISMATCH,
+                f"the instance belongs to study {i.study_uid}, not to {study_uid} named in the URL",
+            )
+            for i in good
+            if i.study_uid != study_uid
+        )
+        good = [i for i in good if i.study_uid == study_uid]
     series_list = dicom_instances.group_series(good)
     limit = state.settings.uploads.max_images_per_case
     for extra in series_list[limit:]:

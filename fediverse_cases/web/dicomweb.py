@@ -1,4 +1,4 @@
-"""DICOMweb STOW-RS: ``POST /dicom-web/studies`` (PS3.18 §10.5), where a PACS sends a study.
+"""DICOMweb STOW-RS: ``POST /dicom-web/studies[/{study}]`` (PS3.18 §10.5), where a PACS sends a study.
 
 Authenticated with a bearer token of the sending clinician: one of their API tokens, or one an
 admin issued for a modality with `fediverse-cases tokens create USER --scopes write:media
@@ -38,8 +38,9 @@ def _error(status: int, message: str, **headers: str) -> Response:
 
 
 @blueprint.post("/dicom-web/studies")
+@blueprint.post("/dicom-web/studies/<study_uid>")
 @csrf_exempt
-async def store_instances() -> Response:
+async def store_instances(study_uid: str | None = None) -> Response:
     state = app_state()
     token = bearer_token()
     async with state.transaction() as db:
@@ -73,7 +74,7 @@ async def store_instances() -> Response:
     if not parts:
         return _error(400, "the multipart body holds no parts")
     try:
-        result = await dicom_intake.receive_study(state, account, parts, via="stow-rs")
+        result = await dicom_intake.receive_study(state, account, parts, via="stow-rs", study_uid=study_uid)
     except dicom_intake.IntakeRefused as refused:
         return _error(refused.status, refused.message + "; nothing was stored")
     # The draft's page in the composer, where its author completes it (only they can see it).

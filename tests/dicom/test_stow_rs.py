@@ -37,10 +37,10 @@ async def modality_token(state, username: str = "dr_ada", scopes: str = "write:m
     return issued.access_token
 
 
-async def stow(client, token: str, parts: list[tuple[str, bytes]]):  # type: ignore[no-untyped-def]
+async def stow(client, token: str, parts: list[tuple[str, bytes]], path: str = "/dicom-web/studies"):  # type: ignore[no-untyped-def]
     body, content_type = multipart(parts)
     return await client.post(
-        "/dicom-web/studies",
+        path,
         data=body,
         headers={
             "Authorization": f"Bearer {token}",
@@ -224,3 +224,21 @@ async def test_stow_multiframe_text_is_covered_on_every_frame(client, state, rea
     for image in frame_images(derivative):
         read = " ".join(read_text(image)).upper()
         assert not any(word in read for word in BURNED_TEXT.split()), read
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_stow_to_a_named_study_fails_instances_of_other_studies(client, state) -> None:  # type: ignore[no-untyped-def]
+    token = await modality_token(state)
+    named, other = make_study(1), make_study(1)
+    response = await stow(
+        client,
+        token,
+        dicom_parts([named.instances[0], other.instances[0]]),
+        path=f"/dicom-web/studies/{named.study_uid}",
+    )
+    body = await response.get_json()
+    assert response.status_code == 202, body
+    assert reasons(body) == [store_result.DATASET_MISMATCH]
+    assert body[FAILED]["Value"][0][SOP_INSTANCE]["Value"] == other.sop_instance_uids
+    assert [item[SOP_INSTANCE]["Value"][0] for item in body[REFERENCED]["Value"]] == named.sop_instance_uids
+    assert "not to" in response.headers["Warning"]
