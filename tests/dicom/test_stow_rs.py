@@ -242,3 +242,26 @@ async def test_stow_to_a_named_study_fails_instances_of_other_studies(client, st
     assert body[FAILED]["Value"][0][SOP_INSTANCE]["Value"] == other.sop_instance_uids
     assert [item[SOP_INSTANCE]["Value"][0] for item in body[REFERENCED]["Value"]] == named.sop_instance_uids
     assert "not to" in response.headers["Warning"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_stow_study_with_two_series_gives_one_image_per_series(client, state) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    token = await modality_token(state)
+    first = make_study(3, size=256, burned=False)
+    second = []
+    for data in make_study(2, size=256, burned=False).instances:  # same study, another series
+        ds = dicom_of(data)
+        ds.StudyInstanceUID = first.study_uid
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        second.append(buffer.getvalue())
+    response = await stow(client, token, dicom_parts([*first.instances, *second]))
+    assert response.status_code == 200, await response.get_json()
+    async with state.sessionmaker() as db:
+        series = (await db.scalars(select(DicomSeries).order_by(DicomSeries.id))).all()
+        images = (await db.scalars(select(CaseImage).order_by(CaseImage.position))).all()
+    assert [row.instance_count for row in series] == [3, 2]
+    assert [row.case_image_id for row in series] == [image.id for image in images]
+    assert len({row.case_id for row in series}) == 1
