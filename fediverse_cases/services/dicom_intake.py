@@ -183,10 +183,9 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
     )
     keys: list[str] = []
     try:
-        derivative_key = state.private_store.put(derivative)
-        keys.append(derivative_key)
-        for instance in series.instances:
-            keys.append(state.private_store.put(instance.data))
+        # Hundreds of synced writes: in a thread, so the server keeps answering meanwhile.
+        await asyncio.to_thread(_put_all, state, [derivative, *(i.data for i in series.instances)], keys)
+        derivative_key = keys[0]
         async with state.transaction() as db:
             image = await case_repo.get_image(db, case_id, image_id)
             if image is None:
@@ -211,6 +210,12 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
             state.private_store.delete(stored_key)
         raise
     return None
+
+
+def _put_all(state: AppState, blobs: list[bytes], keys: list[str]) -> None:
+    """Each blob into the private store, its key appended as soon as it is written (for cleanup)."""
+    for blob in blobs:
+        keys.append(state.private_store.put(blob))
 
 
 async def _boxes_on_every_frame(state: AppState, instance: ReceivedInstance) -> list | str:
