@@ -127,6 +127,8 @@ class DicomSettings:
     listener_host: str = "127.0.0.1"
     listener_port: int = 11112
     calling_ae_titles: tuple[tuple[str, str], ...] = ()
+    # Run the listener inside `serve` (with [server] workers = 1) instead of `dicom-listener`.
+    listener_in_serve: bool = False
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,9 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         attempts=_int(withdrawal_raw, "withdrawal.attempts", 10, 1, 1000),
         window_minutes=_int(withdrawal_raw, "withdrawal.window_minutes", 15, 1, 1440),
     )
+    dicom = _dicom(_section(raw, "dicom"))
+    if dicom.listener_in_serve and server.workers > 1:
+        raise SettingsError("dicom.listener_in_serve needs server.workers = 1 (one process can own the port)")
     media_dir = _path(media, "media.dir", base_dir, "media")
     private_dir = _path(media, "media.private_dir", base_dir, "private")
     return Settings(
@@ -302,7 +307,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         media_serving=MediaServingSettings(mode=serve_mode, accel_prefix=accel_prefix),
         observability=ObservabilitySettings(access_log=access_log, metrics_token=metrics_token),
         withdrawal=withdrawal,
-        dicom=_dicom(_section(raw, "dicom")),
+        dicom=dicom,
         config_path=config_path,
     )
 
@@ -329,6 +334,7 @@ def _dicom(raw: Mapping[str, Any]) -> DicomSettings:
         listener_host=str(raw.get("listener_host", DicomSettings.listener_host)),
         listener_port=_int(raw, "dicom.listener_port", DicomSettings.listener_port, 1, 65535),
         calling_ae_titles=tuple(sorted((str(ae).strip(), user) for ae, user in calling.items())),
+        listener_in_serve=_bool(raw, "dicom.listener_in_serve", False),
     )
 
 

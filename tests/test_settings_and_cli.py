@@ -183,3 +183,5 @@ def test_dicom_settings_map_ae_titles_and_refuse_bad_ones() -> None:
         settings_from_mapping({**base, "dicom": {"calling_ae_titles": {"A" * 17: "dr_a"}}})
     with pytest.raises(SettingsError, match=r"dicom\.listener_ae_title"):
         settings_from_mapping({**base, "dicom": {"listener_ae_title": "BAD\\TITLE"}})
+    with pytest.raises(SettingsError, match="workers = 1"):
+        settings_from_mapping({**base, "server": {"workers": 2}, "dicom": {"listener_in_serve": True}})

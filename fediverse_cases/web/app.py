@@ -120,6 +120,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         app.register_blueprint(module.blueprint)
     app.register_blueprint(api.build_blueprint())
     app.register_blueprint(dicomweb.blueprint)
+    dicomweb.init_listener(app, state)
     init_observability(app, state)
     init_error_pages(app, settings.uploads)
 

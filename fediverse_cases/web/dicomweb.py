@@ -11,24 +11,43 @@ JSON store result (stored and failed instances, each failure with its FailureRea
 
 from __future__ import annotations
 
+import asyncio
 import json
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Quart, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fediverse_cases.dicom import store_result
 from fediverse_cases.dicom.multipart import MultipartError, parse_related
-from fediverse_cases.services import dicom_intake
+from fediverse_cases.services import dicom_intake, dicom_listener
 from fediverse_cases.services.oauth import authenticate_bearer
 from fediverse_cases.web.api.auth import bearer_token
 from fediverse_cases.web.csrf import csrf_exempt
-from fediverse_cases.web.state import app_state
+from fediverse_cases.web.state import AppState, app_state
 
 blueprint = Blueprint("dicomweb", __name__)
 
 SCOPE = "write:media"
 # Part headers and boundaries around the instances.
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
+
+
+def init_listener(app: Quart, state: AppState) -> None:
+    """``[dicom] listener_in_serve``: the C-STORE listener runs inside `serve` (one worker)."""
+    if not state.settings.dicom.listener_in_serve:
+        return
+    running: list[dicom_listener.Listener] = []
+
+    @app.before_serving
+    async def start_dicom_listener() -> None:
+        running.append(dicom_listener.start(state, asyncio.get_running_loop()))
+
+    @app.after_serving
+    async def stop_dicom_listener() -> None:
+        while running:
+            listener = running.pop()
+            await asyncio.to_thread(listener.stop)
+            await listener.drain()
 
 
 def _error(status: int, message: str, **headers: str) -> Response:

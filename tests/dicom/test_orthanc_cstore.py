@@ -97,3 +97,25 @@ async def test_orthanc_c_store_to_the_listener_makes_a_draft_and_unknown_callers
         assert_no_phi_in_header(derivative)
     finally:
         assert _stop(listener) == 0, log.read_text()
+
+
+async def test_listener_inside_serve_receives_orthanc_c_store(orthanc, live_instances) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    port = free_port()
+    ours = await live_instances(
+        "serve-listener",
+        settings={
+            "dicom": {"listener_ae_title": "FEDICASES", "listener_port": port, "listener_in_serve": True},
+            "dicom.calling_ae_titles": {AE_TITLE: "dr_ada"},
+        },
+    )
+    await ours.create_account("dr_ada")
+    await ours.start()
+    orthanc.clear()
+    uploaded = [orthanc.upload(data) for data in make_study(2, size=256).instances]
+    orthanc.set_modality("fedicases-serve", "FEDICASES", port)
+    sent = await asyncio.to_thread(orthanc.c_store, "fedicases-serve", uploaded[0]["ParentStudy"])
+    assert sent.status_code == 200, sent.text + ours.log_tail()
+    case = await _wait_for_case(ours)
+    assert case is not None and case.state == "draft", ours.log_tail()
+    await ours.stop()
+    assert "Traceback" not in ours.log_tail(200)
