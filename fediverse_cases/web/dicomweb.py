@@ -22,6 +22,7 @@ from fediverse_cases.dicom.multipart import MultipartError, parse_related
 from fediverse_cases.services import dicom_intake, dicom_listener
 from fediverse_cases.services.oauth import authenticate_bearer
 from fediverse_cases.web.api.auth import bearer_token
+from fediverse_cases.web.auth import client_ip
 from fediverse_cases.web.csrf import csrf_exempt
 from fediverse_cases.web.state import AppState, app_state
 
@@ -50,6 +51,13 @@ def init_listener(app: Quart, state: AppState) -> None:
             await listener.drain()
 
 
+def _accepts_json() -> bool:
+    accept = request.accept_mimetypes
+    if not request.headers.get("Accept"):
+        return True
+    return any(accept[kind] for kind in ("application/dicom+json", "application/json"))
+
+
 def _error(status: int, message: str, **headers: str) -> Response:
     return Response(
         json.dumps({"error": message}), status=status, content_type="application/json", headers=headers
@@ -70,6 +78,11 @@ async def store_instances(study_uid: str | None = None) -> Response:
             "unknown, revoked or missing bearer token" if token else "a bearer token is required",
             **{"WWW-Authenticate": 'Bearer realm="dicom-web"'},
         )
+    verdict = state.api_rate_limiter.hit(ip=client_ip(), token_id=context.token.id)
+    if not verdict.allowed:
+        return _error(429, "too many requests; nothing was stored", **verdict.headers())
+    if not _accepts_json():
+        return _error(406, "the store result is only available as application/dicom+json")
     if not context.allows(SCOPE):
         return _error(403, f"the token lacks the {SCOPE} scope")
     try:

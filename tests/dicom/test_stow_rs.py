@@ -179,6 +179,17 @@ async def test_stow_refuses_unknown_token_oversized_study_and_wrong_type(client,
     assert "unknown" in (await unknown.get_json())["error"]
     assert unknown.headers["WWW-Authenticate"].startswith("Bearer")
 
+    xml_only = await client.post(
+        "/dicom-web/studies",
+        data=multipart(dicom_parts(study.instances))[0],
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": multipart([])[1],
+            "Accept": "application/dicom+xml",
+        },
+    )
+    assert xml_only.status_code == 406
+
     reader = await modality_token(state, "dr_read", scopes="read")
     assert (await stow(client, reader, dicom_parts(study.instances))).status_code == 403
 
