@@ -191,7 +191,9 @@ async def redact_image(
             if fresh is None:
                 raise CaseError("No such image.", status=404)
             old_key = fresh.media_key
+            old_report = dict(fresh.deid_report or {})
             _apply_result(fresh, result, stored.key)
+            fresh.deid_report = dicom_files.keep_record(old_report, fresh.deid_report)
             fresh.manual_regions = [box.to_json() for box in regions]
             fresh.crop = crop.to_json() if crop else None
     except BaseException:

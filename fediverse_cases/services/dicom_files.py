@@ -12,6 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.repositories import dicom as dicom_repo
 
+# Key of the PS3.15 record inside a case image's ``deid_report`` (the pages read it there).
+RECORD_KEY = "dicom_deidentification"
+
+
+def keep_record(old_report: dict, new_report: dict) -> dict:
+    """A re-run of the engine (the redaction editor) writes a new report: the header record stays."""
+    return {**new_report, RECORD_KEY: old_report[RECORD_KEY]} if RECORD_KEY in old_report else new_report
+
 
 async def delete_originals_at_publication(db: AsyncSession, state: AppState, case_id: int) -> None:
     for row in await dicom_repo.list_series(db, case_id):

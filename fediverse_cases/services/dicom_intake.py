@@ -22,6 +22,7 @@ from fediverse_cases.dicom import frames, profile, store_result
 from fediverse_cases.dicom import instances as dicom_instances
 from fediverse_cases.dicom.instances import InstanceRefusal, ReceivedInstance, Series
 from fediverse_cases.dicom.multipart import Part
+from fediverse_cases.services import dicom_files
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.compose import UploadedFile, add_images, remove_image, start_draft
 from fediverse_cases.services.operator import Operator
@@ -192,7 +193,7 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
                 raise CaseError("the draft's image disappeared while it was being stored", status=409)
             # The image's own report carries the record too, so every page that shows the report
             # (review, composer) can say in words what was done to the header.
-            image.deid_report = {**image.deid_report, "dicom_deidentification": deid}
+            image.deid_report = {**image.deid_report, dicom_files.RECORD_KEY: deid}
             db.add(
                 DicomSeries(
                     case_id=case_id,

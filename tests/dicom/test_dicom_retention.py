@@ -91,3 +91,18 @@ async def test_removing_the_series_image_from_the_draft_removes_its_files(client
     assert private_files(state) == []
     async with state.sessionmaker() as db:
         assert (await db.scalars(select(DicomSeries))).all() == []
+
+
+async def test_a_redaction_rerun_keeps_the_dicom_record_on_the_page(client, state) -> None:  # type: ignore[no-untyped-def]
+    case, series = await _received(client, state)
+    await sign_in(client, "dr_ada")
+    page = f"/compose/{case.public_id}"
+    rerun = await post_form(
+        client,
+        f"{page}/images/{series.case_image_id}/redact",
+        {"regions": '[{"x": 10, "y": 10, "w": 40, "h": 20}]', "crop": "null"},
+        page=page,
+    )
+    assert rerun.status_code == 302
+    html = await (await client.get(page)).get_data(as_text=True)
+    assert "Patient Identity Removed: YES" in html and "1 box(es) you drew" in html
