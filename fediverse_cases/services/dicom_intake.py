@@ -182,6 +182,8 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
     derivative, deid = await asyncio.to_thread(
         _derivative, key, options, state.settings.session_secret.encode(), boxes
     )
+    # What the pages say about the series besides the profile (no UID, no date: nothing identifying).
+    deid["series"] = {"modality": series.modality, "instances": len(series.instances), "via": via}
     keys: list[str] = []
     try:
         # Hundreds of synced writes: in a thread, so the server keeps answering meanwhile.
