@@ -179,9 +179,14 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
         retain_longitudinal_modified_dates=state.settings.dicom.retain_longitudinal_modified_dates,
         retain_patient_characteristics=state.settings.dicom.retain_patient_characteristics,
     )
-    derivative, deid = await asyncio.to_thread(
-        _derivative, key, options, state.settings.session_secret.encode(), boxes
-    )
+    try:
+        derivative, deid = await asyncio.to_thread(
+            _derivative, key, options, state.settings.session_secret.encode(), boxes
+        )
+    except Exception as exc:  # fail closed: the series goes, the rest of the study may still be kept
+        log.exception("PS3.15 derivative of series %s failed", series.series_uid)
+        await _drop_image(state, case_id, image_id)
+        return f"the de-identified DICOM copy could not be made ({type(exc).__name__})"
     # What the pages say about the series besides the profile (no UID, no date: nothing identifying).
     deid["series"] = {"modality": series.modality, "instances": len(series.instances), "via": via}
     keys: list[str] = []

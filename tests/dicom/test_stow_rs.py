@@ -277,3 +277,23 @@ async def test_stow_study_with_two_series_gives_one_image_per_series(client, sta
     assert [row.instance_count for row in series] == [3, 2]
     assert [row.case_image_id for row in series] == [image.id for image in images]
     assert len({row.case_id for row in series}) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_stow_series_whose_derivative_fails_is_refused_and_leaves_nothing(
+    client, state, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from fediverse_cases.services import dicom_intake
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(dicom_intake, "_derivative", broken)
+    token = await modality_token(state)
+    response = await stow(client, token, dicom_parts(make_study(2, size=256, burned=False).instances))
+    body = await response.get_json()
+    assert response.status_code == 409, body
+    assert reasons(body) == [store_result.PROCESSING_FAILURE] * 2
+    assert "RuntimeError" in response.headers["Warning"]
+    assert await counts(state) == (0, 0, 0)
+    assert private_files(state) == [] and media_files(state) == []
