@@ -37,6 +37,7 @@ from fediverse_cases.federation.state import FederationState
 from fediverse_cases.federation.workers import JobLoop
 from fediverse_cases.media.image_fields import copy_image_fields, stored_image_fields
 from fediverse_cases.media.store import new_key
+from fediverse_cases.services import dicom_files
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import CaseImage, DeidJob, MediaUpload
 from fediverse_cases.storage.repositories.work_queue import claim_due
@@ -312,12 +313,17 @@ async def _write_image(db: AsyncSession, job: DeidJob, fields: dict[str, object]
         copy_image_fields(None, image, fields)
         db.add(image)
         await db.flush()
+        # Which image the job made: callers that wait for it (DICOM intake) go on with that row.
+        await db.execute(update(DeidJob).where(DeidJob.id == job.id).values(image_id=image.id))
         return ""
     if job.kind == "redact":
         row = await db.get(CaseImage, job.image_id)
         assert row is not None  # the job is deleted with its image (ON DELETE CASCADE)
         old_key = row.media_key
+        old_report = dict(row.deid_report or {})
         copy_image_fields(None, row, fields)
+        # A DICOM image's record of the PS3.15 profile applied survives the re-run.
+        row.deid_report = dicom_files.keep_record(old_report, row.deid_report)
         row.manual_regions = list(job.regions or [])
         row.crop = job.crop
         if job.handover_note:

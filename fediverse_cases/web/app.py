@@ -19,7 +19,7 @@ from fediverse_cases.services import deid_jobs
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.repositories.cases import count_review_queue, count_unread_notifications
 from fediverse_cases.storage.repositories.comments import count_held_comments
-from fediverse_cases.web import api, oidc_routes
+from fediverse_cases.web import api, dicomweb, oidc_routes
 from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.blueprints import (
     activitypub,
@@ -138,6 +138,8 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         app.register_blueprint(module.blueprint)
     app.register_blueprint(oidc_routes.blueprint)
     app.register_blueprint(api.build_blueprint())
+    app.register_blueprint(dicomweb.blueprint)
+    dicomweb.init_listener(app, state)
     init_observability(app, state)
     init_error_pages(app, settings.uploads)
 

@@ -17,6 +17,7 @@ from fediverse_cases.storage.models.cases import (
     ReviewDecision,
 )
 from fediverse_cases.storage.models.deid_jobs import DeidJob
+from fediverse_cases.storage.models.dicom import DicomSeries
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
@@ -37,6 +38,7 @@ __all__ = [
     "ContentTombstone",
     "DeidJob",
     "Delivery",
+    "DicomSeries",
     "ErasureCheck",
     "ErasureJob",
     "Flag",
