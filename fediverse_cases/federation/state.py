@@ -26,6 +26,7 @@ from fediverse_cases.federation.transport import Transport
 from fediverse_cases.media.runtime import build_deidentifier
 from fediverse_cases.media.store import LocalMediaStore, LocalPrivateStore
 from fediverse_cases.settings import Settings
+from fediverse_cases.storage.change_signal import CHANGE_SIGNAL_FILE, ChangeSignal
 from fediverse_cases.storage.db import create_engine, create_sessionmaker
 from fediverse_cases.storage.models import Actor
 
@@ -42,6 +43,13 @@ class WakeEvents:
         return (self.delivery, self.inbox, self.erasure)
 
 
+def pool_size(settings: Settings) -> int:
+    """Connections per process: ``[database] max_connections`` shared out among the hypercorn
+    workers, so N workers never open more than the database was sized for (at least 2 each: a
+    request and a background worker may both hold one)."""
+    return max(2, settings.database_max_connections // max(1, settings.server.workers))
+
+
 @dataclass
 class FederationState:
     settings: Settings
@@ -54,6 +62,8 @@ class FederationState:
     allow_list: AllowListCache
     transport: Transport
     inbox_writer: InboxWriter
+    # Shared with every process on this host: which rows changed (cached documents check it).
+    change_signal: ChangeSignal
     wake: WakeEvents = field(default_factory=WakeEvents)
     # Parsed public keys of verified signers by keyId, so a busy inbox verifies without a query.
     signer_keys: dict[str, SignerKey] = field(default_factory=dict)
@@ -67,8 +77,9 @@ class FederationState:
     @staticmethod
     def fields_from_settings(settings: Settings) -> dict[str, object]:
         """The shared fields, built once; subclasses add theirs and call ``cls(**fields)``."""
-        engine = create_engine(settings.database_url)
-        sessionmaker = create_sessionmaker(engine)
+        engine = create_engine(settings.database_url, pool_size=pool_size(settings), max_overflow=0)
+        change_signal = ChangeSignal(settings.private_dir / CHANGE_SIGNAL_FILE)
+        sessionmaker = create_sessionmaker(engine, change_signal)
         allow_list = AllowListCache(settings, sessionmaker)
         return {
             "settings": settings,
@@ -81,6 +92,7 @@ class FederationState:
             "allow_list": allow_list,
             "transport": Transport(settings, allow_list),
             "inbox_writer": InboxWriter(sessionmaker),
+            "change_signal": change_signal,
         }
 
     @asynccontextmanager
@@ -92,3 +104,4 @@ class FederationState:
     async def close(self) -> None:
         await self.transport.aclose()
         await self.engine.dispose()
+        self.change_signal.close()
