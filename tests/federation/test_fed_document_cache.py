@@ -179,3 +179,18 @@ async def test_withdrawal_on_the_case_page_empties_every_cached_surface_at_once(
     assert [item["object"]["id"] for item in outbox_page["orderedItems"]] == [other.ap_id]
     assert (await (await _get(client, "/users/alice/outbox")).get_json())["totalItems"] == 1
     assert (await _get(client, f"/cases/{other.public_id}")).status_code == 200
+
+
+async def test_an_edit_of_a_published_case_changes_its_cached_document(state, client) -> None:  # type: ignore[no-untyped-def]
+    alice = await create_account(state, "alice", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(state, alice)
+    path = f"/cases/{case.public_id}"
+    before = await (await _get(client, path)).get_json()
+    assert "#koh" not in {tag["name"] for tag in before["tag"]}
+    await sign_in(client, "alice")
+    edited = await post_form(
+        client, f"{path}/edit", {"caption": case.caption, "free_tags": "#tinea #koh"}, page=f"{path}/edit"
+    )
+    assert edited.status_code == 302
+    after = await (await _get(client, path)).get_json()
+    assert {"#tinea", "#koh"} <= {tag["name"] for tag in after["tag"]}
