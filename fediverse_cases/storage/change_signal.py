@@ -72,7 +72,7 @@ class ChangeSignal:
         if path is None:
             self._map = mmap.mmap(-1, size)
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # it is private_dir
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 if os.fstat(fd).st_size < size:

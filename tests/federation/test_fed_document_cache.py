@@ -160,6 +160,10 @@ async def test_withdrawal_on_the_case_page_empties_every_cached_surface_at_once(
     surfaces = [page, f"{page}/replies", f"{page}/activity", comment_path]
     for path in surfaces:
         assert (await _get(client, path)).status_code == 200, path
+    cached = await _get(client, page)
+    assert cached.headers["Cache-Control"] == "public, no-cache"
+    revalidated = await _get(client, page, {"If-None-Match": cached.headers["ETag"]})
+    assert revalidated.status_code == 304 and revalidated.headers["ETag"] == cached.headers["ETag"]
     outbox_page = await (await _get(client, "/users/alice/outbox?page=true")).get_json()
     assert {item["object"]["id"] for item in outbox_page["orderedItems"]} == {case.ap_id, other.ap_id}
     assert (await (await _get(client, "/users/alice/outbox")).get_json())["totalItems"] == 2
