@@ -13,7 +13,15 @@ wrk comes from Debian: ``apt-get install wrk``. The machine is shared, so the ta
 load average before and after; read the ratios.
 """
 
+# ruff: noqa: E402 - the imports below need the path fixed first
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named http.py: with its own folder first on the path it would shadow the standard
+# library's http package, so the path starts at the repository root instead (bench.pages, tests).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse
 import asyncio
@@ -24,20 +32,14 @@ import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 from argon2 import PasswordHasher
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from pages import bulk_insert, create_people, loadavg
-
+from bench.pages import bulk_insert, create_people, loadavg
 from fediverse_cases.services.actors import ensure_instance_actor
 from fediverse_cases.services.passwords import Passwords
 from fediverse_cases.services.state import AppState

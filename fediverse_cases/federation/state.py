@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,7 +27,7 @@ from fediverse_cases.federation.transport import Transport
 from fediverse_cases.media.runtime import build_deidentifier
 from fediverse_cases.media.store import LocalMediaStore, LocalPrivateStore
 from fediverse_cases.settings import Settings
-from fediverse_cases.storage.change_signal import CHANGE_SIGNAL_FILE, ChangeSignal
+from fediverse_cases.storage.change_signal import ChangeSignal
 from fediverse_cases.storage.db import create_engine, create_sessionmaker
 from fediverse_cases.storage.models import Actor
 
@@ -48,6 +49,13 @@ def pool_size(settings: Settings) -> int:
     workers, so N workers never open more than the database was sized for (at least 2 each: a
     request and a background worker may both hold one)."""
     return max(2, settings.database_max_connections // max(1, settings.server.workers))
+
+
+def change_signal_path(settings: Settings) -> Path:
+    """Beside ``private_dir`` (which holds only originals and consent forms), named after it:
+    every process with these settings on this machine maps the same file."""
+    private = settings.private_dir.resolve()
+    return private.parent / f".{private.name}.change-signal"
 
 
 @dataclass
@@ -78,7 +86,7 @@ class FederationState:
     def fields_from_settings(settings: Settings) -> dict[str, object]:
         """The shared fields, built once; subclasses add theirs and call ``cls(**fields)``."""
         engine = create_engine(settings.database_url, pool_size=pool_size(settings), max_overflow=0)
-        change_signal = ChangeSignal(settings.private_dir / CHANGE_SIGNAL_FILE)
+        change_signal = ChangeSignal(change_signal_path(settings))
         sessionmaker = create_sessionmaker(engine, change_signal)
         allow_list = AllowListCache(settings, sessionmaker)
         return {

@@ -1,7 +1,7 @@
 """Which stored rows changed, told to every process on this host at once: the invalidation
 signal behind the cached public documents (``web/doc_cache.py``).
 
-The signal is a small file of 4,096 eight-byte slots mapped into memory by every process that
+The signal is a small file (beside ``private_dir``) of 4,096 eight-byte slots mapped into memory by every process that
 opens the database with these settings (the hypercorn workers, ``fediverse-cases worker``, the
 admin commands). A key such as ``"cases:42"`` hashes to one slot. After a session commits, every
 row it inserted, updated or deleted writes a fresh random value into the slots of
@@ -40,13 +40,12 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-CHANGE_SIGNAL_FILE = "change-signal"
 SLOTS = 4096
 _SLOT = struct.Struct("<Q")
 _WRITE_SQL = re.compile(r"^\s*(insert|update|delete|replace)\b", re.IGNORECASE)
 ANY = "*"
 
-__all__ = ["ANY", "CHANGE_SIGNAL_FILE", "ChangeSignal", "Versions"]
+__all__ = ["ANY", "ChangeSignal", "Versions"]
 
 # Slot values a rendered document depends on: ((slot, value), ...).
 Versions = tuple[tuple[int, int], ...]
@@ -72,7 +71,7 @@ class ChangeSignal:
         if path is None:
             self._map = mmap.mmap(-1, size)
         else:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # it is private_dir
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 if os.fstat(fd).st_size < size:
