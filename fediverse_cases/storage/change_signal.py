@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import CursorResult, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 SLOTS = 4096
@@ -155,18 +155,34 @@ class ChangeSignal:
                     history = state.attrs[attribute].history
                     pending.update(f"{foreign_key.column.table.name}:{old}" for old in history.deleted or ())
 
-    def _on_execute(self, execute_state: ORMExecuteState) -> None:
+    def _on_execute(self, execute_state: ORMExecuteState) -> Any:
         if execute_state.is_select:
-            return
+            return None
         statement = execute_state.statement
         table = getattr(statement, "table", None)
-        pending: set[str] = execute_state.session.info.setdefault("change_signal_keys", set())
-        if (
-            execute_state.is_update or execute_state.is_delete or execute_state.is_insert
-        ) and table is not None:
-            pending.update({f"dml:{table.name}", f"rows:{table.name}"})
+        dml = execute_state.is_update or execute_state.is_delete or execute_state.is_insert
+        if dml and table is not None:
+            keys = {f"dml:{table.name}", f"rows:{table.name}"}
         elif _WRITE_SQL.match(str(statement)):
-            pending.add(ANY)
+            keys = {ANY}
+        else:
+            return None
+        pending: set[str] = execute_state.session.info.setdefault("change_signal_keys", set())
+        if not (execute_state.is_update or execute_state.is_delete):
+            pending.update(keys)  # an insert (or raw write) changes rows
+            return None
+        # An UPDATE/DELETE counts only when it matched rows: the queue workers' claim UPDATEs run
+        # every few hundred milliseconds and usually match nothing.
+        result = execute_state.invoke_statement()
+        if isinstance(result, CursorResult) and not result.returns_rows:
+            changed = result.rowcount != 0  # -1 (unknown) counts as changed
+        else:
+            frozen = result.freeze()
+            changed = bool(frozen.data)
+            result = frozen()
+        if changed:
+            pending.update(keys)
+        return result
 
     def _on_commit(self, session: Session) -> None:
         keys = session.info.pop("change_signal_keys", None)

@@ -198,3 +198,25 @@ async def test_an_edit_of_a_published_case_changes_its_cached_document(state, cl
     assert edited.status_code == 302
     after = await (await _get(client, path)).get_json()
     assert {"#tinea", "#koh"} <= {tag["name"] for tag in after["tag"]}
+
+
+async def test_idle_queue_polling_keeps_cached_documents(state, client) -> None:  # type: ignore[no-untyped-def]
+    from fediverse_cases.federation import delivery, erasure_jobs, inbox_worker
+
+    alice = await create_account(state, "alice", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(state, alice)
+    paths = ["/users/alice", f"/cases/{case.public_id}", "/users/alice/outbox?page=true"]
+    for path in paths:
+        assert (await _get(client, path)).status_code == 200
+    # What every serve process does every few hundred milliseconds: claim UPDATEs matching nothing.
+    # They must not touch the shared signal at all (a slot shared by hash would go stale).
+    signal_before = state.change_signal.snapshot()
+    for _ in range(3):
+        assert await delivery.run_once(state) == 0
+        await inbox_worker.run_once(state)
+        await erasure_jobs.run_once(state)
+    assert state.change_signal.snapshot() == signal_before
+    with counted_statements(state) as statements:
+        for path in paths:
+            assert (await _get(client, path)).status_code == 200
+    assert statements == []
