@@ -35,6 +35,7 @@ from fediverse_cases.web.blueprints import (
 )
 from fediverse_cases.web.csrf import init_csrf
 from fediverse_cases.web.doc_cache import init_document_cache
+from fediverse_cases.web.doc_cache_asgi import CachedDocumentsFastPath
 from fediverse_cases.web.error_pages import init_error_pages, render_error_page
 from fediverse_cases.web.observability import init_observability
 from fediverse_cases.web.security_headers import security_headers
@@ -62,7 +63,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         BODY_TIMEOUT=120,
     )
     app.jinja_env.autoescape = True
-    init_document_cache(app, state.change_signal, settings.server.document_cache_entries)
+    documents = init_document_cache(app, state.change_signal, settings.server.document_cache_entries)
     app.jinja_env.globals.update(
         instance=settings.instance,
         role_labels=ROLE_LABELS,
@@ -121,6 +122,8 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     ):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(api.build_blueprint())
+    # Inside the observer, so answers from the fast path are logged and timed like any other.
+    app.asgi_app = CachedDocumentsFastPath(app.asgi_app, documents)  # type: ignore[method-assign]
     init_observability(app, state)
     init_error_pages(app, settings.uploads)
 

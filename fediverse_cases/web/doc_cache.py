@@ -26,6 +26,7 @@ from fediverse_cases.storage.change_signal import ChangeSignal, Versions
 __all__ = [
     "DISCOVERY",
     "OBJECT",
+    "SCOPE_KEY",
     "CachedDocument",
     "DocumentCache",
     "cached_document",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 EXTENSION = "fediverse_cases.documents"
+# Set on the ASGI scope when a response came from a cache entry: (key, etag), for the fast path.
+SCOPE_KEY = "fediverse_cases.document"
 # Actors, WebFinger, NodeInfo, host-meta: other servers may keep them a minute (Mastodon keeps
 # actors longer); our own copy is always current.
 DISCOVERY = "public, max-age=60"
@@ -83,8 +86,9 @@ class DocumentCache:
         self._entries[key] = entry
 
 
-def init_document_cache(app: Quart, signal: ChangeSignal, max_entries: int) -> None:
-    app.extensions[EXTENSION] = DocumentCache(signal, max_entries)
+def init_document_cache(app: Quart, signal: ChangeSignal, max_entries: int) -> DocumentCache:
+    cache = app.extensions[EXTENSION] = DocumentCache(signal, max_entries)
+    return cache
 
 
 def _etag(body: bytes) -> str:
@@ -137,6 +141,7 @@ async def cached_document(
     key = f"{kind} {request.path}?{request.query_string.decode('latin-1')}"
     entry = cache.lookup(key)
     if entry is not None:
+        request.scope[SCOPE_KEY] = (key, entry.etag)
         return entry.response()
     snapshot = cache.signal.snapshot()
     with cache.signal.capture() as keys:
@@ -153,6 +158,7 @@ async def cached_document(
         versions=cache.signal.versions(snapshot, {*keys, *depends_on}),
     )
     cache.store(key, entry)
+    request.scope[SCOPE_KEY] = (key, entry.etag)
     return entry.response()
 
 

@@ -44,9 +44,14 @@ async def test_a_fresh_actor_document_costs_no_query_and_revalidates_with_304(st
     assert first.headers["Vary"].startswith("Accept")
     with counted_statements(state) as statements:
         again = await _get(client, "/users/alice")
+        fast = await _get(client, "/users/alice")
         webfinger = await client.get("/.well-known/webfinger?resource=acct:alice@cases.test")
         webfinger_again = await client.get("/.well-known/webfinger?resource=acct:alice@cases.test")
     assert again.headers["ETag"] == etag and await again.get_data() == await first.get_data()
+    # The third identical request is answered before Quart: same bytes, same headers.
+    assert await fast.get_data() == await first.get_data()
+    assert sorted(fast.headers.items()) == sorted(again.headers.items())
+    assert fast.headers["X-Content-Type-Options"] == "nosniff"
     assert webfinger.status_code == webfinger_again.status_code == 200
     assert len(statements) == 1  # the first WebFinger lookup; both cached answers needed none
     not_modified = await _get(client, "/users/alice", {"If-None-Match": etag})
@@ -59,9 +64,11 @@ async def test_a_fresh_actor_document_costs_no_query_and_revalidates_with_304(st
     assert html.headers["Content-Type"].startswith("text/html")
 
 
-async def test_profile_edit_in_the_settings_form_changes_the_cached_actor(state, client) -> None:  # type: ignore[no-untyped-def]
+async def test_profile_edit_in_the_settings_form_changes_the_cached_actor(state, app, client) -> None:  # type: ignore[no-untyped-def]
     await create_account(state, "drlee", role=Role.PROFESSIONAL, verified=True)
-    before = await _get(client, "/users/drlee")
+    reader = app.test_client()  # anonymous: answered by the ASGI fast path once cached
+    before = await _get(reader, "/users/drlee")
+    assert (await _get(reader, "/users/drlee")).headers["ETag"] == before.headers["ETag"]
     assert (await before.get_json())["name"] != "Dr Lee Renamed"
     await sign_in(client, "drlee")
     saved = await post_form(
@@ -71,7 +78,7 @@ async def test_profile_edit_in_the_settings_form_changes_the_cached_actor(state,
         page="/settings/profile",
     )
     assert saved.status_code == 302
-    after = await _get(client, "/users/drlee")
+    after = await _get(reader, "/users/drlee")
     assert (await after.get_json())["name"] == "Dr Lee Renamed"
     assert after.headers["ETag"] != before.headers["ETag"]
 
@@ -144,7 +151,7 @@ async def test_new_account_changes_the_cached_nodeinfo_count(state, client) -> N
     assert after == before + 1
 
 
-async def test_withdrawal_on_the_case_page_empties_every_cached_surface_at_once(state, client) -> None:  # type: ignore[no-untyped-def]
+async def test_withdrawal_on_the_case_page_empties_every_cached_surface_at_once(state, app, client) -> None:  # type: ignore[no-untyped-def]
     alice = await create_account(state, "alice", role=Role.PROFESSIONAL, verified=True)
     case = await insert_case(state, alice)
     other = await insert_case(state, alice, caption="Second plaque on the shin")
@@ -158,8 +165,11 @@ async def test_withdrawal_on_the_case_page_empties_every_cached_surface_at_once(
     comment_id = (await (await _get(client, f"{page}/replies")).get_json())["orderedItems"][0]
     comment_path = "/comments/" + comment_id.rsplit("/", 1)[1]
     surfaces = [page, f"{page}/replies", f"{page}/activity", comment_path]
+    reader = app.test_client()  # anonymous: answered by the ASGI fast path once cached
     for path in surfaces:
         assert (await _get(client, path)).status_code == 200, path
+        assert (await _get(reader, path)).status_code == 200, path
+        assert (await _get(reader, path)).status_code == 200, path
     cached = await _get(client, page)
     assert cached.headers["Cache-Control"] == "public, no-cache"
     revalidated = await _get(client, page, {"If-None-Match": cached.headers["ETag"]})
@@ -173,13 +183,15 @@ async def test_withdrawal_on_the_case_page_empties_every_cached_surface_at_once(
     assert withdrawn.status_code == 302
 
     for path in (page, f"{page}/activity"):
-        gone = await _get(client, path)
-        assert gone.status_code == 410, path
-        assert (await gone.get_json())["type"] == "Tombstone"
+        for who in (client, reader):
+            gone = await _get(who, path)
+            assert gone.status_code == 410, path
+            assert (await gone.get_json())["type"] == "Tombstone"
     # Withdrawal purges the comments: their ids answer 404 (or a tombstone), never the text.
-    assert (await _get(client, comment_path)).status_code in (404, 410)
-    assert (await _get(client, f"{page}/replies")).status_code in (404, 410)
-    outbox_page = await (await _get(client, "/users/alice/outbox?page=true")).get_json()
+    for who in (client, reader):
+        assert (await _get(who, comment_path)).status_code in (404, 410)
+        assert (await _get(who, f"{page}/replies")).status_code in (404, 410)
+    outbox_page = await (await _get(reader, "/users/alice/outbox?page=true")).get_json()
     assert [item["object"]["id"] for item in outbox_page["orderedItems"]] == [other.ap_id]
     assert (await (await _get(client, "/users/alice/outbox")).get_json())["totalItems"] == 1
     assert (await _get(client, f"/cases/{other.public_id}")).status_code == 200
