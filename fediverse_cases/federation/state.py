@@ -45,10 +45,11 @@ class WakeEvents:
 
 
 def pool_size(settings: Settings) -> int:
-    """Connections per process: ``[database] max_connections`` shared out among the hypercorn
-    workers, so N workers never open more than the database was sized for (at least 2 each: a
-    request and a background worker may both hold one)."""
-    return max(2, settings.database_max_connections // max(1, settings.server.workers))
+    """Connections kept open per process: ``[database] max_connections`` shared out among the
+    hypercorn workers, half kept open and half (``max_overflow``) opened under load, so N workers
+    never open more than the database was sized for; at least 2 each (a request and a background
+    worker may both hold one, and a handler may open a second session)."""
+    return max(2, settings.database_max_connections // (2 * max(1, settings.server.workers)))
 
 
 def change_signal_path(settings: Settings) -> Path:
@@ -85,7 +86,9 @@ class FederationState:
     @staticmethod
     def fields_from_settings(settings: Settings) -> dict[str, object]:
         """The shared fields, built once; subclasses add theirs and call ``cls(**fields)``."""
-        engine = create_engine(settings.database_url, pool_size=pool_size(settings), max_overflow=0)
+        engine = create_engine(
+            settings.database_url, pool_size=pool_size(settings), max_overflow=pool_size(settings)
+        )
         change_signal = ChangeSignal(change_signal_path(settings))
         sessionmaker = create_sessionmaker(engine, change_signal)
         allow_list = AllowListCache(settings, sessionmaker)
