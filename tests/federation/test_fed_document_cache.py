@@ -59,6 +59,15 @@ async def test_a_fresh_actor_document_costs_no_query_and_revalidates_with_304(st
     assert not_modified.headers["ETag"] == etag
     other = await _get(client, "/users/alice", {"If-None-Match": '"something-else"'})
     assert other.status_code == 200
+    for path in (
+        "/.well-known/webfinger?resource=acct:alice@cases.test",
+        "/.well-known/host-meta",
+        "/nodeinfo/2.1",
+    ):
+        document = await client.get(path)
+        assert document.status_code == 200 and document.headers["Cache-Control"] == "public, max-age=60"
+        revalidated = await client.get(path, headers={"If-None-Match": document.headers["ETag"]})
+        assert revalidated.status_code == 304, path
     # The HTML profile on the same URL is not the cached AS2 document.
     html = await client.get("/users/alice", headers={"Accept": "text/html"})
     assert html.headers["Content-Type"].startswith("text/html")
