@@ -1,14 +1,15 @@
 """Which stored rows changed, told to every process on this host at once: the invalidation
 signal behind the cached public documents (``web/doc_cache.py``).
 
-The signal is a small file (beside ``private_dir``) of 4,096 eight-byte slots mapped into memory by every process that
-opens the database with these settings (the hypercorn workers, ``fediverse-cases worker``, the
-admin commands). A key such as ``"cases:42"`` hashes to one slot. After a session commits, every
+The signal is a small file (beside ``private_dir``) of 4,096 eight-byte slots mapped into
+memory by every process that opens the database with these settings (the hypercorn workers,
+``fediverse-cases worker``, the admin commands). A key such as ``"cases:42"`` hashes to one slot. After a session commits, every
 row it inserted, updated or deleted writes a fresh random value into the slots of
 ``<table>:<pk>``, of every row it references by foreign key (a new comment changes its case and
 its author; a new follow changes both actors), and — for inserts and deletes — of
-``rows:<table>``. A bulk ``UPDATE``/``DELETE``/``INSERT`` statement changes ``dml:<table>``;
-an unrecognised write changes ``*``.
+``rows:<table>``. A bulk ``INSERT``, or an ``UPDATE``/``DELETE`` statement that matched rows,
+changes ``dml:<table>`` and ``rows:<table>``; an unrecognised write changes ``*``. (Rows are
+new when flushed, so nothing cached can show them yet: their own key is not needed.)
 
 Readers take ``snapshot()`` before they load anything, and ``capture()`` collects every row the
 ORM loads meanwhile (``<table>:<pk>`` and ``dml:<table>``, plus ``*``); a rendered document is
