@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import CursorResult, event, inspect
+from sqlalchemy.exc import ResourceClosedError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 SLOTS = 4096
@@ -169,8 +170,8 @@ class ChangeSignal:
         else:
             return None
         pending: set[str] = execute_state.session.info.setdefault("change_signal_keys", set())
-        if not (execute_state.is_update or execute_state.is_delete):
-            pending.update(keys)  # an insert (or raw write) changes rows
+        if not (execute_state.is_update or execute_state.is_delete) or execute_state.is_executemany:
+            pending.update(keys)  # an insert, a raw write or an UPDATE by primary keys changes rows
             return None
         # An UPDATE/DELETE counts only when it matched rows: the queue workers' claim UPDATEs run
         # every few hundred milliseconds and usually match nothing.
@@ -178,7 +179,11 @@ class ChangeSignal:
         if isinstance(result, CursorResult) and not result.returns_rows:
             changed = result.rowcount != 0  # -1 (unknown) counts as changed
         else:
-            frozen = result.freeze()
+            try:
+                frozen = result.freeze()
+            except ResourceClosedError:  # no rows to look at: assume it changed some
+                pending.update(keys)
+                return result
             changed = bool(frozen.data)
             result = frozen()
         if changed:
