@@ -65,6 +65,8 @@ class ServerSettings:
     run_background_workers: bool = True
     # De-identify uploads inside `serve` too (services.deid_jobs); off: only worker processes do.
     run_deidentify_jobs: bool = True
+    # Rendered public documents kept per process (0 turns the cache off).
+    document_cache_entries: int = 10000
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,8 @@ class Settings:
     private_dir: Path
     session_secret: str
     registration: str = "open"
+    # Database connections of this server, shared out among its worker processes.
+    database_max_connections: int = 20
     server: ServerSettings = field(default_factory=ServerSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
@@ -243,9 +247,11 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
     server = ServerSettings(
         host=str(server_raw.get("host", "127.0.0.1")),
         port=_int(server_raw, "server.port", 8000, 1, 65535),
-        workers=_int(server_raw, "server.workers", 1, 1, 64),
+        # 0 (the default) means one hypercorn worker process per CPU core.
+        workers=_int(server_raw, "server.workers", 0, 0, 64) or os.cpu_count() or 1,
         run_background_workers=_bool(server_raw, "server.run_background_workers", True),
         run_deidentify_jobs=_bool(server_raw, "server.run_deidentify_jobs", True),
+        document_cache_entries=_int(server_raw, "server.document_cache_entries", 10000, 0, 1_000_000),
     )
     fed_raw = _section(raw, "federation")
     mode = str(fed_raw.get("mode", "allowlist"))
@@ -316,6 +322,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
             demo=_bool(instance, "instance.demo", False),
         ),
         database_url=database_url,
+        database_max_connections=_int(database, "database.max_connections", 20, 2, 1000),
         media_dir=media_dir,
         private_dir=private_dir,
         session_secret=secret,

@@ -40,6 +40,8 @@ from fediverse_cases.web.blueprints import (
     withdrawal,
 )
 from fediverse_cases.web.csrf import init_csrf
+from fediverse_cases.web.doc_cache import init_document_cache
+from fediverse_cases.web.doc_cache_asgi import CachedDocumentsFastPath
 from fediverse_cases.web.error_pages import init_error_pages, render_error_page
 from fediverse_cases.web.field_labels import field_label
 from fediverse_cases.web.observability import init_observability
@@ -68,6 +70,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         BODY_TIMEOUT=120,
     )
     app.jinja_env.autoescape = True
+    documents = init_document_cache(app, state.change_signal, settings.server.document_cache_entries)
     app.jinja_env.globals.update(
         instance=settings.instance,
         role_labels=ROLE_LABELS,
@@ -140,6 +143,8 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     app.register_blueprint(api.build_blueprint())
     app.register_blueprint(dicomweb.blueprint)
     dicomweb.init_listener(app, state)
+    # Inside the observer, so answers from the fast path are logged and timed like any other.
+    app.asgi_app = CachedDocumentsFastPath(app.asgi_app, documents)  # type: ignore[method-assign]
     init_observability(app, state)
     init_error_pages(app, settings.uploads)
 
