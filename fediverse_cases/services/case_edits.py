@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.core.case_access import CaseState
-from fediverse_cases.core.case_titles import TITLE_MAX, case_title, derive_title
+from fediverse_cases.core.case_titles import TITLE_MAX, case_title
 from fediverse_cases.core.specialties import TagError, hashtags_in, parse_tags
 from fediverse_cases.deidentify import PhiFinding, scan_text
 from fediverse_cases.federation import publish
@@ -55,7 +55,8 @@ async def snapshot(db: AsyncSession, case: Case) -> dict[str, Any]:
 
 
 def _title(edit: CaseEdit, case: Case) -> str:
-    """The edited title; a sender without a title field (a Mastodon client) keeps the current one."""
+    """The edited title; a sender without a title field (a Mastodon client) keeps the current one
+    (a case from before titles may have none: it stays without one until the author gives one)."""
     return case.title if edit.title is None else " ".join(edit.title.split())
 
 
@@ -63,7 +64,7 @@ def _check(
     edit: CaseEdit, title: str, image_ids: set[int]
 ) -> tuple[list[list[Any]], dict[str, list[PhiFinding]]]:
     errors: dict[str, str] = {}
-    if not title:
+    if not title and edit.title is not None:
         errors["title"] = "Give the case a short title."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"The title must be at most {TITLE_MAX} characters."
@@ -113,7 +114,7 @@ async def propose_edit(
             "Only a published case is edited here; drafts are edited in the composer.", status=409
         )
     images = await case_repo.list_images(db, case.id)
-    title = _title(edit, case) or derive_title(edit.caption)
+    title = _title(edit, case)
     tags, _phi = _check(edit, title, {image.id for image in images})
     current = await snapshot(db, case)
     alt_texts = {str(image.id): edit.alt_texts.get(image.id, image.alt_text).strip() for image in images}

@@ -22,6 +22,7 @@ from fediverse_cases.storage.models import Case, DicomSeries
 from tests.dicom.test_stow_rs import modality_token, private_files, stow
 from tests.support.dicom_studies import dicom_parts, make_study
 from tests.support.instances import create_account
+from tests.support.jobs import run_deid_jobs
 from tests.support.web import csrf_token, post_form, sign_in
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -104,5 +105,6 @@ async def test_a_redaction_rerun_keeps_the_dicom_record_on_the_page(client, stat
         page=page,
     )
     assert rerun.status_code == 302
+    assert await run_deid_jobs(state) == 1  # the re-run is a de-identification job
     html = await (await client.get(page)).get_data(as_text=True)
     assert "Patient Identity Removed: YES" in html and "1 box(es) you drew" in html
