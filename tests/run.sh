@@ -68,4 +68,7 @@ fi
 # The Fedify interop peer (npm: @fedify/fedify and a local Node 22).
 bash tests/interop/fedify_peer/install.sh
 
+# The bovine-herd interop peer (PyPI bovine-herd, in its own venv: it needs quart<0.20).
+bash tests/interop/bovine_peer/install.sh
+
 exec .venv/bin/python -m pytest "$@"
