@@ -79,6 +79,7 @@ class BovinePeer:
                 "--data-dir",
                 str(self.data_dir),
             ],
+            cwd=self.data_dir,  # bovine writes its JSON-LD cache to the working directory
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
