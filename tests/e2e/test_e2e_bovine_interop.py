@@ -81,15 +81,13 @@ async def _cases_from(instance: LiveInstance, origin: str) -> list[tuple[Case, l
 
 async def test_bovine_herd_peer_both_ways(live_instances, tmp_path: Path) -> None:  # noqa: F811
     peer = BovinePeer(free_port(), tmp_path / "bovine")
-    a = await live_instances("a")
+    # Loopback peers are federated with only when an admin allowed them.
+    a = await live_instances("a", allow=[peer.host])
     await a.create_account("clinician", Role.PROFESSIONAL, verified=True)
     await a.create_account("privacy", Role.REVIEWER, verified=False)
     await a.start()
     await asyncio.to_thread(peer.start)
     try:
-        # Loopback peers are federated with only when an admin allowed them.
-        await a.allow_peer(peer.host)
-
         # 1. bovine follows our clinician; we accept at once.
         follow_id = await _in_peer(
             peer,
