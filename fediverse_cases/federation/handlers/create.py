@@ -265,10 +265,11 @@ async def store_remote_comment(
     return comment
 
 
-async def handle_create(ctx: InboxContext) -> None:
+async def handle_create(ctx: InboxContext) -> tuple[Case, dict[str, Any]] | None:
+    """Store the case or comment; returns a newly stored case with its Note (for the backfill)."""
     note = await trusted_note(ctx)
     if note is None or note.get("type") != "Note":
-        return
+        return None
     author = await author_of(ctx.db, ctx.state, ctx.activity["actor"])
     if note.get("inReplyTo"):
         existed = await comments_repo.get_comment_by_ap_id(ctx.db, note["id"]) is not None
@@ -277,5 +278,6 @@ async def handle_create(ctx: InboxContext) -> None:
             case = await ctx.db.get(Case, comment.case_id)
             if case is not None and case.is_local:
                 await threads.forward_reply(ctx.db, ctx.state, case, ctx.activity, author)
-        return
-    await store_remote_case(ctx.db, ctx.state, note, author)
+        return None
+    case = await store_remote_case(ctx.db, ctx.state, note, author)
+    return (case, note) if case is not None else None
