@@ -76,7 +76,9 @@ async def _context_items(state: FederationState, context_iri: str) -> list[str]:
     return items[:MAX_ITEMS]
 
 
-async def backfill_context(db: AsyncSession, state: FederationState, case: Case, note: dict[str, Any]) -> Backfill:
+async def backfill_context(
+    db: AsyncSession, state: FederationState, case: Case, note: dict[str, Any]
+) -> Backfill:
     """Fetch the replies of ``case`` (a remote case just stored, ``note`` its Note) that its
     home's conversation lists and we lack."""
     result = Backfill()

@@ -115,13 +115,15 @@ def _notify(db: AsyncSession, account_id: int | None, kind: str, case: Case, mes
 
 
 async def store_remote_case(
-    db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor
+    db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor, *, requested: bool = False
 ) -> Case | None:
+    """Keep a remote case (None when already held). ``requested``: a member asked for it by
+    its id or URL (search), which counts as interest like following its author."""
     if await cases_repo.get_case_by_ap_id(db, note["id"]):
         return None  # a duplicate, not a drop
     if await tombstones_repo.is_tombstoned(db, note["id"]):
         raise Dropped("deleted earlier", note["id"])
-    if not await follows_repo.followed_by_local(db, author.id):
+    if not requested and not await follows_repo.followed_by_local(db, author.id):
         raise Dropped("post by someone nobody here follows", note["id"])
     if not note.get("attachment"):
         # A case is 1-10 de-identified images; a case-sharing hospital does not keep chatter.
