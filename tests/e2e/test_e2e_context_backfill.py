@@ -62,3 +62,38 @@ async def test_resolved_case_backfills_its_conversation(live_instances) -> None:
     assert [s["uri"] for s in own["statuses"]] == [case.ap_id]
     unknown_here = await asyncio.to_thread(alice.search_v2, stray.ap_id)
     assert unknown_here["statuses"] == []
+
+
+async def test_opening_a_remote_case_fetches_replies_it_missed(live_instances) -> None:  # noqa: F811
+    import httpx
+
+    from fediverse_cases.federation.allow_list_cache import CACHE_SECONDS
+    from tests.e2e.test_e2e_content_three_instances import comment_texts, follow, poll, remote_case
+
+    a = await live_instances("a", prepare=False)
+    b = await live_instances("b", prepare=False)
+    a.allow, b.allow = [b.host], [a.host]
+    for instance in (a, b):
+        await instance.prepare()
+    await a.create_account("alice", Role.PROFESSIONAL, verified=True)
+    await a.create_account("carol", Role.PROFESSIONAL, verified=True)
+    await b.create_account("bob", Role.PROFESSIONAL, verified=True)
+    await a.start()
+    await b.start()
+    await follow(b, "bob", a, "alice")
+    case = await publish(a, "alice", "Annular plaque on the forearm, thread to be opened", seed=7)
+    copy = await poll(lambda: remote_case(b, case.ap_id), "the case on B")
+
+    # While A does not federate with B, carol's reply is not forwarded there: B misses it.
+    await a.remove_peer(b.host)
+    await comment_on(a, "carol", case.ap_id, "Consider tinea corporis; scrape for KOH")
+    await a.allow_peer(b.host)
+    await asyncio.sleep(CACHE_SECONDS + 0.5)  # A's server serves B's signed fetches again
+    assert await comment_texts(b, case.ap_id) == []
+
+    # Someone opens the case on B: the page answers at once, the missed reply follows.
+    async with httpx.AsyncClient() as http:
+        page = await http.get(f"{b.url}/cases/{copy.public_id}")
+    assert page.status_code == 200
+    texts = await poll(lambda: comment_texts(b, case.ap_id), "the missed reply fetched on B")
+    assert texts == ["Consider tinea corporis; scrape for KOH"]

@@ -143,3 +143,32 @@ async def test_our_case_and_replies_carry_a_context_that_lists_the_thread(
     assert collection["id"] == note["context"]
     assert collection["orderedItems"] == [case.ap_id, reply["id"], ours.ap_id]
     assert collection["totalItems"] == 3
+
+
+async def test_opening_a_remote_thread_fetches_replies_at_most_every_refresh_period(world: World) -> None:  # noqa: F811
+    import asyncio
+
+    from tests.support.api_server import bearer, user_token
+
+    note = world.case_note(5)
+    _serve_context(world, note, [note["id"]])
+    await world.send(world.alice, "Create", note)
+    world.alice.served[note["id"]] = note  # the home serves the case for the refresh
+    late = world.comment_note(world.alice, note["id"], 50, "A reply we never received")
+    world.alice.served[late["id"]] = late
+    world.alice.served[note["context"]]["orderedItems"].append(late["id"])
+
+    case = await world.case(note["id"])
+    assert case is not None
+    token = await user_token(world.client, "lou", scopes="read")
+    opened = await world.client.get(f"/api/v1/statuses/{case.id * 2}/context", headers=bearer(token))
+    assert opened.status_code == 200
+    for _ in range(100):
+        if await world.comment(late["id"]) is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert await world.comment(late["id"]) is not None
+    # Opened again at once: not refreshed again (one refetch of the case so far).
+    await world.client.get(f"/api/v1/statuses/{case.id * 2}/context", headers=bearer(token))
+    await asyncio.sleep(0.3)
+    assert world.network.gets_of(note["id"]) == 1

@@ -1,5 +1,6 @@
 """FEP-7888 backfill: a remote case's ``context`` names its conversation at the case's home; when
-the case arrives (or a member resolves it), the replies we do not hold yet are fetched from there.
+the case arrives (or a member resolves it), and when a member opens it (at most every
+``REFRESH_SECONDS``), the replies we do not hold yet are fetched from there.
 
 Bounded: one collection and at most ``MAX_PAGES`` pages of it, at most ``MAX_ITEMS`` items, each
 fetched from its own origin through the guarded client (so only from allowed peers), and each
@@ -11,6 +12,7 @@ case is ignored: only the case's home speaks for its thread.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 
 MAX_ITEMS = 40
 MAX_PAGES = 3
+# Opening a remote case refreshes its conversation at most this often (per process).
+REFRESH_SECONDS = 600.0
 
 
 @dataclass
@@ -125,6 +129,37 @@ async def backfill_context(
         result.skipped,
     )
     return result
+
+
+def due_for_refresh(state: FederationState, case: Case) -> bool:
+    """Whether opening ``case`` should refresh its conversation now (a remote published case not
+    refreshed by this process in the last ``REFRESH_SECONDS``); marks it refreshed if so."""
+    if case.is_local or case.state != "published":
+        return False
+    now = time.monotonic()
+    if now - state.conversations_refreshed.get(case.id, -REFRESH_SECONDS) < REFRESH_SECONDS:
+        return False
+    state.conversations_refreshed[case.id] = now
+    return True
+
+
+async def refresh_when_opened(state: FederationState, case_id: int) -> Backfill:
+    """A member opened a remote case: read its Note again from its home and backfill the
+    replies its conversation lists that we lack (run after the page is answered)."""
+    try:
+        async with state.transaction() as db:
+            case = await db.get(Case, case_id)
+            if case is None or case.is_local:
+                return Backfill()
+            try:
+                note = await fetch_note(state, case.ap_id)
+            except Exception as error:  # the home is down or refuses: nothing to refresh
+                log.info("conversation of %s not refreshed: %s", case.ap_id, error)
+                return Backfill()
+            return await backfill_context(db, state, case, note)
+    except Exception:  # a background task: log, never raise into the server
+        log.exception("refreshing the conversation of case %s failed", case_id)
+        return Backfill()
 
 
 async def handle_create_with_context(ctx: InboxContext) -> None:
