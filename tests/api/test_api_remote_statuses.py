@@ -38,3 +38,35 @@ async def test_remote_case_and_replies_render_like_local_ones(world: World) -> N
     ).get_json()
     assert alone["in_reply_to_id"] == reply["id"]
     assert [m["acct"] for m in alone["mentions"]] == ["mallory@remote.example"]
+
+
+async def test_search_finds_a_status_by_uri_or_web_url(world: World) -> None:  # noqa: F811
+    note = world.case_note(7, caption="Plaque found by its address")
+    web_url = f"{world.alice.base}/@alice/7"
+    # A Mastodon-style web address answers (to an ActivityPub request) with the object, whose
+    # id is the authority: both name the same status once it is held.
+    world.alice.served[web_url] = note
+    world.alice.served[note["id"]] = note
+    token = await user_token(world.client, "lou", scopes="read")
+
+    async def search(query: str, resolve: bool) -> list[dict]:
+        answer = await world.client.get(
+            "/api/v2/search",
+            query_string={"q": query, "resolve": "true" if resolve else "false"},
+            headers=bearer(token),
+        )
+        return (await answer.get_json())["statuses"]
+
+    assert await search(web_url, resolve=False) == []  # nothing fetched without resolve
+    assert world.network.gets_of(web_url) == 0
+    (by_url,) = await search(web_url, resolve=True)
+    assert by_url["uri"] == note["id"] and "found by its address" in by_url["content"]
+    (by_uri,) = await search(note["id"], resolve=False)  # held now: found without a fetch
+    assert by_uri["id"] == by_url["id"]
+
+    # Anonymous callers never make the instance fetch anything.
+    other = world.case_note(8)
+    world.alice.served[other["id"]] = other
+    anonymous = await world.client.get("/api/v2/search", query_string={"q": other["id"], "resolve": "true"})
+    assert (await anonymous.get_json())["statuses"] == []
+    assert world.network.gets_of(other["id"]) == 0

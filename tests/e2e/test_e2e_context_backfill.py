@@ -2,7 +2,8 @@
 reply B never received; B's clinician finds the case by its URL (``/api/v2/search`` with
 ``resolve=true``), B fetches it from A, and backfills the reply from the case's ``context``, so
 the thread reads the same at both hospitals. A status URL on a host B does not allow is never
-fetched; our own statuses are found by URI and URL without any fetch."""
+fetched; our own statuses are found by URI without any fetch. And a reply B missed (A did not
+federate with B when it was written) reaches B when someone opens the case there."""
 
 from __future__ import annotations
 
