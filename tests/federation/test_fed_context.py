@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from fediverse_cases.activitypub.constants import ACTIVITY_JSON
 from fediverse_cases.core.accounts import Role
-from fediverse_cases.federation.handlers.context_backfill import MAX_ITEMS
+from fediverse_cases.federation.handlers.context_backfill import MAX_ITEMS, MAX_PAGES
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.base import utcnow
@@ -26,6 +26,15 @@ from tests.support.fed_peer import FakePeer
 from tests.support.instances import create_account
 
 AS2 = {"Accept": ACTIVITY_JSON}
+
+
+async def actor_of_username(state: Any, username: str) -> int:
+    from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
+
+    async with state.sessionmaker() as db:
+        actor = await get_local_actor_by_username(db, username)
+    assert actor is not None
+    return actor.id
 
 
 async def _comment_ids(world: World, case_ap_id: str) -> list[str]:  # noqa: F811
@@ -142,6 +151,7 @@ async def test_our_case_and_replies_carry_a_context_that_lists_the_thread(
     assert collection["type"] == "OrderedCollection"
     assert collection["id"] == note["context"]
     assert collection["orderedItems"] == [case.ap_id, reply["id"], ours.ap_id]
+    assert collection["attributedTo"] == (await actor_of(state, clinician)).uri
     assert collection["totalItems"] == 3
 
 
@@ -172,3 +182,50 @@ async def test_opening_a_remote_thread_fetches_replies_at_most_every_refresh_per
     await world.client.get(f"/api/v1/statuses/{case.id * 2}/context", headers=bearer(token))
     await asyncio.sleep(0.3)
     assert world.network.gets_of(note["id"]) == 1
+
+
+async def test_paged_context_is_followed_for_at_most_max_pages_documents(world: World) -> None:  # noqa: F811
+    note = world.case_note(6)
+    context = f"{note['id']}/context"
+    note["context"] = context
+    replies = [world.comment_note(world.alice, note["id"], 60 + n, f"Paged reply {n}") for n in range(3)]
+    pages = [f"{context}?page={n}" for n in range(3)]
+    world.alice.served[context] = {"id": context, "type": "OrderedCollection", "first": pages[0]}
+    for n, (page, reply) in enumerate(zip(pages, replies, strict=True)):
+        world.alice.served[reply["id"]] = reply
+        world.alice.served[page] = {
+            "id": page,
+            "type": "OrderedCollectionPage",
+            "orderedItems": [reply["id"]],
+            **({"next": pages[n + 1]} if n + 1 < len(pages) else {}),
+        }
+
+    await world.send(world.alice, "Create", note)
+
+    # The collection and its first MAX_PAGES - 1 pages are read; the last page never is.
+    assert sorted(await _comment_ids(world, note["id"])) == sorted(r["id"] for r in replies[: MAX_PAGES - 1])
+    assert world.network.gets_of(pages[-1]) == 0
+
+
+async def test_our_replies_to_a_remote_case_carry_no_context(state, client, world: World) -> None:  # noqa: F811
+    note = world.case_note(9)
+    _serve_context(world, note, [note["id"]])
+    await world.send(world.alice, "Create", note)
+    case = await world.case(note["id"])
+    assert case is not None
+    lou = await actor_of_username(state, "lou")
+    async with state.transaction() as db:
+        db.add(
+            Comment(
+                public_id="ctx-remote-1",
+                ap_id=state.urls.comment("ctx-remote-1"),
+                case_id=case.id,
+                author_actor_id=lou,
+                is_local=True,
+                content="Patch test first",
+                state="visible",
+                created_at=utcnow(),
+            )
+        )
+    ours = await (await client.get("/comments/ctx-remote-1", headers=AS2)).get_json()
+    assert ours["inReplyTo"] == note["id"] and "context" not in ours

@@ -62,21 +62,21 @@ async def _context_items(state: FederationState, context_iri: str) -> list[str]:
     """Ids listed in the context collection, following ``first`` then ``next`` for a few pages."""
     document = await fetch_document(state, context_iri)
     items: list[str] = []
-    page: dict[str, Any] | None = document
-    pages = 0
-    while page is not None and pages < MAX_PAGES and len(items) < MAX_ITEMS:
-        pages += 1
+    page = document
+    for pages in range(1, MAX_PAGES + 1):
         for item in page.get("orderedItems") or page.get("items") or []:
             iri = _iri(item)
             if iri is not None and iri not in items:
                 items.append(iri)
+        if pages == MAX_PAGES or len(items) >= MAX_ITEMS:
+            break
         following = page.get("first") if page is document else page.get("next")
         if isinstance(following, dict):
             page = following
         elif isinstance(following, str):
             page = await fetch_document(state, following)
         else:
-            page = None
+            break
     return items[:MAX_ITEMS]
 
 
