@@ -6,8 +6,8 @@ the post here; our Update and Delete reach it.
 bovine is a client-to-server server: whatever its person does (follow, accept a follower, post,
 delete) is POSTed to its outbox by its client, and bovine processes and delivers it. It uses
 opaque actor ids (``/endpoints/<token>``), single-valued ``attachment``/``to``/``cc`` and signs
-with draft-cavage HTTP signatures. Our instance federates with it only because an admin allowed its
-loopback host.
+with draft-cavage HTTP signatures. Our instance federates with it only once an admin allowed its
+loopback host: before that its Follow is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
+from fediverse_cases.federation.allow_list_cache import CACHE_SECONDS
 from fediverse_cases.storage.models import Case, CaseImage
 from tests.e2e.test_e2e_content_three_instances import (
     clinical_image,
@@ -55,6 +56,25 @@ async def _inbox_entry(peer: BovinePeer, kind: str, object_id: str | None = None
     return None
 
 
+async def _logged(instance: LiveInstance, line: str) -> bool:
+    return line in instance.log_tail(400)
+
+
+async def follow_accepted_by(instance: LiveInstance, username: str) -> int:
+    """How many accepted followers ``username`` has."""
+    from fediverse_cases.storage.models import Actor, Follow
+
+    async def work(db: Any) -> int:
+        rows = await db.execute(
+            select(Follow.id)
+            .join(Actor, Actor.id == Follow.followed_id)
+            .where(Actor.username == username, Follow.state == "accepted")
+        )
+        return len(rows.all())
+
+    return await query(instance, work)
+
+
 async def _follow_from_here(instance: LiveInstance, username: str, actor_uri: str) -> None:
     from fediverse_cases.federation.dereference import get_or_fetch_actor
     from fediverse_cases.services import social
@@ -81,13 +101,27 @@ async def _cases_from(instance: LiveInstance, origin: str) -> list[tuple[Case, l
 
 async def test_bovine_herd_peer_both_ways(live_instances, tmp_path: Path) -> None:  # noqa: F811
     peer = BovinePeer(free_port(), tmp_path / "bovine")
-    # Loopback peers are federated with only when an admin allowed them.
-    a = await live_instances("a", allow=[peer.host])
+    a = await live_instances("a")
     await a.create_account("clinician", Role.PROFESSIONAL, verified=True)
     await a.create_account("privacy", Role.REVIEWER, verified=False)
     await a.start()
     await asyncio.to_thread(peer.start)
     try:
+        # Loopback peers are federated with only when an admin allowed them: bovine's signed
+        # fetch of our clinician (to find the inbox for its Follow) gets 403, so nothing arrives.
+        refused = {
+            "@context": AS_CONTEXT,
+            "type": "Follow",
+            "actor": peer.actor,
+            "object": a.actor_url("clinician"),
+            "to": [a.actor_url("clinician")],
+        }
+        await _in_peer(peer, "post", refused)
+        await poll(lambda: _logged(a, '"GET /users/clinician" 403'), "our actor refusing the unallowed peer")
+        assert await follow_accepted_by(a, "clinician") == 0
+        await a.allow_peer(peer.host)
+        await asyncio.sleep(CACHE_SECONDS + 0.5)  # the served process sees the change
+
         # 1. bovine follows our clinician; we accept at once.
         follow_id = await _in_peer(
             peer,
