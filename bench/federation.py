@@ -17,6 +17,10 @@ Run from the repository root (one command, both measurements):
    ``federation.delivery.run_once`` over real HTTP. The peers (a tiny keep-alive HTTP server
    answering 202) run in a separate process so they do not share the worker's event loop.
 
+3. Inbound Updates: the same ingestion with Takahē-shaped Updates (one id reused per post).
+4. Context backfill (FEP-7888): cases arrive whose home lists replies we lack in their
+   ``context``; every reply is fetched (in-process fake peer), its author checked, and stored.
+
 Targets on 2 cores: >= 1,000 activities/s ingested; <= 5 s for the 1,000-inbox fan-out.
 """
 
@@ -245,6 +249,70 @@ async def bench_fanout(args: argparse.Namespace, root: Path, database_url: str, 
     return elapsed
 
 
+async def bench_context_backfill(args: argparse.Namespace, root: Path, database_url: str) -> float:
+    """FEP-7888 backfill: ``--backfill-cases`` remote cases arrive whose home lists MAX_ITEMS-1
+    replies we lack in each case's ``context``; the real ``backfill_context`` fetches every reply
+    (signed GET through the guarded transport, from an in-process fake peer), verifies its author
+    and stores it. Returns replies stored per second."""
+    from fediverse_cases.federation.dereference import get_or_fetch_actor
+    from fediverse_cases.federation.handlers.context_backfill import MAX_ITEMS, backfill_context
+    from fediverse_cases.storage.models import Case
+
+    state = await make_state(make_settings(database_url, root / "backfill"))
+    home = FakePeer("home.example", "drhome")
+    network = install_fake_network(state, [home])
+    async with state.transaction() as db:
+        await allow_peer(db, state, home.host, Operator.system())
+        author = await get_or_fetch_actor(db, state, home.actor_uri)
+    notes = []
+    for n in range(args.backfill_cases):
+        note_id = f"{home.base}/cases/{n}"
+        replies = [f"{home.actor_uri}/replies/{n}-{i}" for i in range(MAX_ITEMS - 1)]
+        for i, reply in enumerate(replies):
+            home.served[reply] = {
+                "id": reply,
+                "type": "Note",
+                "attributedTo": home.actor_uri,
+                "inReplyTo": note_id if i == 0 else replies[i - 1],
+                "content": "<p>Agree; biopsy would settle it</p>",
+                "to": [PUBLIC],
+            }
+        context = f"{note_id}/context"
+        home.served[context] = {
+            "id": context,
+            "type": "OrderedCollection",
+            "orderedItems": [note_id, *replies],
+        }
+        notes.append({"id": note_id, "type": "Note", "context": context})
+    stored = 0
+    started = time.perf_counter()
+    for n, note in enumerate(notes):
+        async with state.transaction() as db:
+            case = Case(
+                public_id=f"bench{n}",
+                ap_id=note["id"],
+                author_actor_id=author.id,
+                is_local=False,
+                state="published",
+                visibility="public",
+                caption="Remote case",
+            )
+            db.add(case)
+            await db.flush()
+            stored += (await backfill_context(db, state, case, note)).stored
+    elapsed = time.perf_counter() - started
+    await state.close()
+    expected = args.backfill_cases * (MAX_ITEMS - 1)
+    print(
+        f"context backfill: {args.backfill_cases} arriving cases x {MAX_ITEMS - 1} missing replies: "
+        f"{stored} stored in {elapsed:.2f} s = {stored / elapsed:,.0f} replies/s, "
+        f"{1000 * elapsed / args.backfill_cases:.0f} ms per case ({len(network.calls)} fetches)"
+    )
+    if stored != expected:
+        raise SystemExit(f"backfill bench: {stored} of {expected} replies stored")
+    return stored / elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
@@ -261,6 +329,9 @@ def main() -> None:
     )
     parser.add_argument("--inboxes", type=int, default=1000)
     parser.add_argument("--peer-hosts", type=int, default=10)
+    parser.add_argument(
+        "--backfill-cases", type=int, default=20, help="cases whose conversation is backfilled"
+    )
     args = parser.parse_args()
 
     ports_queue: multiprocessing.Queue[int] = multiprocessing.Queue()
@@ -285,12 +356,14 @@ def main() -> None:
             (root / "updates").mkdir()
             update_rate = await bench_inbox(args, root / "updates", url, "Update")
             seconds = await bench_fanout(args, root, url, ports)
+            backfill_rate = await bench_context_backfill(args, root, url)
             verdict_inbox = "meets" if rate >= 1000 else "MISSES"
             verdict_fanout = "meets" if seconds <= 5 else "MISSES"
             print(
                 f"summary: ingestion {rate:,.0f}/s ({verdict_inbox} >= 1,000/s); "
                 f"fan-out to {args.inboxes} inboxes {seconds:.2f} s ({verdict_fanout} <= 5 s); "
-                f"inbound Updates with reused ids {update_rate:,.0f}/s (each edit kept: id + object digest)"
+                f"inbound Updates with reused ids {update_rate:,.0f}/s (each edit kept: id + object digest); "
+                f"context backfill {backfill_rate:,.0f} replies/s"
             )
 
     try:

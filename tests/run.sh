@@ -77,4 +77,7 @@ bash tests/interop/oidc_provider/install.sh
 # axe-core (npm), which the browser tests inject to check every page type for accessibility.
 bash tests/browser/axe/install.sh
 
+# The bovine-herd interop peer (PyPI bovine-herd, in its own venv: it needs quart<0.20).
+bash tests/interop/bovine_peer/install.sh
+
 exec .venv/bin/python -m pytest "$@"

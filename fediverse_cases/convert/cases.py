@@ -119,6 +119,8 @@ def note_from_case(
         consent_on_file=True,
     )
     document = note.to_json(with_context=True)
+    # FEP-7888: the thread lives in one collection at the case's home (see threads.context_collection).
+    document["context"] = urls.case_context(case.public_id)
     document["interactionPolicy"] = interaction_policy(
         author_actor.uri,
         [*addressing.to, *addressing.cc],

@@ -42,8 +42,10 @@ def note_from_comment(
     urls: LocalUrls,
     parent_ap_id: str | None = None,
     parent_author_uri: str | None = None,
+    context: str | None = None,
 ) -> dict:
-    """The Note for a local comment on any case (local or remote)."""
+    """The Note for a local comment on any case (local or remote); ``context`` is the case's
+    FEP-7888 conversation when we know it (our own cases)."""
     if comment.state == "deleted":
         raise ValueError("a deleted comment has no Note")
     mentioned = _unique([case_author.uri, parent_author_uri or ""])
@@ -68,7 +70,10 @@ def note_from_comment(
         url=urls.comment(comment.public_id),
         tags=tags,
     )
-    return note.to_json(with_context=True)
+    document = note.to_json(with_context=True)
+    if context:
+        document["context"] = context
+    return document
 
 
 @dataclass(frozen=True)

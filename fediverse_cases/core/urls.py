@@ -56,6 +56,10 @@ class LocalUrls:
     def case_replies(self, public_id: str) -> str:
         return f"{self.case(public_id)}/replies"
 
+    def case_context(self, public_id: str) -> str:
+        """The case's conversation (FEP-7888 ``context``): an ordered collection of the thread."""
+        return f"{self.case(public_id)}/context"
+
     def case_erasure(self, public_id: str) -> str:
         return f"{self.case(public_id)}/erasure"
 

@@ -77,6 +77,9 @@ class FederationState:
     wake: WakeEvents = field(default_factory=WakeEvents)
     # Parsed public keys of verified signers by keyId, so a busy inbox verifies without a query.
     signer_keys: dict[str, SignerKey] = field(default_factory=dict)
+    # Remote case id -> when its conversation was last refreshed on opening (monotonic seconds);
+    # see federation.handlers.context_backfill.refresh_when_opened.
+    conversations_refreshed: dict[int, float] = field(default_factory=dict)
     # Our instance actor (signs fetches); loaded once, it never changes while we run.
     instance_actor: Actor | None = None
 

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "case_note",
     "comment_note",
+    "context_collection",
     "forward_reply",
     "replies_collection",
 ]
@@ -71,6 +72,7 @@ async def comment_note(
         urls=state.urls,
         parent_ap_id=parent_ap_id,
         parent_author_uri=parent_author,
+        context=state.urls.case_context(case.public_id) if case.is_local else None,
     )
 
 
@@ -82,6 +84,21 @@ async def replies_collection(db: AsyncSession, case: Case) -> dict[str, Any]:
         "@context": DEFAULT_CONTEXT,
         "id": collection_id,
         "type": "OrderedCollection",
+        "totalItems": len(items),
+        "orderedItems": items,
+    }
+
+
+async def context_collection(db: AsyncSession, state: FederationState, case: Case) -> dict[str, Any]:
+    """FEP-7888: the case's conversation, the case then its accepted replies oldest first, so a
+    peer that missed a reply can fetch it (each item from its own origin)."""
+    author = await remote_actors_repo.get_actor(db, case.author_actor_id)
+    items = [case.ap_id, *await comments_repo.visible_reply_ids(db, case.id)]
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": state.urls.case_context(case.public_id),
+        "type": "OrderedCollection",
+        "attributedTo": author.uri if author is not None else case.ap_id,
         "totalItems": len(items),
         "orderedItems": items,
     }

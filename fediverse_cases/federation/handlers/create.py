@@ -116,13 +116,15 @@ def _notify(db: AsyncSession, account_id: int | None, kind: str, case: Case, mes
 
 
 async def store_remote_case(
-    db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor
+    db: AsyncSession, state: FederationState, note: dict[str, Any], author: Actor, *, requested: bool = False
 ) -> Case | None:
+    """Keep a remote case (None when already held). ``requested``: a member asked for it by
+    its id or URL (search), which counts as interest like following its author."""
     if await cases_repo.get_case_by_ap_id(db, note["id"]):
         return None  # a duplicate, not a drop
     if await tombstones_repo.is_tombstoned(db, note["id"]):
         raise Dropped("deleted earlier", note["id"])
-    if not await follows_repo.followed_by_local(db, author.id):
+    if not requested and not await follows_repo.followed_by_local(db, author.id):
         raise Dropped("post by someone nobody here follows", note["id"])
     if not note.get("attachment"):
         # A case is 1-10 de-identified images; a case-sharing hospital does not keep chatter.
@@ -268,10 +270,11 @@ async def store_remote_comment(
     return comment
 
 
-async def handle_create(ctx: InboxContext) -> None:
+async def handle_create(ctx: InboxContext) -> tuple[Case, dict[str, Any]] | None:
+    """Store the case or comment; returns a newly stored case with its Note (for the backfill)."""
     note = await trusted_note(ctx)
     if note is None or note.get("type") != "Note":
-        return
+        return None
     author = await author_of(ctx.db, ctx.state, ctx.activity["actor"])
     if note.get("inReplyTo"):
         existed = await comments_repo.get_comment_by_ap_id(ctx.db, note["id"]) is not None
@@ -280,5 +283,6 @@ async def handle_create(ctx: InboxContext) -> None:
             case = await ctx.db.get(Case, comment.case_id)
             if case is not None and case.is_local:
                 await threads.forward_reply(ctx.db, ctx.state, case, ctx.activity, author)
-        return
-    await store_remote_case(ctx.db, ctx.state, note, author)
+        return None
+    case = await store_remote_case(ctx.db, ctx.state, note, author)
+    return (case, note) if case is not None else None

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from fediverse_cases.federation.handlers import create, delete, flag, follow, like, quote, undo, update
+from fediverse_cases.federation.handlers import (
+    context_backfill,
+    delete,
+    flag,
+    follow,
+    like,
+    quote,
+    undo,
+    update,
+)
 from fediverse_cases.federation.handlers.context import Handler, InboxContext
 
 HANDLERS: dict[str, Handler] = {
     "Follow": follow.handle_follow,
     "Accept": follow.handle_accept,
     "Reject": follow.handle_reject,
-    "Create": create.handle_create,
+    "Create": context_backfill.handle_create_with_context,
     "Update": update.handle_update,
     "Delete": delete.handle_delete,
     "Like": like.handle_like,

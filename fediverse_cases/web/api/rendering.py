@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from quart import Response
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import Viewer, can_see_unpublished, case_facts
@@ -60,7 +61,20 @@ async def render_cases(db: AsyncSession, cases: Sequence[Case], viewer: Viewer) 
 async def render_comments(
     db: AsyncSession, comments: Sequence[Comment], case: Case, by_id: dict[int, Comment]
 ) -> list[dict[str, object]]:
-    accounts = await accounts_json(db, list({comment.author_actor_id for comment in comments}))
+    missing = {c.parent_id for c in comments if c.parent_id is not None and c.parent_id not in by_id}
+    if missing:
+        # Callers rendering one reply pass no parents: read them, so the reply names its target.
+        by_id = {
+            **by_id,
+            **{p.id: p for p in await db.scalars(select(Comment).where(Comment.id.in_(missing)))},
+        }
+
+    def replied_to(comment: Comment) -> int:
+        parent = by_id.get(comment.parent_id) if comment.parent_id else None
+        return parent.author_actor_id if parent is not None else case.author_actor_id
+
+    wanted = {comment.author_actor_id for comment in comments} | {replied_to(c) for c in comments}
+    accounts = await accounts_json(db, list(wanted))
     return [
         comment_status_json(
             comment,
@@ -69,6 +83,7 @@ async def render_comments(
             accounts[comment.author_actor_id],
             case.author_actor_id,
             base_url(),
+            replied_to=accounts.get(replied_to(comment)),
         )
         for comment in comments
     ]

@@ -1,17 +1,21 @@
 """``GET /api/v2/search``: accounts (``@user@host`` resolved through federation with
-``resolve=true`` by a signed-in caller), hashtags and statuses (full-text over captions and tags, visible cases only)."""
+``resolve=true`` by a signed-in caller), hashtags and statuses (full-text over captions and tags,
+visible cases only; a status id or URL finds that status — ours, or with ``resolve=true`` by a
+signed-in caller a remote one fetched from an allowed peer, see ``federation.resolve``)."""
 
 from __future__ import annotations
 
 from quart import Blueprint, Response, jsonify
 
+from fediverse_cases.core.case_access import can_view_case, case_facts
+from fediverse_cases.federation import resolve
 from fediverse_cases.services import follow_remote
-from fediverse_cases.storage.models import Actor
+from fediverse_cases.storage.models import Actor, Case, Comment
 from fediverse_cases.storage.repositories import accounts as accounts_repo
 from fediverse_cases.storage.repositories.search import search_cases
 from fediverse_cases.web.api.auth import api_account, api_view
 from fediverse_cases.web.api.params import read_params
-from fediverse_cases.web.api.rendering import accounts_json, api_viewer, render_cases
+from fediverse_cases.web.api.rendering import accounts_json, api_viewer, render_cases, render_comments
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("api_search", __name__)
@@ -24,6 +28,29 @@ async def _resolve_remote(handle: str) -> Actor | None:
         return await follow_remote.lookup_remote(app_state(), handle)
     except follow_remote.FollowError:
         return None
+
+
+async def _status_by_iri(query: str, account: object, fetch: bool) -> list[object]:
+    """The one status ``query`` (an id or URL) names, if the caller may see it."""
+    state = app_state()
+    async with state.transaction() as db:
+        if fetch:
+            found = await resolve.resolve_status(db, state, query)
+        else:
+            found = await resolve.find_held(db, state, query)
+        if found is None:
+            return []
+        comment = found if isinstance(found, Comment) else None
+        case = await db.get(Case, comment.case_id) if comment is not None else found
+        viewer = await api_viewer(db, account)  # type: ignore[arg-type]
+        if not isinstance(case, Case) or not can_view_case(viewer, case_facts(case)):
+            return []
+        if comment is None:
+            return list(await render_cases(db, [case], viewer))
+        if comment.state != "visible":
+            return []
+        parent = await db.get(Comment, comment.parent_id) if comment.parent_id else None
+        return list(await render_comments(db, [comment], case, {parent.id: parent} if parent else {}))
 
 
 @blueprint.get("/api/v2/search")
@@ -62,7 +89,10 @@ async def search() -> Response:
         tag = query.lstrip("#").lower()
         if tag.replace("_", "").replace("-", "").isalnum():
             result["hashtags"] = [{"name": tag, "url": state.urls.tag(tag), "history": []}]
-    if kind in ("", "statuses"):
+    if kind in ("", "statuses") and resolve.looks_like_status_iri(query):
+        fetch = params.get_bool("resolve") and account is not None
+        result["statuses"] = await _status_by_iri(query, account, fetch)
+    elif kind in ("", "statuses"):
         async with state.sessionmaker() as db:
             viewer = await api_viewer(db, account)
             page = await search_cases(db, query, signed_in=viewer.signed_in, limit=limit)

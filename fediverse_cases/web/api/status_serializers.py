@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from fediverse_cases.core.case_access import CaseState, Visibility
+from fediverse_cases.core.specialties import hashtags_in
 from fediverse_cases.storage.models import Case, CaseImage, Comment, MediaUpload, Notification
 from fediverse_cases.storage.repositories.feeds import CaseListing
 from fediverse_cases.web.api.serializers import iso
@@ -112,7 +113,8 @@ def case_status_json(
         "muted": False,
         "bookmarked": False,
         "pinned": False,
-        "content": _paragraphs(case.caption) if case.is_local else case.caption,
+        # Remote captions are stored as plain text (sanitized on arrival): rendered like ours.
+        "content": _paragraphs(case.caption),
         "filtered": [],
         "reblog": None,
         "application": None,
@@ -147,7 +149,9 @@ def comment_status_json(
     account_json: dict[str, object],
     case_author_id: int,
     base_url: str,
+    replied_to: dict[str, object] | None = None,
 ) -> dict[str, object]:
+    """``replied_to``: the account JSON of the author this reply answers (its mention)."""
     content = (
         comment.content_html
         if (not comment.is_local and comment.content_html)
@@ -178,14 +182,20 @@ def comment_status_json(
         "application": None,
         "account": account_json,
         "media_attachments": [],
-        "mentions": [],
-        "tags": [],
+        "mentions": [_mention(replied_to)]
+        if replied_to and replied_to.get("id") != account_json.get("id")
+        else [],
+        "tags": [{"name": tag, "url": f"{base_url}/tags/{tag}"} for tag in hashtags_in(comment.content)],
         "emojis": [],
         "card": None,
         "poll": None,
         # Our extension: a reply whose text may identify a patient waits for the reviewer.
         "fediverse_cases": {"held_for_review": comment.state == "held"},
     }
+
+
+def _mention(account: dict[str, object]) -> dict[str, object]:
+    return {key: account.get(key) for key in ("id", "username", "url", "acct")}
 
 
 NOTIFICATION_TYPES = {

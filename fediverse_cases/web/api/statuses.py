@@ -3,9 +3,10 @@ reading one, its context, deleting, favouriting. Everything unseen by the caller
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, jsonify
+from quart import Blueprint, Response, current_app, jsonify
 
 from fediverse_cases.core.case_access import can_view_case, case_facts
+from fediverse_cases.federation.handlers import context_backfill
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import social as social_service
 from fediverse_cases.services.api_statuses import ApiRefusal, CaseStatusInput, create_case_status
@@ -132,8 +133,12 @@ async def show(status_id: str) -> Response:
 @api_view("read:statuses", public=True)
 async def context(status_id: str) -> Response:
     account = api_account()
-    async with app_state().sessionmaker() as db:
+    state = app_state()
+    async with state.sessionmaker() as db:
         case, comment = await visible_status(db, status_id, account)
+        if context_backfill.due_for_refresh(state, case):
+            # FEP-7888: opening a remote thread fetches what its home has and we missed.
+            current_app.add_background_task(context_backfill.refresh_when_opened, state, case.id)
         comments = list(await comment_repo.visible_comments(db, case.id))
         by_id = {c.id: c for c in comments}
         rendered_case = (await render_cases(db, [case], await api_viewer(db, account)))[0]

@@ -2,7 +2,8 @@
 
 A ``before_app_request`` hook answers AS2 requests (``Accept: application/activity+json`` or
 ``application/ld+json; profile=...``) for ``/cases/<id>``, ``/cases/<id>/replies`` and
-``/comments/<id>``, leaving HTML to the case pages. Only what ``core.case_access.federates``
+``/comments/<id>``, leaving HTML to the case pages; ``/cases/<id>/context`` (FEP-7888) and
+``/cases/<id>/activity`` are ActivityPub-only. Only what ``core.case_access.federates``
 allows is served: a withdrawn case answers 410 with a Tombstone, anything else unshareable 404;
 "followers and peers" cases only to signed fetches from allowed peers. Also: the copy-status
 endpoint peers use for erasure re-checks, and the erasure report page of a withdrawn case.
@@ -102,7 +103,9 @@ async def _may_serve(db: Any, case: Case) -> bool:
     return await _signed_peer(db, case.ap_id) is not None
 
 
-async def _case_document(public_id: str, replies: bool, activity: bool = False) -> Response:
+async def _case_document(
+    public_id: str, replies: bool, activity: bool = False, context: bool = False
+) -> Response:
     state = app_state()
     async with state.transaction() as db:
         case = await get_case_by_public_id(db, public_id)
@@ -114,6 +117,8 @@ async def _case_document(public_id: str, replies: bool, activity: bool = False) 
             return _not_found()
         if replies:
             return _json(await threads.replies_collection(db, case))
+        if context:
+            return _json(await threads.context_collection(db, state, case))
         try:
             note = await threads.case_note(db, state, case)
             return _json(create_activity(note) if activity else note)
@@ -167,6 +172,16 @@ async def create_activity_document(public_id: str) -> Response:
     after withdrawal), as servers and tools that inspect a profile expect."""
     try:
         return await _case_document(public_id, replies=False, activity=True)
+    except NotAllowed as error:
+        return _refused(error)
+
+
+@blueprint.get("/cases/<public_id>/context")
+async def context_document(public_id: str) -> Response:
+    """FEP-7888: the case's conversation as an ordered collection (ActivityPub JSON only; the
+    same rules as the case itself decide who may read it)."""
+    try:
+        return await _case_document(public_id, replies=False, context=True)
     except NotAllowed as error:
         return _refused(error)
 

@@ -8,7 +8,7 @@ Visibility always goes through ``core.case_access`` (via services.social.require
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, flash, redirect, render_template, url_for
+from quart import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
@@ -20,6 +20,7 @@ from fediverse_cases.core.case_access import (
     can_see_unpublished,
     case_facts,
 )
+from fediverse_cases.federation.handlers import context_backfill
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import social
 from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
@@ -89,6 +90,9 @@ async def _render_case(
         except social.SocialError:
             abort(404)
         assert facts is not None
+        if context_backfill.due_for_refresh(state, case):
+            # FEP-7888: replies the home has and we missed arrive after this page is answered.
+            current_app.add_background_task(context_backfill.refresh_when_opened, state, case.id)
         listing = facts.listing
         await feed_repo.attach_media(db, listing)
         moderator = can_review(account)
