@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 
 from fediverse_cases.demo.seed import DEMO_PASSWORD
 from tests.browser.conftest import ARTIFACTS
+from tests.support.processes import stop_process
 from tests.support.server import free_port
 
 pytestmark = pytest.mark.browser
@@ -89,11 +90,7 @@ def tour() -> Iterator[tuple[DemoHospital, str]]:
         assert match, "the demo hospital's local feed lists no case"
         yield demo, match.group(1)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=20)
         log.close()
 
 

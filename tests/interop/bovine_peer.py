@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.processes import log_tail, stop_process
+
 PEER_DIR = Path(__file__).resolve().parent / "bovine_peer"
 PYTHON = PEER_DIR / ".venv" / "bin" / "python"
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -103,21 +105,13 @@ class BovinePeer:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_process(proc)
         if self._client is not None:
             self._client.close()
             self._client = None
 
     def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         if self._client is None:

@@ -27,6 +27,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.processes import stop_process
+
 PEER_DIR = Path(__file__).resolve().parent / "fedify_peer"
 NODE22 = PEER_DIR / "node_modules" / "node" / "bin" / "node"
 INSTALL_SH = PEER_DIR / "install.sh"
@@ -167,13 +169,7 @@ class FedifyPeer:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_process(proc)
         if self._client is not None:
             self._client.close()
             self._client = None

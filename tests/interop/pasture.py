@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from tests.interop.bovine_peer import PEER_DIR, PYTHON, ensure_installed
+from tests.support.processes import log_tail, stop_process
 
 # The six test actors verify_actor signs with (see fediverse_pasture.data_provider).
 PASTURE_ACTORS = ("alice", "bob", "claire", "dean", "emily", "frank")
@@ -71,16 +72,8 @@ class PastureVerifyActor:
         return response.json()  # type: ignore[no-any-return]
 
     def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_process(proc)

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.live import free_port
+from tests.support.processes import stop_process
 
 BINARY_CANDIDATES = ("/usr/sbin/Orthanc", "/usr/bin/Orthanc")
 DICOMWEB_PLUGIN = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so"
@@ -79,13 +80,7 @@ class Orthanc:
         raise RuntimeError(f"Orthanc did not answer:\n{self.log_tail()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=15)
         if getattr(self, "_log", None) is not None:
             self._log.close()
 

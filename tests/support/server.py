@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.processes import stop_process
+
 ADMIN_PASSWORD = "admin password for tests"
 
 
@@ -90,9 +92,4 @@ class ServedInstance:
         wait_until_answering(self.process, f"{self.url}/healthz", self.root / "server.log", timeout)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)

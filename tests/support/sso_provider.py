@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.processes import stop_process
 from tests.support.server import wait_until_answering
 
 PROVIDER_DIR = Path(__file__).resolve().parents[1] / "interop" / "oidc_provider"
@@ -66,12 +67,7 @@ class OidcTestProvider:
         self.users[user_id] = claims
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)
 
 
 # The relying party's client registrations at the test provider, and the matching [sso] providers.
