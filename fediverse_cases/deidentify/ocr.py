@@ -68,8 +68,9 @@ def session_options(threads: int) -> ort.SessionOptions:
     # Building a session with every graph optimisation takes well under 0.1 s for these models, so
     # a cached pre-optimised model file would save nothing worth its invalidation problems.
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Band shapes differ from call to call: an arena sized for one would only be kept around.
-    opts.enable_cpu_mem_arena = False
+    # The memory arena keeps the detector's buffers between calls: about 10 % less CPU per band
+    # (RapidOCR turns it off to save memory; a process holds one pair of sessions).
+    opts.enable_cpu_mem_arena = True
     return opts
 
 
