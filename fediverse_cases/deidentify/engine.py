@@ -55,7 +55,7 @@ class Deidentifier:
         self.policy = policy or DeidentifyPolicy()
         self._workers = max(2, min(4, os.cpu_count() or 2))
         self._faces = FaceDetector(self.policy, instances=self._workers)
-        self._text = TextDetector(self.policy, threads=1, instances=self._workers)
+        self._text = TextDetector(self.policy, threads=1)
         self._pool_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._versions: dict[str, str] | None = None

@@ -218,8 +218,7 @@ class TextDetector:
     several bands and the face detector share the cores without oversubscribing them. Loads the
     models on first use, once. Safe to call from several threads."""
 
-    def __init__(self, policy: DeidentifyPolicy, threads: int = 1, instances: int = 1) -> None:
-        # ``instances`` is accepted for compatibility: one shared pair of sessions serves them all.
+    def __init__(self, policy: DeidentifyPolicy, threads: int = 1) -> None:
         self._policy = policy
         self._threads = threads
         self._lock = threading.Lock()
