@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 # Debian packages, each with the command that proves it is there:
 #   chromium                 the browser tests (Playwright drives Debian's Chromium)
 #   libimage-exiftool-perl   exiftool, the independent metadata checker
+#   tesseract-ocr            the second, unrelated OCR engine that reads redacted text back
 #   fonts-dejavu-core        draws the burned-in test text that OCR must find and redaction cover
 #   nginx                    the front proxy the media tests start (X-Accel-Redirect)
 #   postgresql-client        pg_dump/pg_restore for the PostgreSQL backup test
@@ -19,6 +20,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)

@@ -17,24 +17,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fediverse_cases.deidentify import Box, Deidentifier
+    from fediverse_cases.deidentify import Deidentifier
 
 log = logging.getLogger(__name__)
 
+Rect = tuple[int, int, int, int]
 
-def parse_box(text: str) -> Box:
-    # Imported when used: building the `fediverse-cases` parser (every subcommand, `--help`) must
-    # not pay for numpy, Pillow and the engine.
-    from fediverse_cases.deidentify import Box
 
-    parts = text.split(",")
+def parse_box(text: str) -> Rect:
+    """``x,y,w,h`` as four ints (w, h positive). Plain ints, not a ``Box``: importing anything from
+    the engine's package loads numpy, OpenCV and onnxruntime, which parsing the arguments (and
+    ``--help``, and a usage error) must not wait for; ``run`` makes the boxes."""
     try:
-        x, y, w, h = (int(p.strip()) for p in parts)
-        return Box(x, y, w, h)
-    except (ValueError, TypeError):
+        x, y, w, h = (int(p.strip()) for p in text.split(","))
+    except ValueError:
+        x = y = w = h = 0
+    if w <= 0 or h <= 0:
         raise argparse.ArgumentTypeError(
             f"expected x,y,w,h with integer x,y and positive integer w,h, got {text!r}"
-        ) from None
+        )
+    return x, y, w, h
 
 
 def register(subparsers: Any) -> None:
@@ -76,8 +78,11 @@ def run(args: argparse.Namespace) -> int:
             parser.error(f"--out {args.out} exists and is not a directory")
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    # Imported here for the same reason as in parse_box.
-    from fediverse_cases.deidentify import Deidentifier, DeidentifyPolicy
+    # Imported here, after the arguments are checked, for the reason given in parse_box.
+    from fediverse_cases.deidentify import Box, Deidentifier, DeidentifyPolicy
+
+    regions = [Box(*r) for r in args.region]
+    crop = Box(*args.crop) if args.crop else None
 
     policy = DeidentifyPolicy(cover_faces=not args.no_faces, cover_text=not args.no_text)
     engine = Deidentifier(policy)
@@ -92,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
             path.read_bytes(),
             filename=path.name,
             declared_type=mimetypes.guess_type(path.name)[0],
-            regions=args.region,
-            crop=args.crop,
+            regions=regions,
+            crop=crop,
         )
         report = result.report.to_json()
         output = None

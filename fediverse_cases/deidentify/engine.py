@@ -24,7 +24,7 @@ import numpy as np
 
 from . import decode as decode_mod
 from . import encode as encode_mod
-from . import redact, text_passes
+from . import phi_text, redact, text_passes
 from .faces import FaceDetector
 from .geometry import Box
 from .model import DeidentificationResult, DeidentifyPolicy, Refusal
@@ -55,11 +55,19 @@ class Deidentifier:
         self.policy = policy or DeidentifyPolicy()
         self._workers = max(2, min(4, os.cpu_count() or 2))
         self._faces = FaceDetector(self.policy, instances=self._workers)
-        self._text = TextDetector(self.policy, threads=1, instances=self._workers)
+        self._text = TextDetector(self.policy, threads=1)
         self._pool_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._versions: dict[str, str] | None = None
 
     def detectors(self) -> dict[str, str]:
+        """Versions of the detectors and decoders (read once: the first lookup costs ~0.1 s)."""
+        if self._versions is None:
+            self._versions = self._read_versions()
+        return dict(self._versions)
+
+    @staticmethod
+    def _read_versions() -> dict[str, str]:
         from importlib.metadata import version
 
         return {
@@ -71,9 +79,15 @@ class Deidentifier:
         }
 
     def warm_up(self) -> None:
-        """Load both models now (otherwise the first image pays for it)."""
-        self._faces.load()
-        self._text.load()
+        """Load now what the policy will use (otherwise the first image pays for it): the face
+        models, the OCR models and the name lists the text categories need, the versions."""
+        self.detectors()
+        if self.policy.cover_text:
+            self._text.load()
+        if self.policy.cover_faces:
+            self._faces.load()
+        if self.policy.cover_text:
+            phi_text.warm_up()
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:

@@ -11,12 +11,19 @@ The detectors live in ``deidentify.text``; this module is the stable entry point
 from __future__ import annotations
 
 from .text.dates import find_ages, find_dates
+from .text.lexicon import name_lists
 from .text.names import find_names
 from .text.numbers import find_numbers
 from .text.places import find_addresses
 from .text.spans import KINDS, PhiFinding, resolve
 
-__all__ = ["KINDS", "PhiFinding", "scan_text"]
+__all__ = ["KINDS", "PhiFinding", "scan_text", "warm_up"]
+
+
+def warm_up() -> None:
+    """Load the name lists now (about 0.15 s of CPU), e.g. on a side thread at start-up, rather than
+    at the first text scanned."""
+    name_lists()
 
 
 def scan_text(text: str) -> list[PhiFinding]:

@@ -1,5 +1,6 @@
 """Fixtures for the de-identification tests: one engine (models loaded once per session), an
-independent OCR reader for checking what is still legible, exiftool, and the bench corpus."""
+OCR reader for checking what is still legible, the bench's two independent OCR engines
+(bench/readback.py), exiftool, and the bench corpus."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from fediverse_cases.deidentify.text_regions import TextDetector
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_corpus():
-    spec = importlib.util.spec_from_file_location("deid_bench_corpus", ROOT / "bench" / "corpus.py")
+def _load_bench_module(name: str):
+    spec = importlib.util.spec_from_file_location(f"deid_bench_{name}", ROOT / "bench" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -29,7 +30,8 @@ def _load_corpus():
     return module
 
 
-corpus = _load_corpus()
+corpus = _load_bench_module("corpus")
+readback = _load_bench_module("readback")
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +52,16 @@ def reader():
         return [t.text for t in detector.detect(image) if t.confidence >= 0.3]
 
     return read
+
+
+@pytest.fixture(scope="session")
+def readers() -> dict:
+    """The bench's two independent OCR engines (bench/readback.py): RapidOCR's own pipeline and
+    Tesseract (Debian tesseract-ocr, installed by tests/run.sh)."""
+    tesseract = readback.TesseractReader()
+    if not tesseract.available:
+        pytest.fail("tesseract (Debian tesseract-ocr) is required for these tests")
+    return {"rapidocr": readback.Reader(), "tesseract": tesseract}
 
 
 @pytest.fixture(scope="session")
