@@ -62,6 +62,7 @@ DEFAULT_CONTEXT: list[Any] = [
         "blurhash": "toot:blurhash",
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "discoverable": "toot:discoverable",
+        "votersCount": "toot:votersCount",
         # GoToSocial's interaction policies (Mastodon 4.5 reads canQuote from them).
         "gts": "https://gotosocial.org/ns#",
         "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},

@@ -19,7 +19,9 @@ from fediverse_cases.storage.models.cases import (
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
+from fediverse_cases.storage.models.outcomes import CaseOutcome
 from fediverse_cases.storage.models.peer_drops import PeerDrop
+from fediverse_cases.storage.models.polls import Poll, PollVote
 from fediverse_cases.storage.models.tombstones import ContentTombstone
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseImage",
+    "CaseOutcome",
     "CaseRevision",
     "CaseTag",
     "Comment",
@@ -48,5 +51,7 @@ __all__ = [
     "ObjectFetch",
     "Peer",
     "PeerDrop",
+    "Poll",
+    "PollVote",
     "ReviewDecision",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.storage.models import (
     Case,
     CaseImage,
+    CaseOutcome,
     CaseRevision,
     CaseTag,
     Comment,
@@ -21,6 +22,7 @@ from fediverse_cases.storage.models import (
     Flag,
     Like,
     Notification,
+    Poll,
     ReviewDecision,
 )
 
@@ -120,8 +122,9 @@ async def list_cases_by_author(session: AsyncSession, actor_id: int, *, limit: i
 
 
 async def purge_case_content(session: AsyncSession, case_id: int) -> None:
-    """Remove everything a withdrawn case showed: images, tags, comments, likes, flags, edits."""
-    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision):
+    """Remove everything a withdrawn case showed: images, tags, comments, likes, flags, edits,
+    its poll (votes go with it) and its outcome."""
+    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision, Poll, CaseOutcome):
         await session.execute(delete(model).where(model.case_id == case_id))
     # Replies reference their parent comment, so clear the thread links first.
     await session.execute(update(Comment).where(Comment.case_id == case_id).values(parent_id=None))

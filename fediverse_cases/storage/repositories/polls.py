@@ -1,0 +1,53 @@
+"""Queries over polls and poll votes. Functions take a session first and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.storage.models import Poll, PollVote
+
+
+async def poll_of_case(session: AsyncSession, case_id: int) -> Poll | None:
+    return (await session.execute(select(Poll).where(Poll.case_id == case_id))).scalar_one_or_none()
+
+
+async def polls_of_cases(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, Poll]:
+    if not case_ids:
+        return {}
+    rows = await session.execute(select(Poll).where(Poll.case_id.in_(case_ids)))
+    return {poll.case_id: poll for poll in rows.scalars()}
+
+
+async def tallies(session: AsyncSession, poll_id: int) -> tuple[dict[int, int], int]:
+    """Votes per option and the number of distinct voters, counted from stored votes."""
+    rows = await session.execute(
+        select(PollVote.choice, func.count()).where(PollVote.poll_id == poll_id).group_by(PollVote.choice)
+    )
+    per_option = {int(choice): int(count) for choice, count in rows}
+    voters = await session.scalar(
+        select(func.count(func.distinct(PollVote.actor_id))).where(PollVote.poll_id == poll_id)
+    )
+    return per_option, int(voters or 0)
+
+
+async def choices_of(session: AsyncSession, poll_id: int, actor_id: int) -> list[int]:
+    rows = await session.execute(
+        select(PollVote.choice).where(PollVote.poll_id == poll_id, PollVote.actor_id == actor_id)
+    )
+    return sorted(int(choice) for (choice,) in rows)
+
+
+async def vote_by_ap_id(session: AsyncSession, ap_id: str) -> PollVote | None:
+    return (await session.execute(select(PollVote).where(PollVote.ap_id == ap_id))).scalar_one_or_none()
+
+
+async def voter_actor_ids(session: AsyncSession, poll_id: int) -> list[int]:
+    rows = await session.execute(select(PollVote.actor_id).where(PollVote.poll_id == poll_id).distinct())
+    return [int(actor_id) for (actor_id,) in rows]
+
+
+async def votes_of_poll(session: AsyncSession, poll_id: int) -> list[PollVote]:
+    return list((await session.execute(select(PollVote).where(PollVote.poll_id == poll_id))).scalars())
