@@ -111,17 +111,18 @@ class PollView:
 
 
 async def view_of(
-    db: AsyncSession, case: Case, account: Account | None, actor: Actor | None, poll: Poll | None = None
+    db: AsyncSession, case: Case, account: Account | None, actor_id: int | None, poll: Poll | None = None
 ) -> PollView | None:
-    """The poll of ``case`` as ``account`` sees it; None when the case has no poll."""
+    """The poll of ``case`` as ``account`` (acting as actor ``actor_id``) sees it; None when the
+    case has no poll."""
     poll = poll or await polls_repo.poll_of_case(db, case.id)
     if poll is None:
         return None
     counts, voters = await poll_federation.counts_of(db, poll)
-    own = await polls_repo.choices_of(db, poll.id, actor.id) if actor is not None else []
+    own = await polls_repo.choices_of(db, poll.id, actor_id) if actor_id is not None else []
     end = poll_federation.end_of(poll, case)
     closed = rules.is_closed(end, utcnow())
-    is_author = actor is not None and actor.id == case.author_actor_id
+    is_author = actor_id is not None and actor_id == case.author_actor_id
     visible = rules.results_visible(voted=bool(own), closed=closed, is_author=is_author)
     why_not = _why_not(case, account, closed, is_author, bool(own))
     total = sum(counts)
@@ -213,6 +214,6 @@ async def cast_vote(
         poll.remote_voters_count = int(poll.remote_voters_count or 0) + 1
         await poll_federation.vote_cast(db, state, case, poll, actor, votes)
     await db.flush()
-    view = await view_of(db, case, account, actor, poll)
+    view = await view_of(db, case, account, actor.id, poll)
     assert view is not None
     return view

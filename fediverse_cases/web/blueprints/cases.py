@@ -95,7 +95,7 @@ async def _render_case(
         moderator = can_review(account)
         thread = await comment_repo.thread(db, case.id, include_hidden=moderator)
         likes, liked, consent = facts.likes, facts.liked, facts.consent_on_file
-        poll = await poll_service.view_of(db, case, account, actor)
+        poll = await poll_service.view_of(db, case, account, actor.id if actor else None)
         if account is not None:
             record(
                 db,
