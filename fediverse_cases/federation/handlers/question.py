@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fediverse_cases.activitypub.base import InvalidDocument, get_type
-from fediverse_cases.convert.polls import RemoteVote, poll_from_question, vote_from_note
+from fediverse_cases.convert.polls import RemotePoll, RemoteVote, poll_from_question, vote_from_note
 from fediverse_cases.core import polls as rules
 from fediverse_cases.core.case_access import case_facts, federates
 from fediverse_cases.federation import polls as poll_federation
@@ -75,10 +75,10 @@ def _as_note_context(ctx: InboxContext, question: dict[str, Any]) -> InboxContex
     )
 
 
-def _apply(poll: Poll, remote: Any) -> None:
-    if list(poll.options) != list(remote.options) or poll.multiple != remote.multiple:
-        poll.options = list(remote.options)
-        poll.multiple = remote.multiple
+def _apply(poll: Poll, remote: RemotePoll) -> None:
+    poll.options = list(remote.options)
+    poll.multiple = remote.multiple
+    poll.duration_seconds = 0
     poll.remote_counts = list(remote.counts)
     poll.remote_voters_count = remote.voters_count if remote.voters_count is not None else max(remote.counts)
     poll.expires_at = remote.expires_at
@@ -124,7 +124,7 @@ async def _update_question(ctx: InboxContext) -> None:
         if poll is None:
             poll = Poll(case_id=case.id)
             ctx.db.add(poll)
-        elif list(poll.options) != list(remote.options):
+        elif list(poll.options or []) != list(remote.options):
             # A changed poll is a new poll (Mastodon resets votes when options change).
             for vote in await polls_repo.votes_of_poll(ctx.db, poll.id):
                 await ctx.db.delete(vote)
