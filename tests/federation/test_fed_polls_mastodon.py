@@ -9,6 +9,7 @@ answered with Update(Question) carrying the totals."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -199,3 +200,43 @@ async def test_votes_from_a_peer_are_checked_against_the_professional_claim(stat
     assert update["type"] == "Update" and update["object"]["type"] == "Question"
     assert [o["replies"]["totalItems"] for o in update["object"]["oneOf"]] == [0, 1]
     assert update["object"]["votersCount"] == 1
+
+
+async def test_a_vote_after_the_poll_closed_is_dropped(state, client) -> None:  # type: ignore[no-untyped-def]
+    doctor = FakePeer("remote.example", "doctor", verified=True)
+    install_fake_network(state, [doctor])
+    async with state.transaction() as db:
+        await allow_peer(db, state, "remote.example", Operator.system(), scheme="https")
+    case = await _local_poll(state)
+    async with state.transaction() as db:
+        poll = (await db.execute(select(Poll).where(Poll.case_id == case.id))).scalar_one()
+        poll.duration_seconds = 300  # published just now in insert_case: make it long over
+        fresh = await db.get(Case, case.id)
+        assert fresh is not None
+        fresh.published_at = fresh.published_at - timedelta(hours=1)
+    assert await deliver(client, state, doctor, vote_activity(doctor, case, "Tinea corporis")) == 202
+    async with state.sessionmaker() as db:
+        assert list((await db.execute(select(PollVote))).scalars()) == []
+        drops = [d.reason for d in (await db.execute(select(PeerDrop))).scalars()]
+    assert drops == ["vote refused"]
+
+
+async def test_an_update_with_other_options_is_a_new_poll(world) -> None:  # type: ignore[no-untyped-def]
+    state, client, network, alice = world
+    question = mastodon_question(alice, network)
+    await deliver(client, state, alice, alice.activity("Create", question))
+    case = await stored_case(state, question["id"])
+    await sign_in(client, "lou")
+    token = await csrf_token(client, f"/cases/{case.public_id}")
+    await client.post(f"/cases/{case.public_id}/poll", form={"choice": "0", "csrf_token": token})
+    changed = {
+        **question,
+        "oneOf": [
+            {"type": "Note", "name": n, "replies": {"totalItems": 0}}
+            for n in ("Lichen planus", "Pityriasis rosea")
+        ],
+    }
+    await deliver(client, state, alice, alice.activity("Update", changed))
+    page = await (await client.get(f"/cases/{case.public_id}")).get_data(as_text=True)
+    assert 'data-results="hidden"' in page and "Lichen planus" in page and "Psoriasis" not in page
+    assert 'name="choice"' in page  # lou's earlier vote was for the old poll: lou may vote again
