@@ -21,6 +21,7 @@ from fediverse_cases.core.case_access import (
     case_facts,
 )
 from fediverse_cases.services import comments as comment_service
+from fediverse_cases.services import outcomes as outcome_service
 from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services import social
 from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
@@ -96,6 +97,9 @@ async def _render_case(
         thread = await comment_repo.thread(db, case.id, include_hidden=moderator)
         likes, liked, consent = facts.likes, facts.liked, facts.consent_on_file
         poll = await poll_service.view_of(db, case, account, actor.id if actor else None)
+        outcome = await outcome_service.view_of(
+            db, case, account, actor, answered_poll=bool(poll and poll.voted)
+        )
         if account is not None:
             record(
                 db,
@@ -120,6 +124,7 @@ async def _render_case(
         may_comment=can_post_and_comment(account) and case.state == CaseState.PUBLISHED and not case.hidden,
         comment_form=comment_form or {},
         poll=poll,
+        outcome=outcome,
     )
     return page, status
 

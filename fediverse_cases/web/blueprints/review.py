@@ -18,6 +18,7 @@ from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.services.withdraw import withdraw_consent
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories import outcomes as outcomes_repo
 from fediverse_cases.web.auth import (
     current_account,
     current_operator,
@@ -43,7 +44,10 @@ async def queue() -> str:
         cases = await case_repo.review_queue(db)
         authors = {case.author_actor_id: await db.get(Actor, case.author_actor_id) for case in cases}
         edited = await case_repo.cases_with_pending_edits(db)
-    return await render_template("review/queue.html", cases=cases, authors=authors, edited=edited)
+        outcomes = await outcomes_repo.cases_with_pending_outcomes(db)
+    return await render_template(
+        "review/queue.html", cases=cases, authors=authors, edited=edited, outcomes=outcomes
+    )
 
 
 async def _review_context(public_id: str) -> dict[str, Any]:
