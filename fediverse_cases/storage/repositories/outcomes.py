@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.storage.models import Case, CaseOutcome
+from fediverse_cases.storage.repositories.feeds import listable
 
 
 async def current_outcome(session: AsyncSession, case_id: int) -> CaseOutcome | None:
@@ -43,3 +44,9 @@ async def applied_outcomes(session: AsyncSession, case_id: int) -> list[CaseOutc
         select(CaseOutcome).where(CaseOutcome.case_id == case_id, CaseOutcome.state == "applied")
     )
     return list(rows.scalars())
+
+
+def teaching_feed_query(*, signed_in: bool) -> Select[tuple[Case]]:
+    """Listable cases (here and from peers) that carry a confirmed outcome: teaching cases."""
+    confirmed = select(CaseOutcome.case_id).where(CaseOutcome.state == "applied")
+    return select(Case).where(listable(signed_in=signed_in), Case.id.in_(confirmed))
