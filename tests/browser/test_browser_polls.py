@@ -103,6 +103,11 @@ def test_poll_composed_reviewed_voted_with_results_hidden_until_voting(
     # 2. The reviewer approves.
     reviewer, page = _sign_in(browser, served.url, "reviewer")
     page.goto(f"{served.url}/review/{public_id}")
+    assert page.locator("#review-poll li").all_inner_texts() == [
+        "Tinea corporis",
+        "Granuloma annulare",
+        "Nummular eczema",
+    ]
     page.click("#approve")
     page.wait_for_selector("text=Approved and published.")
 

@@ -19,6 +19,7 @@ from fediverse_cases.services.withdraw import withdraw_consent
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import outcomes as outcomes_repo
+from fediverse_cases.storage.repositories import polls as polls_repo
 from fediverse_cases.web.auth import (
     current_account,
     current_operator,
@@ -60,6 +61,7 @@ async def _review_context(public_id: str) -> dict[str, Any]:
         consent = await case_repo.get_consent(db, case.id)
         decisions = await case_repo.list_review_decisions(db, case.id)
         author = await db.get(Actor, case.author_actor_id)
+        poll = await polls_repo.poll_of_case(db, case.id)
     return {
         "case": case,
         "images": [image_view(image) for image in images],
@@ -67,6 +69,7 @@ async def _review_context(public_id: str) -> dict[str, Any]:
         "consent": consent,
         "decisions": decisions,
         "author": author,
+        "poll": poll,
         "visibility_labels": VISIBILITY_LABELS,
         "consent_methods": CONSENT_METHODS,
         "audience_labels": AUDIENCE_LABELS,
