@@ -220,3 +220,14 @@ async def get_consent_by_code_hash(session: AsyncSession, code_hash: str) -> Con
         return None
     result = await session.execute(select(Consent).where(Consent.withdrawal_code_hash == code_hash))
     return result.scalars().first()
+
+
+async def tags_of_cases(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Tag names per case, for many cases in one query."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(case_ids)))
+    tags: dict[int, list[str]] = {}
+    for case_id, tag in rows:
+        tags.setdefault(case_id, []).append(tag)
+    return tags

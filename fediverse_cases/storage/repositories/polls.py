@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.models import Poll, PollVote
+from fediverse_cases.storage.models import CaseOutcome, Poll, PollVote
 
 
 async def poll_of_case(session: AsyncSession, case_id: int) -> Poll | None:
@@ -51,3 +51,21 @@ async def voter_actor_ids(session: AsyncSession, poll_id: int) -> list[int]:
 
 async def votes_of_poll(session: AsyncSession, poll_id: int) -> list[PollVote]:
     return list((await session.execute(select(PollVote).where(PollVote.poll_id == poll_id))).scalars())
+
+
+async def answered_with_outcomes(session: AsyncSession, actor_id: int) -> list[tuple[int, list[str], str]]:
+    """(case id, the option titles ``actor_id`` chose, the confirmed diagnosis) for every poll
+    they answered whose case has a confirmed outcome."""
+    rows = await session.execute(
+        select(Poll.case_id, Poll.options, PollVote.choice, CaseOutcome.diagnosis)
+        .join(PollVote, PollVote.poll_id == Poll.id)
+        .join(CaseOutcome, (CaseOutcome.case_id == Poll.case_id) & (CaseOutcome.state == "applied"))
+        .where(PollVote.actor_id == actor_id)
+        .order_by(Poll.case_id, PollVote.choice)
+    )
+    answers: dict[int, tuple[list[str], str]] = {}
+    for case_id, options, choice, diagnosis in rows:
+        chosen, _ = answers.setdefault(case_id, ([], diagnosis))
+        if 0 <= choice < len(options):
+            chosen.append(options[choice])
+    return [(case_id, chosen, diagnosis) for case_id, (chosen, diagnosis) in answers.items()]
