@@ -16,6 +16,7 @@ from fediverse_cases.storage.models.cases import (
     Notification,
     ReviewDecision,
 )
+from fediverse_cases.storage.models.collections import CaseCollection, CollectionItem
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
@@ -29,10 +30,12 @@ __all__ = [
     "Actor",
     "AuditEvent",
     "Case",
+    "CaseCollection",
     "CaseImage",
     "CaseOutcome",
     "CaseRevision",
     "CaseTag",
+    "CollectionItem",
     "Comment",
     "Consent",
     "ContentTombstone",

@@ -17,6 +17,7 @@ from fediverse_cases.storage.models import (
     CaseOutcome,
     CaseRevision,
     CaseTag,
+    CollectionItem,
     Comment,
     Consent,
     Flag,
@@ -123,8 +124,8 @@ async def list_cases_by_author(session: AsyncSession, actor_id: int, *, limit: i
 
 async def purge_case_content(session: AsyncSession, case_id: int) -> None:
     """Remove everything a withdrawn case showed: images, tags, comments, likes, flags, edits,
-    its poll (votes go with it) and its outcome."""
-    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision, Poll, CaseOutcome):
+    its poll (votes go with it), its outcome and its places in collections."""
+    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision, Poll, CaseOutcome, CollectionItem):
         await session.execute(delete(model).where(model.case_id == case_id))
     # Replies reference their parent comment, so clear the thread links first.
     await session.execute(update(Comment).where(Comment.case_id == case_id).values(parent_id=None))

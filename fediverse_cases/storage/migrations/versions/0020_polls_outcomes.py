@@ -1,4 +1,4 @@
-"""differential polls on cases, their votes, and confirmed case outcomes
+"""differential polls on cases, their votes, confirmed case outcomes, and collections of cases
 
 Revision ID: 0020_polls_outcomes
 Revises: 0015_one_head
@@ -91,9 +91,57 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("case_outcomes", schema=None) as batch_op:
         batch_op.create_index("ix_case_outcomes_case_state", ["case_id", "state"], unique=False)
+    op.create_table(
+        "case_collections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("public_id", sa.String(length=40), nullable=False),
+        sa.Column("owner_account_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("published", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UTC(timezone=True), nullable=False),
+        sa.Column("updated_at", UTC(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["owner_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_case_collections_owner_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_collections")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_case_collections_public_id")),
+    )
+    with op.batch_alter_table("case_collections", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_collections_owner_account_id"), ["owner_account_id"], unique=False
+        )
+    op.create_table(
+        "collection_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("collection_id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("added_at", UTC(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["collection_id"],
+            ["case_collections.id"],
+            name=op.f("fk_collection_items_collection_id_case_collections"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_collection_items_case_id_cases"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_collection_items")),
+        sa.UniqueConstraint("collection_id", "case_id", name="uq_collection_items_collection_case"),
+    )
+    with op.batch_alter_table("collection_items", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_collection_items_collection_position", ["collection_id", "position"], unique=False
+        )
 
 
 def downgrade() -> None:
+    op.drop_table("collection_items")
+    op.drop_table("case_collections")
     op.drop_table("case_outcomes")
     op.drop_table("poll_votes")
     op.drop_table("polls")
