@@ -83,3 +83,21 @@ async def test_viewers_keep_private_collections_only_and_titles_are_scanned(stat
     assert flagged.status_code == 302
     page = await (await client.get("/collections")).get_data(as_text=True)
     assert "patient identifiers" in page and "Mary Jones" not in page
+
+
+async def test_a_signed_get_from_a_host_not_allowed_is_refused(state, client) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import urlsplit
+
+    from tests.support.fed_peer import FakePeer
+
+    await create_account(state, "lou", role=Role.PROFESSIONAL, verified=True)
+    await sign_in(client, "lou")
+    created = await _post(client, "/collections", {"title": "Annular lesions"}, "/collections")
+    set_id = created.headers["Location"].rsplit("/", 1)[1]
+    await _post(client, f"/collections/{set_id}/publish", {"published": "1"}, "/collections")
+    stranger = FakePeer("stranger.example", "eve")
+    base = state.settings.instance.base_url
+    for path in (f"/collections/{set_id}", "/users/lou/collections"):
+        headers = {**stranger.signed_get(f"{base}{path}"), "Host": urlsplit(base).netloc}
+        assert (await client.get(path, headers=headers)).status_code == 403
+        assert (await client.get(path, headers=AS2)).status_code == 200  # unsigned: an anonymous reader
