@@ -71,3 +71,13 @@ async def test_calibration_shows_own_share_correct_per_specialty(state, client) 
     await sign_in(client, "mia")
     page = await (await client.get("/settings/calibration")).get_data(as_text=True)
     assert 'id="calibration-empty"' in page and "Overall" not in page
+    assert (await client.get("/review/calibration")).status_code == 403
+    # Mia answers the first poll wrongly; a reviewer sees both pooled, and no names.
+    token = await csrf_token(client, f"/cases/{public_ids[0]}")
+    await client.post(f"/cases/{public_ids[0]}/poll", form={"choice": "0", "csrf_token": token})
+    await client.post("/logout", form={"csrf_token": await csrf_token(client, "/settings/profile")})
+    await create_account(state, "privacy", role=Role.REVIEWER)
+    await sign_in(client, "privacy")
+    page = await (await client.get("/review/calibration")).get_data(as_text=True)
+    assert "Overall: <strong>2 of 4 correct (50%)</strong>" in page
+    assert "lou" not in page.split("</header>", 1)[1] and "mia" not in page.split("</header>", 1)[1]

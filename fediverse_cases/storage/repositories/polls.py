@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.models import CaseOutcome, Poll, PollVote
+from fediverse_cases.storage.models import Actor, CaseOutcome, Poll, PollVote
 
 
 async def poll_of_case(session: AsyncSession, case_id: int) -> Poll | None:
@@ -53,19 +53,24 @@ async def votes_of_poll(session: AsyncSession, poll_id: int) -> list[PollVote]:
     return list((await session.execute(select(PollVote).where(PollVote.poll_id == poll_id))).scalars())
 
 
-async def answered_with_outcomes(session: AsyncSession, actor_id: int) -> list[tuple[int, list[str], str]]:
-    """(case id, the option titles ``actor_id`` chose, the confirmed diagnosis) for every poll
-    they answered whose case has a confirmed outcome."""
-    rows = await session.execute(
-        select(Poll.case_id, Poll.options, PollVote.choice, CaseOutcome.diagnosis)
+async def answered_with_outcomes(
+    session: AsyncSession, actor_id: int | None = None
+) -> list[tuple[int, list[str], str]]:
+    """(case id, the option titles chosen, the confirmed diagnosis): one row per poll answered by
+    ``actor_id`` — or, with None, by each local person — whose case has a confirmed outcome."""
+    query = (
+        select(PollVote.actor_id, Poll.case_id, Poll.options, PollVote.choice, CaseOutcome.diagnosis)
         .join(PollVote, PollVote.poll_id == Poll.id)
         .join(CaseOutcome, (CaseOutcome.case_id == Poll.case_id) & (CaseOutcome.state == "applied"))
-        .where(PollVote.actor_id == actor_id)
-        .order_by(Poll.case_id, PollVote.choice)
+        .order_by(PollVote.actor_id, Poll.case_id, PollVote.choice)
     )
-    answers: dict[int, tuple[list[str], str]] = {}
-    for case_id, options, choice, diagnosis in rows:
-        chosen, _ = answers.setdefault(case_id, ([], diagnosis))
+    if actor_id is not None:
+        query = query.where(PollVote.actor_id == actor_id)
+    else:
+        query = query.join(Actor, Actor.id == PollVote.actor_id).where(Actor.is_local.is_(True))
+    answers: dict[tuple[int, int], tuple[list[str], str]] = {}
+    for voter, case_id, options, choice, diagnosis in await session.execute(query):
+        chosen, _ = answers.setdefault((voter, case_id), ([], diagnosis))
         if 0 <= choice < len(options):
             chosen.append(options[choice])
-    return [(case_id, chosen, diagnosis) for case_id, (chosen, diagnosis) in answers.items()]
+    return [(case_id, chosen, diagnosis) for (_voter, case_id), (chosen, diagnosis) in answers.items()]
