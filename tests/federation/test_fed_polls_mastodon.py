@@ -21,7 +21,7 @@ from fediverse_cases.federation import delivery
 from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
-from fediverse_cases.storage.models import Case, Follow, PeerDrop, Poll, PollVote
+from fediverse_cases.storage.models import Case, Comment, Follow, PeerDrop, Poll, PollVote
 from fediverse_cases.storage.repositories import cases as cases_repo
 from tests.federation.test_fed_inbox_notes import PUBLIC, lesion_jpeg
 from tests.support.case_rows import actor_of, insert_case
@@ -240,3 +240,16 @@ async def test_an_update_with_other_options_is_a_new_poll(world) -> None:  # typ
     page = await (await client.get(f"/cases/{case.public_id}")).get_data(as_text=True)
     assert 'data-results="hidden"' in page and "Lichen planus" in page and "Psoriasis" not in page
     assert 'name="choice"' in page  # lou's earlier vote was for the old poll: lou may vote again
+
+
+async def test_a_vote_for_a_poll_held_elsewhere_is_dropped_not_kept_as_a_comment(world) -> None:  # type: ignore[no-untyped-def]
+    state, client, network, alice = world
+    question = mastodon_question(alice, network)
+    await deliver(client, state, alice, alice.activity("Create", question))
+    case = await stored_case(state, question["id"])
+    assert await deliver(client, state, alice, vote_activity(alice, case, "Psoriasis")) == 202
+    async with state.sessionmaker() as db:
+        assert list((await db.execute(select(PollVote))).scalars()) == []
+        assert list((await db.execute(select(Comment))).scalars()) == []
+        drops = [d.reason for d in (await db.execute(select(PeerDrop))).scalars()]
+    assert drops == ["vote for a poll not held here"]

@@ -52,9 +52,11 @@ async def handle_create(ctx: InboxContext) -> None:
         vote = vote_from_note(raw)
         if vote is not None:
             case = await cases_repo.get_case_by_ap_id(ctx.db, vote.question_id)
-            if case is not None and case.is_local:
-                await _record_vote(ctx, case, vote)
-                return
+            if case is None or not case.is_local:
+                # Only a poll's home counts its votes; a vote is never kept as a comment.
+                raise Dropped("vote for a poll not held here", vote.ap_id)
+            await _record_vote(ctx, case, vote)
+            return
         if _is_question(raw):
             await _store_question(ctx)
             return
