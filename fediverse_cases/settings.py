@@ -19,6 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from fediverse_cases.settings_sso import (
+    SsoSettings,
+    SsoSettingsError,
+    apply_secret_overrides,
+    sso_settings_from_mapping,
+)
+
 ENV_PREFIX = "FEDIVERSE_CASES_"
 REGISTRATION_POLICIES = ("open", "closed")
 FEDERATION_MODES = ("allowlist", "open")
@@ -71,6 +78,9 @@ class UploadSettings:
     max_image_bytes: int = 40 * 1024 * 1024
     max_images_per_case: int = 10
     original_retention: str = "delete_at_publication"
+    # True: a case is not submitted until every image is described (alt text); False: the
+    # composer warns, as Mastodon does, and submits.
+    require_alt_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,7 @@ class Settings:
     media_serving: MediaServingSettings = field(default_factory=MediaServingSettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     withdrawal: WithdrawalSettings = field(default_factory=WithdrawalSettings)
+    sso: SsoSettings = field(default_factory=SsoSettings)
     config_path: Path | None = None
 
     @property
@@ -150,6 +161,7 @@ def load_settings(path: str | os.PathLike[str] | None, env: Mapping[str, str] | 
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"config file {config_path} is not valid TOML: {exc}") from None
     _apply_env_overrides(raw, env)
+    apply_secret_overrides(raw, env)
     return settings_from_mapping(raw, config_path=config_path)
 
 
@@ -168,6 +180,7 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "registration": None,
         "logging": None,
         "metrics": None,
+        "sso": None,
     }
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX):
@@ -227,6 +240,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         max_image_bytes=_int(up_raw, "uploads.max_image_bytes", 40 * 1024 * 1024, 1024, 512 * 1024 * 1024),
         max_images_per_case=_int(up_raw, "uploads.max_images_per_case", 10, 1, 10),
         original_retention=retention,
+        require_alt_text=_bool(up_raw, "uploads.require_alt_text", False),
     )
     deid_raw = _section(raw, "deidentify")
     text_policy = str(deid_raw.get("text_policy", "cover_all_but_markers"))
@@ -262,6 +276,10 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         attempts=_int(withdrawal_raw, "withdrawal.attempts", 10, 1, 1000),
         window_minutes=_int(withdrawal_raw, "withdrawal.window_minutes", 15, 1, 1440),
     )
+    try:
+        sso = sso_settings_from_mapping(_section(raw, "sso"))
+    except SsoSettingsError as exc:
+        raise SettingsError(str(exc)) from None
     media_dir = _path(media, "media.dir", base_dir, "media")
     private_dir = _path(media, "media.private_dir", base_dir, "private")
     return Settings(
@@ -284,6 +302,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         media_serving=MediaServingSettings(mode=serve_mode, accel_prefix=accel_prefix),
         observability=ObservabilitySettings(access_log=access_log, metrics_token=metrics_token),
         withdrawal=withdrawal,
+        sso=sso,
         config_path=config_path,
     )
 

@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 #   fonts-dejavu-core        draws the burned-in test text that OCR must find and redaction cover
 #   nginx                    the front proxy the media tests start (X-Accel-Redirect)
 #   postgresql-client        pg_dump/pg_restore for the PostgreSQL backup test
-#   nodejs, npm              the Fedify interop peer (npm then fetches its own Node 22)
+#   nodejs, npm              the Fedify interop peer and the OpenID test provider (npm then
+#                            fetches their own Node 22)
 #   python3-venv             the project's virtualenv and the packaging test's fresh venv
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -67,5 +68,10 @@ fi
 
 # The Fedify interop peer (npm: @fedify/fedify and a local Node 22).
 bash tests/interop/fedify_peer/install.sh
+# The OpenID provider the single sign-on tests sign in through (npm: oidc-provider).
+bash tests/interop/oidc_provider/install.sh
+
+# axe-core (npm), which the browser tests inject to check every page type for accessibility.
+bash tests/browser/axe/install.sh
 
 exec .venv/bin/python -m pytest "$@"

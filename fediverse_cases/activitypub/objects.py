@@ -156,6 +156,7 @@ class Note:
     id: str
     attributed_to: str
     content: str = ""
+    name: str | None = None  # a case's title (plain text)
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     published: str | None = None
@@ -184,6 +185,7 @@ class Note:
             id=req_iri(data, "id"),
             attributed_to=req_iri({"a": _first(data.get("attributedTo"))}, "a"),
             content=content or "",
+            name=opt_str(data, "name") or None,
             to=iri_list(data, "to"),
             cc=iri_list(data, "cc"),
             published=opt_str(data, "published"),
@@ -205,6 +207,7 @@ class Note:
                     "id": self.id,
                     "type": "Note",
                     "attributedTo": self.attributed_to,
+                    "name": self.name,
                     "content": self.content,
                     "to": list(self.to),
                     "cc": list(self.cc),

@@ -103,6 +103,7 @@ def note_from_case(
         id=case.ap_id,
         attributed_to=author_actor.uri,
         content=text_to_html(case.caption),
+        name=case.title.strip() or None,
         to=addressing.to,
         cc=addressing.cc,
         published=as2_datetime(case.published_at),
@@ -157,6 +158,7 @@ class RemoteCase:
 
     ap_id: str
     author_uri: str
+    title: str  # the Note's ``name`` as plain text; empty when the sender has none
     caption: str
     visibility: str  # public | followers (anything not public is kept members-only)
     sensitive: bool
@@ -207,6 +209,8 @@ def case_from_note(value: dict | Note, followers_url: str | None = None, *, edit
     return RemoteCase(
         ap_id=note.id,
         author_uri=note.attributed_to,
+        # ``name`` is plain text by the AS2 vocabulary; markup a sender put in it is stripped.
+        title=" ".join(html_to_text(sanitize_html(note.name or "")).split())[:200],
         caption=html_to_text(sanitize_html(note.content)),
         visibility=visibility,
         sensitive=note.sensitive,

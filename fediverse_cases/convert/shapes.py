@@ -17,6 +17,7 @@ class CaseLike(Protocol):
     is_local: bool
     state: str
     visibility: str
+    title: str
     caption: str
     content_warning: str
     sensitive: bool

@@ -147,6 +147,7 @@ class Sample:
     caption: str
     tags: tuple[str, ...]
     images: tuple[Callable[[np.random.Generator], bytes], ...]
+    title: str = ""
     sensitive: bool = False
     comments: tuple[tuple[str, str], ...] = ()  # (username, text); a second one replies to the first
 
@@ -157,6 +158,7 @@ SAMPLES: tuple[Sample, ...] = (
         "on arrival. What would you do next?",
         ("radiology", "pulmonology", "emergencymedicine"),
         (chest_radiograph,),
+        title="Pleuritic chest pain after a long-haul flight",
         comments=(
             ("admin", "Worth a CT pulmonary angiogram given the history."),
             ("clinician", "Agreed, it was done the same day."),
@@ -166,7 +168,9 @@ SAMPLES: tuple[Sample, ...] = (
         "Slowly enlarging pigmented lesion on the back, irregular border, noticed by a partner. "
         "Dermoscopy pending. Differential?",
         ("dermatology", "oncology", "pigmented_lesion"),
-        (skin_lesion,),
+        # Two photographs: the demo's multi-image case (a swipeable carousel on the case page).
+        (skin_lesion, skin_lesion),
+        title="Enlarging pigmented lesion on the back",
         comments=(
             ("admin", "Asymmetry and border irregularity: excision biopsy rather than watchful waiting."),
         ),
@@ -175,21 +179,25 @@ SAMPLES: tuple[Sample, ...] = (
         "Crushing central chest pain for 40 minutes. Rhythm strip from the ambulance shows ST elevation.",
         ("cardiology", "emergencymedicine", "ecg"),
         (ecg_strip,),
+        title="ST elevation on the ambulance rhythm strip",
     ),
     Sample(
         "Incidental hypodense liver lesion on a staging CT. Arterial phase shown; no known primary.",
         ("radiology", "gastroenterology", "incidentaloma"),
         (ct_slice,),
+        title="Incidental hypodense liver lesion",
     ),
     Sample(
         "Sudden painless visual loss in one eye in a patient with poorly controlled hypertension. Fundus photograph.",
         ("ophthalmology", "retina"),
         (fundus_photo,),
+        title="Sudden painless visual loss, fundus",
     ),
     Sample(
         "Lymph node biopsy, H&E: clusters of atypical cells. Graphic tag only as a demo of blurred images.",
         ("pathology", "hematology", "lymphoma"),
         (histology,),
+        title="Atypical cells in a lymph node biopsy",
         sensitive=True,
     ),
 )
@@ -228,10 +236,16 @@ async def seed(state: AppState) -> None:
             clinician,
             images=[make(rng) for make in sample.images],
             caption=sample.caption,
+            title=sample.title,
             tags=sample.tags,
             sensitive=sample.sensitive,
             content_warning="Graphic" if sample.sensitive else "",
-            alt_texts=[sample.caption.split(".")[0]],
+            alt_texts=[
+                f"{sample.title}, image {n} of {len(sample.images)}"
+                if len(sample.images) > 1
+                else sample.title
+                for n in range(1, len(sample.images) + 1)
+            ],
         )
         parent_id = None
         for username, text in sample.comments:

@@ -184,7 +184,7 @@ async def update_profile(
     account.approve_followers = fields.get("approve_followers", "") == "on"
     if not account.display_name:
         account.display_name = account.username
-    await _sync_actor(session, state, account)
+    await sync_actor(session, state, account)
     audit.record(
         session, operator.entry("account.profile_update", target_type="account", target_id=account.username)
     )
@@ -246,7 +246,7 @@ async def decide_verification(
         account.verification_status = VerificationStatus.REJECTED
         account.verified_at = None
     account.verification_note = reason
-    await _sync_actor(session, state, account)
+    await sync_actor(session, state, account)
     audit.record(
         session,
         operator.entry(
@@ -271,7 +271,7 @@ async def set_role(
     if new_role == Role.PROFESSIONAL and account.verification_status != VerificationStatus.VERIFIED:
         raise AccountError("Verify the person's credentials before making them a professional.")
     account.role = new_role
-    await _sync_actor(session, state, account)
+    await sync_actor(session, state, account)
     audit.record(
         session,
         operator.entry(
@@ -293,7 +293,7 @@ async def set_disabled(
     account.disabled = disabled
     # Bumping the version invalidates every session cookie issued to this account.
     account.session_version += 1
-    await _sync_actor(session, state, account)
+    await sync_actor(session, state, account)
     audit.record(
         session,
         operator.entry(
@@ -304,7 +304,7 @@ async def set_disabled(
     )
 
 
-async def _sync_actor(session: AsyncSession, state: FederationState, account: Account) -> None:
+async def sync_actor(session: AsyncSession, state: FederationState, account: Account) -> None:
     """Mirror the account on its actor; when what peers see changed (name, profession, the
     verified claim), tell them at once with Update(Person) — a revoked claim must not linger."""
     actor = await account_repo.get_actor_for_account(session, account.id)

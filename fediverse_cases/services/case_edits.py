@@ -1,6 +1,6 @@
 """Editing a published case: the author proposes, the reviewer decides when it matters.
 
-An edit is scanned for identifiers like any text. One that changes the caption or an alt text
+An edit is scanned for identifiers like any text. One that changes the title, caption or an alt text
 — what could identify a patient — waits for the reviewer as a pending ``CaseRevision`` while the
 published version stays; an edit of tags, the sensitive flag or the content warning only applies
 at once. Applying keeps the replaced version (history for the author and reviewers), bumps
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.core.case_access import CaseState
+from fediverse_cases.core.case_titles import TITLE_MAX, case_title, derive_title
 from fediverse_cases.core.specialties import TagError, hashtags_in, parse_tags
 from fediverse_cases.deidentify import PhiFinding, scan_text
 from fediverse_cases.federation import publish
@@ -44,6 +45,7 @@ async def snapshot(db: AsyncSession, case: Case) -> dict[str, Any]:
     tags = await case_repo.list_tags(db, case.id)
     images = await case_repo.list_images(db, case.id)
     return {
+        "title": case.title,
         "caption": case.caption,
         "content_warning": case.content_warning,
         "sensitive": case.sensitive,
@@ -52,8 +54,19 @@ async def snapshot(db: AsyncSession, case: Case) -> dict[str, Any]:
     }
 
 
-def _check(edit: CaseEdit, image_ids: set[int]) -> tuple[list[list[Any]], dict[str, list[PhiFinding]]]:
+def _title(edit: CaseEdit, case: Case) -> str:
+    """The edited title; a sender without a title field (a Mastodon client) keeps the current one."""
+    return case.title if edit.title is None else " ".join(edit.title.split())
+
+
+def _check(
+    edit: CaseEdit, title: str, image_ids: set[int]
+) -> tuple[list[list[Any]], dict[str, list[PhiFinding]]]:
     errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "Give the case a short title."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"The title must be at most {TITLE_MAX} characters."
     caption = edit.caption.strip()
     if not caption:
         errors["caption"] = "Write a caption."
@@ -73,7 +86,7 @@ def _check(edit: CaseEdit, image_ids: set[int]) -> tuple[list[list[Any]], dict[s
         errors["tags"] = str(error).capitalize() + "."
         tags = []
     phi: dict[str, list[PhiFinding]] = {}
-    texts = {"caption": caption, "content_warning": edit.content_warning.strip()}
+    texts = {"title": title, "caption": caption, "content_warning": edit.content_warning.strip()}
     texts |= {f"alt_{image_id}": text for image_id, text in edit.alt_texts.items()}
     for name, text in texts.items():
         if findings := scan_text(text):
@@ -100,7 +113,8 @@ async def propose_edit(
             "Only a published case is edited here; drafts are edited in the composer.", status=409
         )
     images = await case_repo.list_images(db, case.id)
-    tags, _phi = _check(edit, {image.id for image in images})
+    title = _title(edit, case) or derive_title(edit.caption)
+    tags, _phi = _check(edit, title, {image.id for image in images})
     current = await snapshot(db, case)
     alt_texts = {str(image.id): edit.alt_texts.get(image.id, image.alt_text).strip() for image in images}
     revision = await case_repo.pending_revision(db, case.id)
@@ -109,6 +123,7 @@ async def propose_edit(
     revision = CaseRevision(
         case_id=case.id,
         state="pending",
+        title=title,
         caption=edit.caption.strip(),
         content_warning=edit.content_warning.strip() if edit.sensitive else "",
         sensitive=edit.sensitive,
@@ -118,7 +133,11 @@ async def propose_edit(
     )
     db.add(revision)
     await db.flush()
-    needs_review = revision.caption != current["caption"] or alt_texts != current["alt_texts"]
+    needs_review = (
+        revision.title != current["title"]
+        or revision.caption != current["caption"]
+        or alt_texts != current["alt_texts"]
+    )
     if needs_review:
         record(
             db,
@@ -141,6 +160,7 @@ async def _apply(
     revision.state = "applied"
     revision.decided_at = utcnow()
     revision.reviewer_account_id = reviewer.id if reviewer else None
+    case.title = revision.title
     case.caption = revision.caption
     case.content_warning = revision.content_warning
     case.sensitive = revision.sensitive
@@ -148,7 +168,7 @@ async def _apply(
     for image in await case_repo.list_images(db, case.id):
         image.alt_text = revision.alt_texts.get(str(image.id), image.alt_text)
     await case_repo.replace_tags(db, case.id, [(tag, bool(specialty)) for tag, specialty in revision.tags])
-    case.search_text = " ".join([case.caption, *(f"#{tag}" for tag, _ in revision.tags)]).lower()
+    case.search_text = " ".join([case.title, case.caption, *(f"#{tag}" for tag, _ in revision.tags)]).lower()
     await db.flush()
     record(db, operator.entry("case.edit", target_type="case", target_id=case.public_id, case_id=case.id))
     await publish.case_updated(db, state, case)
@@ -188,7 +208,7 @@ async def reject_edit(
             account_id=author.account_id,
             kind="case_edit_rejected",
             case_id=case.id,
-            message=f"Your edit of “{case.caption[:60]}” was not published: {revision.reason}",
+            message=f"Your edit of “{case_title(case)}” was not published: {revision.reason}",
         )
     record(
         db,

@@ -34,6 +34,7 @@ async def create_published_case(
     *,
     images: Sequence[bytes],
     caption: str,
+    title: str | None = None,
     tags: Sequence[str] = (),
     visibility: str = Visibility.PUBLIC,
     sensitive: bool = False,
@@ -63,6 +64,7 @@ async def create_published_case(
             db,
             case,
             CaseDetails(
+                title=title,
                 caption=caption,
                 alt_texts={image.id: text for image, text in zip(stored, alt_texts, strict=False)},
                 free_tags=" ".join(tags),

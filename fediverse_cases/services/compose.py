@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core import consent_scope, withdrawal_codes
 from fediverse_cases.core.case_access import CaseState, Visibility
+from fediverse_cases.core.case_titles import TITLE_MAX, derive_title
 from fediverse_cases.core.specialties import TagError, hashtags_in, parse_tags
 from fediverse_cases.deidentify import Box, DeidentificationResult, scan_text
 from fediverse_cases.media.image_fields import copy_image_fields, stored_image_fields
@@ -68,6 +69,8 @@ class CaseDetails:
     sensitive: bool = False
     content_warning: str = ""
     visibility: str = consent_scope.NARROWEST
+    # None: the sender has no title field (a Mastodon client); one is derived from the caption.
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,9 @@ async def save_details(db: AsyncSession, case: Case, details: CaseDetails) -> No
     require_editable(case)
     errors: dict[str, str] = {}
     caption = details.caption.strip()
+    title = derive_title(caption) if details.title is None else " ".join(details.title.split())
+    if len(title) > TITLE_MAX:
+        errors["title"] = f"The title must be at most {TITLE_MAX} characters."
     if len(caption) > CAPTION_MAX:
         errors["caption"] = f"The caption must be at most {CAPTION_MAX} characters."
     if len(details.content_warning.strip()) > CONTENT_WARNING_MAX:
@@ -234,6 +240,7 @@ async def save_details(db: AsyncSession, case: Case, details: CaseDetails) -> No
             errors[f"alt_{image.id}"] = f"Alt text must be at most {ALT_MAX} characters."
     if errors:
         raise CaseError("Please correct the marked fields.", field_errors=errors)
+    case.title = title
     case.caption = caption
     case.sensitive = details.sensitive
     case.content_warning = details.content_warning.strip() if details.sensitive else ""
@@ -242,7 +249,7 @@ async def save_details(db: AsyncSession, case: Case, details: CaseDetails) -> No
     for image in images:
         image.alt_text = details.alt_texts.get(image.id, image.alt_text).strip()
     await case_repo.replace_tags(db, case.id, [(tag.tag, tag.is_specialty) for tag in tags])
-    case.search_text = " ".join([caption, *(f"#{tag.tag}" for tag in tags)]).lower()
+    case.search_text = " ".join([title, caption, *(f"#{tag.tag}" for tag in tags)]).lower()
 
 
 def _consent_form_type(data: bytes) -> str | None:
@@ -352,8 +359,10 @@ async def enforce_consent_scope(db: AsyncSession, case: Case) -> None:
 
 
 async def phi_findings(db: AsyncSession, case: Case) -> dict[str, list]:
-    """Text PHI findings per field: ``caption`` and ``alt_<image id>``; empty when clean."""
+    """Text PHI findings per field: ``title``, ``caption`` and ``alt_<image id>``; empty when clean."""
     found: dict[str, list] = {}
+    if findings := scan_text(case.title):
+        found["title"] = findings
     if findings := scan_text(case.caption):
         found["caption"] = findings
     if findings := scan_text(case.content_warning):
@@ -364,12 +373,20 @@ async def phi_findings(db: AsyncSession, case: Case) -> dict[str, list]:
     return found
 
 
-async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: Operator) -> None:
-    """Send a complete draft to the review queue; refused while anything required is missing."""
+async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: Operator) -> list[str]:
+    """Send a complete draft to the review queue; refused while anything required is missing.
+    Returns warnings the author should still act on (images without a description)."""
     require_editable(case)
     errors: dict[str, str] = {}
-    if await case_repo.count_images(db, case.id) == 0:
+    images = await case_repo.list_images(db, case.id)
+    if not images:
         errors["images"] = "Add at least one image."
+    undescribed = [(n, image) for n, image in enumerate(images, 1) if not image.alt_text.strip()]
+    if state.settings.uploads.require_alt_text:
+        for n, image in undescribed:
+            errors[f"alt_{image.id}"] = f"Describe image {n} for colleagues who cannot see it."
+    if not case.title.strip():
+        errors["title"] = "Give the case a short title."
     if not case.caption.strip():
         errors["caption"] = "Write a caption."
     consent = await case_repo.get_consent(db, case.id)
@@ -385,5 +402,10 @@ async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: O
         raise CaseError("The case was not submitted.", field_errors=errors, phi=phi)
     case.state = CaseState.PENDING
     case.submitted_at = utcnow()
+    warnings = [
+        f"Image {n} has no description: add one so colleagues using screen readers can follow the case."
+        for n, _ in undescribed
+    ]
     case.updated_at = case.submitted_at
     record(db, operator.entry("case.submit", target_type="case", target_id=case.public_id, case_id=case.id))
+    return warnings

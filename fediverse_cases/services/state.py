@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fediverse_cases.core.rate_limit import RateLimits, SlidingWindowLimiter
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.services.passwords import Passwords
+from fediverse_cases.services.sso_protocol import OidcClients
 from fediverse_cases.settings import Settings
 
 # Images de-identified at once for the client API's v2 media endpoint (each holds a CPU core).
@@ -25,6 +26,8 @@ class AppState(FederationState):
     api_rate_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
     # Tries on the public withdrawal page, per client address and per code (services.withdrawal_page).
     withdrawal_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
+    # OpenID providers' metadata and signing keys, fetched on first use (services.sso_protocol).
+    oidc: OidcClients = field(default_factory=OidcClients)
     api_media_slots: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(MAX_CONCURRENT_MEDIA_PROCESSING)
     )

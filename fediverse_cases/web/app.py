@@ -10,11 +10,15 @@ from quart import Quart, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from fediverse_cases.core.accounts import ROLE_LABELS, can_post_and_comment, can_review, is_admin
+from fediverse_cases.core.audit_labels import describe_action
+from fediverse_cases.core.case_titles import case_title
+from fediverse_cases.core.finding_labels import image_text_label, metadata_labels, text_kind_labels
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
 from fediverse_cases.settings import Settings
-from fediverse_cases.storage.repositories.cases import count_unread_notifications
-from fediverse_cases.web import api
+from fediverse_cases.storage.repositories.cases import count_review_queue, count_unread_notifications
+from fediverse_cases.storage.repositories.comments import count_held_comments
+from fediverse_cases.web import api, oidc_routes
 from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.blueprints import (
     activitypub,
@@ -39,6 +43,7 @@ from fediverse_cases.web.blueprints import (
 )
 from fediverse_cases.web.csrf import init_csrf
 from fediverse_cases.web.error_pages import init_error_pages, render_error_page
+from fediverse_cases.web.field_labels import field_label
 from fediverse_cases.web.observability import init_observability
 from fediverse_cases.web.security_headers import security_headers
 from fediverse_cases.web.state import AppState
@@ -71,6 +76,13 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         can_post_and_comment=can_post_and_comment,
         can_review=can_review,
         is_admin=is_admin,
+        describe_action=describe_action,
+        field_label=field_label,
+        case_title=case_title,
+        metadata_labels=metadata_labels,
+        text_kind_labels=text_kind_labels,
+        image_text_label=image_text_label,
+        sso=settings.sso,
     )
     # First in line, before the CSRF check parses a form: an oversized upload is refused from its
     # Content-Length, and the body limit makes Quart count bytes as they stream in.
@@ -82,10 +94,13 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     async def inject_account() -> dict[str, object]:
         account = g.get("account")
         if account is None:
-            return {"current_account": None, "notification_count": 0}
+            return {"current_account": None, "notification_count": 0, "review_count": 0}
+        review_count = 0
         async with state.sessionmaker() as db:
             unread = await count_unread_notifications(db, account.id)
-        return {"current_account": account, "notification_count": unread}
+            if can_review(account):
+                review_count = await count_review_queue(db) + await count_held_comments(db)
+        return {"current_account": account, "notification_count": unread, "review_count": review_count}
 
     app.after_request(security_headers)
 
@@ -126,6 +141,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         withdrawal,
     ):
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(oidc_routes.blueprint)
     app.register_blueprint(api.build_blueprint())
     init_observability(app, state)
     init_error_pages(app, settings.uploads)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from quart import abort, g, redirect, request, session, url_for
 
@@ -15,6 +16,10 @@ from fediverse_cases.storage.repositories.accounts import get_account
 from fediverse_cases.web.state import app_state
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+# Session keys of a single sign-on session: which provider signed the person in, and (after our
+# sign-out only) which provider's logout to hand over to.
+SSO_PROVIDER_KEY = "sso_provider"
+SSO_LOGOUT_KEY = "sso_logout"
 
 
 async def load_current_account() -> None:
@@ -77,3 +82,15 @@ login_required = _guard(lambda account: account is not None)
 professional_required = _guard(can_post_and_comment)
 reviewer_required = _guard(can_review)
 admin_required = _guard(is_admin)
+
+
+def safe_next(target: str) -> str:
+    """Only same-site paths: an open redirect after sign-in is a phishing aid. Browsers read a
+    backslash as a slash (``/\\evil.example`` goes off-site) and drop tabs and newlines, so any of
+    those refuses the target outright."""
+    if not target.startswith("/") or any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return ""
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.netloc or parts.scheme:
+        return ""
+    return target

@@ -1,5 +1,5 @@
 """The text fields of a case as its forms send them (composer and published-case edit):
-caption, content warning, graphic flag, specialties, free tags and one description per image,
+title, caption, content warning, graphic flag, specialties, free tags and one description per image,
 each cut to a sane length before the services check it."""
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ def case_text_values(form: Any, images: Sequence[CaseImage]) -> dict[str, Any]:
         return str(form.get(name, ""))[:limit]
 
     values: dict[str, Any] = {
+        # None when the form has no title field: the title is kept (or derived), never blanked.
+        "title": " ".join(text("title", 400).split()) if "title" in form else None,
         "caption": text("caption", 10_000),
         "content_warning": text("content_warning", 1000),
         "sensitive": form.get("sensitive") == "on",
@@ -31,6 +33,7 @@ def case_text_values(form: Any, images: Sequence[CaseImage]) -> dict[str, Any]:
 def case_details(values: dict[str, Any], images: Sequence[CaseImage], **extra: Any) -> CaseDetails:
     """The services' view of those fields (``extra``: e.g. the composer's visibility)."""
     return CaseDetails(
+        title=values["title"],
         caption=values["caption"],
         alt_texts={image.id: values[f"alt_{image.id}"] for image in images},
         specialties=values["specialties"],

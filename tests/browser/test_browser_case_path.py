@@ -132,6 +132,7 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     page.wait_for_selector(".region.manual")
 
     # 3. Caption, alt text, specialty, consent; submit.
+    page.fill("#f-title", "Irregular pigmented lesion")
     page.fill("#f-caption", "Pigmented lesion on the forearm, 12 mm, irregular border. Thoughts?")
     page.locator("input[name^=alt_]").first.fill("Dark irregular lesion on pale skin")
     page.check("input[name=specialties][value=dermatology]")
@@ -191,8 +192,8 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     named = "Reminds me of Mary Jones from ward 4, who lives on Elm Street"
     page.fill("#comment-form textarea[name=content]", named)
     page.click("#comment-form button[type=submit]")
-    page.wait_for_selector("mark.phi[title=name]")
-    assert page.locator("mark.phi[title=address]").inner_text() == "Elm Street"
+    page.wait_for_selector("mark.phi[title='a name']")
+    assert page.locator("mark.phi[title='an address or place']").inner_text() == "Elm Street"
     page.screenshot(path=str(artifacts_dir / "9-identifiers-flagged.png"), full_page=True)
     page.click("button:has-text('Send to the privacy officer')")
     page.wait_for_selector("text=Your comment was sent to the privacy officer")
@@ -201,7 +202,7 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     # 8. The privacy officer sees it in the held-comments queue and approves it.
     review_page = reviewer.new_page()
     review_page.goto(f"{served.url}/review/comments")
-    review_page.wait_for_selector("mark.phi[title=name]")
+    review_page.wait_for_selector("mark.phi[title='a name']")
     review_page.screenshot(path=str(artifacts_dir / "10-held-comment-queue.png"), full_page=True)
     review_page.click("button:has-text('Approve and publish')")
     review_page.wait_for_selector("#held-empty")

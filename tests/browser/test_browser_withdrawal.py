@@ -111,6 +111,7 @@ def test_patient_withdraws_with_the_code_from_the_consent_form(
     public_id = page.url.rsplit("/", 1)[1]
     assert page.is_checked("input[name=visibility][value=local]")
     assert page.is_checked("input[name=consent_audience][value=local]")
+    page.fill("#f-title", "Pigmented lesion")
     page.fill("#f-caption", "Pigmented lesion on the forearm, 12 mm. Thoughts?")
     page.locator("input[name^=alt_]").first.fill("Dark lesion on pale skin")
     page.check("input[name=visibility][value=followers]")
@@ -164,8 +165,17 @@ def test_patient_withdraws_with_the_code_from_the_consent_form(
 
     # 5. One button withdraws; the page confirms. The peer here is only a delivery row (no actor
     # document to find its inbox from), so its erasure stays open and the page says so.
+    # The button asks first (a destructive action); the patient confirms.
+    questions: list[str] = []
+
+    def confirm(dialog) -> None:  # type: ignore[no-untyped-def]
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
     page.click("#withdraw")
     page.wait_for_selector("#withdrawn")
+    assert questions and "cannot be undone" in questions[0]
     assert "Your case has been withdrawn" in page.inner_text("body")
     row = page.inner_text(f"tr[data-peer='{PEER}']")
     assert "the hospital will follow up" in row and "waiting for their answer" in row

@@ -83,6 +83,7 @@ class Pipeline:
         html = await (await self.client.get(page)).get_data(as_text=True)
         alt_fields = {name: "Dark lesion on the forearm" for name in re.findall(r'name="(alt_\d+)"', html)}
         form = {
+            "title": "Irregular pigmented lesion",
             "caption": "Pigmented lesion on the forearm, 6 mm, irregular border. Thoughts?",
             "visibility": "public",
             "specialties": "dermatology",

@@ -27,6 +27,7 @@ class FakeCase:
     is_local: bool = True
     state: str = "published"
     visibility: str = "public"
+    title: str = "Rash on the forearm"
     caption: str = "Rash on <forearm> & wrist\n\nSecond paragraph"
     content_warning: str = "Open wound"
     sensitive: bool = False
@@ -92,6 +93,8 @@ def test_case_note_has_images_tags_and_consent_claim() -> None:
     assert note["type"] == "Note"
     assert note["attributedTo"] == "https://a.example/users/alice"
     assert note["content"] == "<p>Rash on &lt;forearm&gt; &amp; wrist</p><p>Second paragraph</p>"
+    assert note["name"] == "Rash on the forearm"  # the case's title, plain text
+    assert case_from_note(note).title == "Rash on the forearm"
     assert note["url"] == "https://a.example/cases/c1"
     assert note["replies"] == "https://a.example/cases/c1/replies"
     assert note["published"] == "2026-01-02T03:04:05Z"

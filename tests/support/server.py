@@ -21,6 +21,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_answering(process: subprocess.Popen[bytes], url: str, log: Path, timeout: float) -> None:
+    """Poll ``url`` until it answers 200; a process that exits or never answers fails with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text()[-3000:])
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer:\n" + log.read_text()[-3000:])
+
+
 @dataclass
 class ServedInstance:
     root: Path
@@ -66,17 +81,7 @@ class ServedInstance:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError((self.root / "server.log").read_text()[-3000:])
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("server did not start:\n" + (self.root / "server.log").read_text()[-3000:])
+        wait_until_answering(self.process, f"{self.url}/healthz", self.root / "server.log", timeout)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -28,6 +28,7 @@ from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import remote_media, threads
 from fediverse_cases.federation.dereference import fetch_document, get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import Dropped, InboxContext
+from fediverse_cases.federation.handlers.remote_text import hold_if_identifying, remote_texts
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, CaseTag, Comment
@@ -143,10 +144,11 @@ async def store_remote_case(
         is_local=False,
         state="published",
         visibility=remote.visibility,
+        title=remote.title,
         caption=remote.caption,
         content_warning=remote.content_warning,
         sensitive=remote.sensitive,
-        search_text=" ".join([remote.caption, *remote.tags]),
+        search_text=" ".join([remote.title, remote.caption, *remote.tags]),
         published_at=remote.published_at or now,
         updated_at=remote.updated_at,
     )
@@ -155,6 +157,7 @@ async def store_remote_case(
     for tag in remote.tags:
         db.add(CaseTag(case_id=case.id, tag=tag, is_specialty=False))
     remote_media.store_prepared(db, state, case, prepared)
+    hold_if_identifying(db, case, remote_texts(remote), author.host)
     await db.flush()
     log.info("stored remote case %s with %d image(s)", remote.ap_id, len(prepared))
     return case

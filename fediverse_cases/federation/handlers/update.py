@@ -17,6 +17,7 @@ from fediverse_cases.federation import threads
 from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import InboxContext
 from fediverse_cases.federation.handlers.create import author_of, hold_if_flagged, trusted_note
+from fediverse_cases.federation.handlers.remote_text import hold_if_identifying, remote_texts
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Case
 from fediverse_cases.storage.repositories import cases as cases_repo
@@ -51,10 +52,12 @@ async def handle_update(ctx: InboxContext) -> None:
         except VocabularyError as error:
             log.info("ignoring Update of %s: %s", note["id"], error)
             return
+        case.title = remote.title
         case.caption = remote.caption
         case.content_warning = remote.content_warning
         case.sensitive = remote.sensitive
-        case.search_text = " ".join([remote.caption, *remote.tags])
+        case.search_text = " ".join([remote.title, remote.caption, *remote.tags])
+        hold_if_identifying(db, case, remote_texts(remote), author.host)
         case.updated_at = remote.updated_at or utcnow()
         await replace_tags(db, case.id, [(t, False) for t in remote.tags])
         await db.flush()

@@ -20,6 +20,7 @@ from fediverse_cases.storage.models.collections import CaseCollection, Collectio
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
+from fediverse_cases.storage.models.oidc import OidcIdentity, OidcLoginState
 from fediverse_cases.storage.models.outcomes import CaseOutcome
 from fediverse_cases.storage.models.peer_drops import PeerDrop
 from fediverse_cases.storage.models.polls import Poll, PollVote
@@ -52,6 +53,8 @@ __all__ = [
     "OAuthAuthorizationCode",
     "OAuthToken",
     "ObjectFetch",
+    "OidcIdentity",
+    "OidcLoginState",
     "Peer",
     "PeerDrop",
     "Poll",

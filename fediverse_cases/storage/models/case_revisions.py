@@ -25,6 +25,7 @@ class CaseRevision(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     # pending | applied | rejected | superseded
     state: Mapped[str] = mapped_column(String(16), default="pending")
+    title: Mapped[str] = mapped_column(String(200), default="")
     caption: Mapped[str] = mapped_column(Text, default="")
     content_warning: Mapped[str] = mapped_column(Text, default="")
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)

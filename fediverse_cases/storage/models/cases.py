@@ -29,6 +29,8 @@ class Case(Base):
     state: Mapped[str] = mapped_column(String(24), default="draft")
     # public | followers | local
     visibility: Mapped[str] = mapped_column(String(16), default="public")
+    # Required for new local cases; remote cases take the Note's ``name`` (may be empty).
+    title: Mapped[str] = mapped_column(String(200), default="")
     caption: Mapped[str] = mapped_column(Text, default="")
     content_warning: Mapped[str] = mapped_column(String(300), default="")
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -106,6 +106,14 @@ async def review_queue(session: AsyncSession) -> Sequence[Case]:
     return result.scalars().all()
 
 
+async def count_review_queue(session: AsyncSession) -> int:
+    """How many local cases wait for a reviewer (the badge beside "Review")."""
+    result = await session.execute(
+        select(func.count(Case.id)).where(Case.is_local.is_(True), Case.state == "pending")
+    )
+    return int(result.scalar_one())
+
+
 async def list_local_cases(
     session: AsyncSession, *, state: str | None = None, limit: int = 500
 ) -> Sequence[Case]:
@@ -177,6 +185,21 @@ async def cases_by_ids(session: AsyncSession, case_ids: Sequence[int]) -> dict[i
         return {}
     result = await session.execute(select(Case).where(Case.id.in_(list(case_ids))))
     return {case.id: case for case in result.scalars()}
+
+
+async def first_images(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, CaseImage]:
+    """Each case's first image (for thumbnails beside a notification)."""
+    if not case_ids:
+        return {}
+    result = await session.execute(
+        select(CaseImage)
+        .where(CaseImage.case_id.in_(list(case_ids)), CaseImage.media_key != "")
+        .order_by(CaseImage.case_id, CaseImage.position, CaseImage.id)
+    )
+    first: dict[int, CaseImage] = {}
+    for image in result.scalars():
+        first.setdefault(image.case_id, image)
+    return first
 
 
 async def get_case_by_ap_id(session: AsyncSession, ap_id: str) -> Case | None:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from quart import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from fediverse_cases.core.accounts import RegistrationForm
 from fediverse_cases.services import accounts as account_service
 from fediverse_cases.services.operator import Operator
-from fediverse_cases.web.auth import client_ip, current_account, sign_in
+from fediverse_cases.services.sso import password_sign_in_allowed
+from fediverse_cases.storage.repositories import audit
+from fediverse_cases.storage.repositories.accounts import get_account_by_username
+from fediverse_cases.web.auth import (
+    SSO_LOGOUT_KEY,
+    SSO_PROVIDER_KEY,
+    client_ip,
+    current_account,
+    safe_next,
+    sign_in,
+)
 from fediverse_cases.web.forms import form_fields
 from fediverse_cases.web.state import app_state
 
@@ -31,7 +39,7 @@ REGISTRATION_FIELDS = (
 @blueprint.route("/register", methods=["GET", "POST"])
 async def register() -> str | Response | tuple[str, int]:
     state = app_state()
-    if state.settings.registration == "closed":
+    if state.settings.registration == "closed" or not state.settings.sso.local_passwords:
         return await render_template("register.html", closed=True, values={}, errors={}), 403
     if request.method == "GET":
         return await render_template("register.html", values={}, errors={})
@@ -61,39 +69,58 @@ async def register() -> str | Response | tuple[str, int]:
 @blueprint.route("/login", methods=["GET", "POST"])
 async def login() -> str | Response | tuple[str, int]:
     if request.method == "GET":
-        return await render_template("login.html", username="", next=request.args.get("next", ""))
+        return await render_template(
+            "login.html",
+            username="",
+            next=request.args.get("next", ""),
+            local=request.args.get("local") == "1",
+        )
     state = app_state()
     values = await form_fields(("username", "password", "next"))
+    username = values["username"].strip().lower()[:64]
     async with state.transaction() as db:
-        result = await account_service.authenticate(
-            db, state.passwords, values["username"], values["password"], ip=client_ip()
-        )
+        if password_sign_in_allowed(
+            state.settings.sso, await get_account_by_username(db, username), username
+        ):
+            result = await account_service.authenticate(
+                db, state.passwords, values["username"], values["password"], ip=client_ip()
+            )
+        else:
+            # Passwords are off here except for break-glass admins; said plainly, since the page
+            # tells everyone to use the hospital sign-in anyway.
+            audit.record(
+                db,
+                Operator(None, username, client_ip()).entry(
+                    "login.failure",
+                    target_type="account",
+                    target_id=username,
+                    details={"reason": "passwords_off"},
+                ),
+            )
+            result = account_service.LoginResult(account_service.LoginOutcome.INVALID)
     if result.account is None:
         status = 429 if result.outcome == account_service.LoginOutcome.THROTTLED else 401
         return (
             await render_template(
-                "login.html", username=values["username"][:64], next=values["next"], message=result.message
+                "login.html",
+                username=values["username"][:64],
+                next=values["next"],
+                message=result.message,
+                local=True,
             ),
             status,
         )
     sign_in(result.account)
-    return redirect(_safe_next(values["next"]) or url_for("pages.home"))
+    return redirect(safe_next(values["next"]) or url_for("pages.home"))
 
 
 @blueprint.post("/logout")
 async def logout() -> Response:
+    provider = session.get(SSO_PROVIDER_KEY) if current_account() is not None else None
     if current_account() is not None:
         session.clear()
+    if provider:
+        # Signed in through a provider: offer it the chance to end its own session too.
+        session[SSO_LOGOUT_KEY] = provider
+        return redirect(url_for("sso.end_session"))
     return redirect(url_for("pages.home"))
-
-
-def _safe_next(target: str) -> str:
-    """Only same-site paths: an open redirect after sign-in is a phishing aid. Browsers read a
-    backslash as a slash (``/\\evil.example`` goes off-site) and drop tabs and newlines, so any of
-    those refuses the target outright."""
-    if not target.startswith("/") or any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return ""
-    parts = urlsplit(target)
-    if target.startswith("//") or parts.netloc or parts.scheme:
-        return ""
-    return target

@@ -9,6 +9,7 @@ from quart import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
+from fediverse_cases.core.case_titles import case_title
 from fediverse_cases.core.specialties import SPECIALTIES
 from fediverse_cases.services import case_edits
 from fediverse_cases.services.case_errors import CaseError
@@ -50,6 +51,7 @@ async def _form_context(case: Case, values: dict[str, Any] | None, errors: dict[
     if values is None:
         source = pending or case
         values = {
+            "title": source.title or case_title(case),
             "caption": source.caption,
             "content_warning": source.content_warning,
             "sensitive": source.sensitive,

@@ -246,6 +246,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
         poll = await stored_poll_values(db, case.id)
     if values is None:
         values = {
+            "title": case.title,
             "caption": case.caption,
             "content_warning": case.content_warning,
             "sensitive": case.sensitive,
@@ -361,10 +362,12 @@ async def save(public_id: str) -> Any:
         async with state.transaction() as db:
             fresh = await case_repo.get_case(db, case.id)
             assert fresh is not None
-            await compose_service.submit_case(db, state, fresh, current_operator())
+            warnings = await compose_service.submit_case(db, state, fresh, current_operator())
     except CaseError as error:
         return await _render_error(case, values, error)
     await flash("Submitted. A reviewer will check it before anyone else can see it.")
+    for warning in warnings:
+        await flash(warning)
     return redirect(url_for("compose.edit", public_id=case.public_id))
 
 

@@ -160,7 +160,10 @@ async def notifications() -> str:
     async with app_state().sessionmaker() as db:
         items = await case_repo.list_notifications(db, account.id)
         cases = await case_repo.cases_by_ids(db, [n.case_id for n in items if n.case_id])
-    return await render_template("notifications.html", items=items, cases=cases)
+        # Thumbnails only of what anyone may see: an unpublished case's image is an audited view.
+        shown = [case.id for case in cases.values() if case.state == "published" and not case.hidden]
+        thumbnails = await case_repo.first_images(db, shown)
+    return await render_template("notifications.html", items=items, cases=cases, thumbnails=thumbnails)
 
 
 @blueprint.post("/notifications/read")

@@ -94,6 +94,56 @@
     });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // Several images: prev/next buttons, arrow keys and swiping (CSS scroll snapping) move one image.
+  function initCarousel(strip) {
+    const status = document.getElementById("carousel-status");
+    const figures = strip.querySelectorAll(".case-image");
+    const current = function () { return Math.round(strip.scrollLeft / Math.max(1, strip.clientWidth)); };
+    const go = function (index) {
+      const target = Math.max(0, Math.min(figures.length - 1, index));
+      strip.scrollTo({ left: target * strip.clientWidth, behavior: "smooth" });
+    };
+    strip.addEventListener("scroll", function () {
+      if (status) status.textContent = (current() + 1) + " / " + figures.length;
+    });
+    strip.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowRight") { event.preventDefault(); go(current() + 1); }
+      if (event.key === "ArrowLeft") { event.preventDefault(); go(current() - 1); }
+    });
+    document.querySelectorAll("[data-carousel]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        go(current() + (button.dataset.carousel === "next" ? 1 : -1));
+      });
+    });
+  }
+
+  // Tapping an image (once a graphic one is revealed) opens it full size in a dialog.
+  function initViewer(dialog) {
+    const stage = dialog.querySelector(".viewer-stage");
+    const full = stage.querySelector("img");
+    document.querySelectorAll(".case-image img[data-full]").forEach(function (img) {
+      img.addEventListener("click", function () {
+        const figure = img.closest("figure");
+        if (figure.dataset.graphic && !figure.classList.contains("revealed")) return;
+        full.src = img.dataset.full;
+        full.alt = img.alt;
+        stage.classList.remove("zoomed");
+        dialog.showModal();
+      });
+    });
+    stage.addEventListener("dblclick", function () { stage.classList.toggle("zoomed"); });
+    dialog.querySelector("[data-viewer=close]").addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("close", function () { full.removeAttribute("src"); });
+  }
+
+  function initPage() {
+    init();
+    const strip = document.querySelector(".case-images.carousel");
+    if (strip) initCarousel(strip);
+    const dialog = document.getElementById("image-viewer");
+    if (dialog) initViewer(dialog);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", initPage);
+  else initPage();
 })();
