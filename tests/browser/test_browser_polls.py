@@ -81,7 +81,9 @@ def test_poll_composed_reviewed_voted_with_results_hidden_until_voting(
     page.click("button:has-text('Upload and de-identify')")
     page.wait_for_url(re.compile(r".*/compose/[0-9a-f]{20}$"), timeout=60_000)
     public_id = page.url.rsplit("/", 1)[1]
+    page.fill("#f-title", "Annular plaque on the forearm")
     page.fill("#f-caption", "Annular plaque on the forearm for three weeks. What is your diagnosis?")
+    page.locator("input[name^=alt_]").first.fill("Annular plaque on pale skin")
     page.check("input[name=visibility][value=public]")
     page.check("input[name=consent_audience][value=public]")
     page.check("input[name=consent_method][value=signed_form]")
