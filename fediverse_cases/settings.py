@@ -63,6 +63,10 @@ class ServerSettings:
     port: int = 8000
     workers: int = 1
     run_background_workers: bool = True
+    # De-identify uploads inside `serve` too (services.deid_jobs); off: only worker processes do.
+    run_deidentify_jobs: bool = True
+    # Rendered public documents kept per process (0 turns the cache off).
+    document_cache_entries: int = 10000
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,24 @@ class WithdrawalSettings:
 
 
 @dataclass(frozen=True)
+class DicomSettings:
+    """``[dicom]``: what a PACS may send (STOW-RS, C-STORE) and the PS3.15 options the hospital chose."""
+
+    # A whole study in one STOW-RS request (or one C-STORE association), in bytes.
+    max_study_bytes: int = 512 * 1024 * 1024
+    # PS3.15 Annex E options (the Basic Profile and Clean Pixel Data always apply).
+    retain_longitudinal_modified_dates: bool = True
+    retain_patient_characteristics: bool = True
+    # C-STORE listener: our AE title, where it listens, and calling AE title -> clinician username.
+    listener_ae_title: str = "FEDICASES"
+    listener_host: str = "127.0.0.1"
+    listener_port: int = 11112
+    calling_ae_titles: tuple[tuple[str, str], ...] = ()
+    # Run the listener inside `serve` (with [server] workers = 1) instead of `dicom-listener`.
+    listener_in_serve: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings
     database_url: str
@@ -131,6 +153,8 @@ class Settings:
     private_dir: Path
     session_secret: str
     registration: str = "open"
+    # Database connections of this server, shared out among its worker processes.
+    database_max_connections: int = 20
     server: ServerSettings = field(default_factory=ServerSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
@@ -140,6 +164,7 @@ class Settings:
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     withdrawal: WithdrawalSettings = field(default_factory=WithdrawalSettings)
     sso: SsoSettings = field(default_factory=SsoSettings)
+    dicom: DicomSettings = field(default_factory=DicomSettings)
     config_path: Path | None = None
 
     @property
@@ -174,6 +199,7 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "deidentify": DeidentifySettings,
         "moderation": ModerationSettings,
         "withdrawal": WithdrawalSettings,
+        "dicom": DicomSettings,
         "database": None,
         "media": None,
         "session": None,
@@ -221,8 +247,11 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
     server = ServerSettings(
         host=str(server_raw.get("host", "127.0.0.1")),
         port=_int(server_raw, "server.port", 8000, 1, 65535),
-        workers=_int(server_raw, "server.workers", 1, 1, 64),
+        # 0 (the default) means one hypercorn worker process per CPU core.
+        workers=_int(server_raw, "server.workers", 0, 0, 64) or os.cpu_count() or 1,
         run_background_workers=_bool(server_raw, "server.run_background_workers", True),
+        run_deidentify_jobs=_bool(server_raw, "server.run_deidentify_jobs", True),
+        document_cache_entries=_int(server_raw, "server.document_cache_entries", 10000, 0, 1_000_000),
     )
     fed_raw = _section(raw, "federation")
     mode = str(fed_raw.get("mode", "allowlist"))
@@ -280,6 +309,9 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         sso = sso_settings_from_mapping(_section(raw, "sso"))
     except SsoSettingsError as exc:
         raise SettingsError(str(exc)) from None
+    dicom = _dicom(_section(raw, "dicom"))
+    if dicom.listener_in_serve and server.workers > 1:
+        raise SettingsError("dicom.listener_in_serve needs server.workers = 1 (one process can own the port)")
     media_dir = _path(media, "media.dir", base_dir, "media")
     private_dir = _path(media, "media.private_dir", base_dir, "private")
     return Settings(
@@ -290,6 +322,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
             demo=_bool(instance, "instance.demo", False),
         ),
         database_url=database_url,
+        database_max_connections=_int(database, "database.max_connections", 20, 2, 1000),
         media_dir=media_dir,
         private_dir=private_dir,
         session_secret=secret,
@@ -303,8 +336,40 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         observability=ObservabilitySettings(access_log=access_log, metrics_token=metrics_token),
         withdrawal=withdrawal,
         sso=sso,
+        dicom=dicom,
         config_path=config_path,
     )
+
+
+def _dicom(raw: Mapping[str, Any]) -> DicomSettings:
+    title = str(raw.get("listener_ae_title", DicomSettings.listener_ae_title))
+    if not _is_ae_title(title):
+        raise SettingsError(
+            f"setting dicom.listener_ae_title must be 1-16 printable characters, got {title!r}"
+        )
+    calling = raw.get("calling_ae_titles", {})
+    if not isinstance(calling, Mapping) or not all(isinstance(v, str) and v for v in calling.values()):
+        raise SettingsError("[dicom.calling_ae_titles] must map AE titles to usernames")
+    for ae in calling:
+        if not _is_ae_title(ae):
+            raise SettingsError(
+                f"dicom.calling_ae_titles: {ae!r} is not an AE title (1-16 printable characters)"
+            )
+    return DicomSettings(
+        max_study_bytes=_int(raw, "dicom.max_study_bytes", DicomSettings.max_study_bytes, 1024, 8 * 1024**3),
+        retain_longitudinal_modified_dates=_bool(raw, "dicom.retain_longitudinal_modified_dates", True),
+        retain_patient_characteristics=_bool(raw, "dicom.retain_patient_characteristics", True),
+        listener_ae_title=title,
+        listener_host=str(raw.get("listener_host", DicomSettings.listener_host)),
+        listener_port=_int(raw, "dicom.listener_port", DicomSettings.listener_port, 1, 65535),
+        calling_ae_titles=tuple(sorted((str(ae).strip(), user) for ae, user in calling.items())),
+        listener_in_serve=_bool(raw, "dicom.listener_in_serve", False),
+    )
+
+
+def _is_ae_title(value: str) -> bool:
+    # PS3.5 AE: up to 16 characters, no backslash or control characters, not only spaces.
+    return 0 < len(value.strip()) <= 16 and value.isprintable() and "\\" not in value
 
 
 def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 #   nodejs, npm              the Fedify interop peer and the OpenID test provider (npm then
 #                            fetches their own Node 22)
 #   python3-venv             the project's virtualenv and the packaging test's fresh venv
+#   orthanc, orthanc-dicomweb  the PACS the DICOM intake tests send from (STOW-RS and C-STORE)
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
@@ -23,6 +24,8 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v Orthanc >/dev/null 2>&1 || [ -x /usr/sbin/Orthanc ] || missing+=(orthanc)
+[ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || missing+=(orthanc-dicomweb)
 if [ ! -x .venv/bin/python ]; then
   # Debian's python3 has venv without ensurepip until python3-venv is installed: try for real.
   probe="$(mktemp -d)"
@@ -49,7 +52,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   # Another apt/dpkg run holding the lock is waited for (up to 10 minutes), not failed on.
   $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
-  # policy-rc.d 101: nginx is only a binary for the tests; Debian must not start it as a service.
+  # policy-rc.d 101: nginx and Orthanc are only binaries for the tests; Debian must not start it as a service.
   policy_rc=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     policy_rc=/usr/sbin/policy-rc.d

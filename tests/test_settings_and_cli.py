@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fediverse_cases.settings import SettingsError, load_settings
+from fediverse_cases.settings import SettingsError, load_settings, settings_from_mapping
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "fediverse_cases" / "instance_config" / "example.toml"
@@ -133,7 +133,8 @@ def test_worker_once_processes_what_is_due_and_exits(tmp_path: Path) -> None:
     result = instance.command("worker", "--once")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith(
-        "deliveries attempted: 0; inbox items processed: 0; erasure re-checks run: 0"
+        "deliveries attempted: 0; inbox items processed: 0; erasure re-checks run: 0; "
+        "de-identification jobs run: 0"
     )
 
 
@@ -165,3 +166,23 @@ def _running_lines(instance) -> list[str]:  # type: ignore[no-untyped-def]
             return lines
         time.sleep(0.2)
     return lines
+
+
+def test_dicom_settings_map_ae_titles_and_refuse_bad_ones() -> None:
+    base = {
+        "instance": {"name": "x", "base_url": "https://cases.example.org"},
+        "database": {"url": "sqlite+aiosqlite:///x.db"},
+        "session": {"secret": "s" * 40},
+    }
+    settings = settings_from_mapping(
+        {**base, "dicom": {"retain_patient_characteristics": False, "calling_ae_titles": {"PACS1": "dr_a"}}}
+    )
+    assert settings.dicom.calling_ae_titles == (("PACS1", "dr_a"),)
+    assert settings.dicom.retain_patient_characteristics is False
+    assert load_settings(EXAMPLE, env={}).dicom.listener_ae_title == "FEDICASES"
+    with pytest.raises(SettingsError, match=r"dicom\.calling_ae_titles"):
+        settings_from_mapping({**base, "dicom": {"calling_ae_titles": {"A" * 17: "dr_a"}}})
+    with pytest.raises(SettingsError, match=r"dicom\.listener_ae_title"):
+        settings_from_mapping({**base, "dicom": {"listener_ae_title": "BAD\\TITLE"}})
+    with pytest.raises(SettingsError, match="workers = 1"):
+        settings_from_mapping({**base, "server": {"workers": 2}, "dicom": {"listener_in_serve": True}})

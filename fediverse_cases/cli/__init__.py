@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     from fediverse_cases.cli import (
         backup,
         cases,
+        dicom_listener,
         doctor,
         example_config,
         instance,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         cases,
         peers,
         worker,
+        dicom_listener,
         tokens,
         example_config,
         doctor,

@@ -1,4 +1,5 @@
-"""`fediverse-cases worker`: the delivery, inbox and erasure re-check workers as a separate process.
+"""`fediverse-cases worker`: the delivery, inbox, erasure re-check and de-identification job
+workers as a separate process.
 
 Several worker processes (and `serve` processes with background workers) can share one
 PostgreSQL database: rows are claimed with leases and SKIP LOCKED. SIGTERM/SIGINT stop cleanly.
@@ -16,11 +17,12 @@ from fediverse_cases.cli.common import add_config_argument, run_with_state
 from fediverse_cases.federation import delivery, erasure_jobs, inbox_worker
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
+from fediverse_cases.services import deid_jobs
 from fediverse_cases.services.state import AppState
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("worker", help="run the federation delivery and inbox workers")
+    parser = subparsers.add_parser("worker", help="run the federation and de-identification workers")
     add_config_argument(parser)
     parser.add_argument("--once", action="store_true", help="process what is due now, then exit")
     parser.add_argument(
@@ -41,9 +43,12 @@ def run_worker(args: argparse.Namespace) -> int:
                 sent = await delivery.run_once(state, lease=lease)
                 handled = await inbox_worker.run_once(state, lease=lease)
                 rechecked = await erasure_jobs.run_once(state, lease=lease)
+                images = 0
+                while ran := await deid_jobs.run_once(state, lease=lease):
+                    images += ran
                 print(
                     f"deliveries attempted: {sent}; inbox items processed: {handled}; "
-                    f"erasure re-checks run: {rechecked}"
+                    f"erasure re-checks run: {rechecked}; de-identification jobs run: {images}"
                 )
                 return
             stop = asyncio.Event()
@@ -51,7 +56,8 @@ def run_worker(args: argparse.Namespace) -> int:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             print(f"worker running for {state.settings.instance.base_url}", flush=True)
-            await Workers(state, poll_seconds=args.poll_seconds, lease=lease).run_until(stop)
+            jobs = [deid_jobs.job_loop(state, lease)]
+            await Workers(state, poll_seconds=args.poll_seconds, lease=lease, jobs=jobs).run_until(stop)
         finally:
             await state.transport.aclose()
 

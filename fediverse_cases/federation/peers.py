@@ -10,6 +10,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.hosts import InvalidHost, normalize_host
@@ -51,21 +52,25 @@ def default_scheme(host: str) -> str:
 async def seed_from_settings(state: FederationState) -> int:
     """Add the hosts of ``federation.allowlist`` as allowed peers unless already known."""
     added = 0
-    async with state.transaction() as db:
-        for entry in state.settings.federation.allowlist:
-            try:
-                address = parse_peer(entry)
-            except InvalidHost:
-                continue
-            if await peers_repo.get_peer(db, address.host) is None:
-                db.add(
-                    Peer(
-                        host=address.host,
-                        state="allowed",
-                        scheme=address.scheme or default_scheme(address.host),
+    try:
+        async with state.transaction() as db:
+            for entry in state.settings.federation.allowlist:
+                try:
+                    address = parse_peer(entry)
+                except InvalidHost:
+                    continue
+                if await peers_repo.get_peer(db, address.host) is None:
+                    db.add(
+                        Peer(
+                            host=address.host,
+                            state="allowed",
+                            scheme=address.scheme or default_scheme(address.host),
+                        )
                     )
-                )
-                added += 1
+                    added += 1
+    except IntegrityError:
+        # Every worker process of `serve` seeds at start; another one added the same hosts first.
+        return 0
     if added:
         state.allow_list.invalidate()
     return added

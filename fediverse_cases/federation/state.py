@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,6 +27,7 @@ from fediverse_cases.federation.transport import Transport
 from fediverse_cases.media.runtime import build_deidentifier
 from fediverse_cases.media.store import LocalMediaStore, LocalPrivateStore
 from fediverse_cases.settings import Settings
+from fediverse_cases.storage.change_signal import ChangeSignal
 from fediverse_cases.storage.db import create_engine, create_sessionmaker
 from fediverse_cases.storage.models import Actor
 
@@ -37,9 +39,25 @@ class WakeEvents:
     delivery: asyncio.Event = field(default_factory=asyncio.Event)
     inbox: asyncio.Event = field(default_factory=asyncio.Event)
     erasure: asyncio.Event = field(default_factory=asyncio.Event)
+    deid: asyncio.Event = field(default_factory=asyncio.Event)
 
     def all(self) -> tuple[asyncio.Event, ...]:
-        return (self.delivery, self.inbox, self.erasure)
+        return (self.delivery, self.inbox, self.erasure, self.deid)
+
+
+def pool_size(settings: Settings) -> int:
+    """Connections kept open per process: ``[database] max_connections`` shared out among the
+    hypercorn workers, half kept open and half (``max_overflow``) opened under load, so N workers
+    never open more than the database was sized for; at least 2 each (a request and a background
+    worker may both hold one, and a handler may open a second session)."""
+    return max(2, settings.database_max_connections // (2 * max(1, settings.server.workers)))
+
+
+def change_signal_path(settings: Settings) -> Path:
+    """Beside ``private_dir`` (which holds only originals and consent forms), named after it:
+    every process with these settings on this machine maps the same file."""
+    private = settings.private_dir.resolve()
+    return private.parent / f".{private.name}.change-signal"
 
 
 @dataclass
@@ -54,6 +72,8 @@ class FederationState:
     allow_list: AllowListCache
     transport: Transport
     inbox_writer: InboxWriter
+    # Shared with every process on this host: which rows changed (cached documents check it).
+    change_signal: ChangeSignal
     wake: WakeEvents = field(default_factory=WakeEvents)
     # Parsed public keys of verified signers by keyId, so a busy inbox verifies without a query.
     signer_keys: dict[str, SignerKey] = field(default_factory=dict)
@@ -67,8 +87,11 @@ class FederationState:
     @staticmethod
     def fields_from_settings(settings: Settings) -> dict[str, object]:
         """The shared fields, built once; subclasses add theirs and call ``cls(**fields)``."""
-        engine = create_engine(settings.database_url)
-        sessionmaker = create_sessionmaker(engine)
+        engine = create_engine(
+            settings.database_url, pool_size=pool_size(settings), max_overflow=pool_size(settings)
+        )
+        change_signal = ChangeSignal(change_signal_path(settings))
+        sessionmaker = create_sessionmaker(engine, change_signal)
         allow_list = AllowListCache(settings, sessionmaker)
         return {
             "settings": settings,
@@ -81,6 +104,7 @@ class FederationState:
             "allow_list": allow_list,
             "transport": Transport(settings, allow_list),
             "inbox_writer": InboxWriter(sessionmaker),
+            "change_signal": change_signal,
         }
 
     @asynccontextmanager
@@ -92,3 +116,4 @@ class FederationState:
     async def close(self) -> None:
         await self.transport.aclose()
         await self.engine.dispose()
+        self.change_signal.close()

@@ -3,6 +3,10 @@
 written by this process) or ``poll_seconds``. Errors are logged and the loop carries on; the
 rows themselves are durable, so stopping at any point loses nothing. Erasure re-checks are due
 minutes after they are queued, so their loop polls less often (``erasure_poll_seconds``).
+
+Queues owned by upper layers (the de-identification jobs of ``services.deid_jobs``) are handed
+in as ``JobLoop`` values by whoever builds the workers (``serve``, ``fediverse-cases worker``):
+this layer runs their loops the same way without importing them.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fediverse_cases.federation import delivery, erasure_jobs, inbox_worker
@@ -22,6 +27,16 @@ DEFAULT_POLL_SECONDS = 0.3
 DEFAULT_ERASURE_POLL_SECONDS = 5.0
 
 
+@dataclass(frozen=True)
+class JobLoop:
+    """One more queue to work: ``step`` runs what is due and returns how many rows it handled;
+    ``wake`` is set by this process when it writes a due row."""
+
+    name: str
+    step: Callable[[], Awaitable[int]]
+    wake: asyncio.Event
+
+
 class Workers:
     def __init__(
         self,
@@ -30,8 +45,13 @@ class Workers:
         poll_seconds: float = DEFAULT_POLL_SECONDS,
         lease: timedelta | None = None,
         erasure_poll_seconds: float = DEFAULT_ERASURE_POLL_SECONDS,
+        jobs: Sequence[JobLoop] = (),
+        federation: bool = True,
     ) -> None:
+        """``federation=False``: only the ``jobs`` loops (``serve`` with its federation workers off)."""
         self.state = state
+        self.jobs = tuple(jobs)
+        self.federation = federation
         self.poll_seconds = poll_seconds
         self.erasure_poll_seconds = max(poll_seconds, erasure_poll_seconds)
         self.lease = lease
@@ -39,6 +59,9 @@ class Workers:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._loop(job.name, job.step, job.wake)) for job in self.jobs]
+        if not self.federation:
+            return
         events = self.state.wake
         lease = self.lease
         deliver: Callable[[], Awaitable[int]] = (
@@ -51,7 +74,7 @@ class Workers:
             if lease
             else (lambda: inbox_worker.run_once(self.state))
         )
-        self._tasks = [
+        self._tasks += [
             asyncio.create_task(self._loop("delivery", deliver, events.delivery)),
             asyncio.create_task(self._loop("inbox", process, events.inbox)),
             asyncio.create_task(

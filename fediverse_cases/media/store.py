@@ -77,11 +77,13 @@ class LocalMediaStore:
             raise ValueError("not a media file name")
         return self.root / key[:2] / f"{key}-{variant}{extension}"
 
-    def save(self, image: CleanImage) -> StoredImage:
+    def save(self, image: CleanImage, key: str | None = None) -> StoredImage:
+        """Every variant under ``key`` (a new random key by default; a job passes the key it
+        recorded beforehand, so a crash mid-write leaves files it can find and remove)."""
         if not isinstance(image, CleanImage):  # the type is the guarantee; refuse anything else
             raise TypeError("the media store accepts only de-identified CleanImage values")
         extension = ".jpg" if image.media_type == "image/jpeg" else ".png"
-        key = new_key()
+        key = key or new_key()
         for variant, data in (("full", image.data), ("display", image.display), ("thumb", image.thumbnail)):
             _write_atomically(self._path(key, variant, extension), data)
         return StoredImage(key, extension, image.media_type)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from fediverse_cases.core.case_access import Visibility
+from fediverse_cases.services import deid_jobs
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.compose import (
     CaseDetails,
@@ -52,7 +53,8 @@ async def create_published_case(
     outcomes = await add_images(
         state, case.id, [UploadedFile(data, f"image{i}.jpg") for i, data in enumerate(images)]
     )
-    refused = [outcome.reason for outcome in outcomes if not outcome.accepted]
+    jobs = await deid_jobs.process_now(state, [o.job_id for o in outcomes if o.job_id is not None])
+    refused = [job.last_error or (job.proposed or {}).get("reason") for job in jobs if job.state != "done"]
     if refused:
         raise CaseError(f"an image was refused: {refused[0]}")
     author = Operator(author_account.id, author_account.username)

@@ -2,13 +2,13 @@
 caption/tags/visibility, the private consent record (with the audience the patient agreed to:
 ``enforce_consent_scope`` keeps the visibility inside it), and ``submit_case``.
 
-The engine is CPU-bound, so it runs in a thread and outside any database transaction; files are
-written before the rows that name them and removed again if the rows cannot be written.
+Images go through the engine as durable jobs (``services.deid_jobs``): adding an image or asking
+for a redaction re-run keeps the original privately and queues a job in one transaction, and the
+page follows the job. A case cannot be submitted while one of its images is still in a job.
 """
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,13 +20,13 @@ from fediverse_cases.core import consent_scope, withdrawal_codes
 from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.case_titles import TITLE_MAX, derive_title
 from fediverse_cases.core.specialties import TagError, hashtags_in, parse_tags
-from fediverse_cases.deidentify import Box, DeidentificationResult, scan_text
-from fediverse_cases.media.image_fields import copy_image_fields, stored_image_fields
+from fediverse_cases.deidentify import Box, scan_text
+from fediverse_cases.services import deid_jobs, dicom_files
 from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
-from fediverse_cases.storage.models import Actor, Case, CaseImage, Consent
+from fediverse_cases.storage.models import Actor, Case, Consent
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories.audit import record
 
@@ -58,6 +58,8 @@ class ImageOutcome:
     accepted: bool
     reason: str | None = None
     image_id: int | None = None
+    # The de-identification job that will produce (or replace) the image.
+    job_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -107,53 +109,54 @@ async def start_draft(db: AsyncSession, state: AppState, author: Actor) -> Case:
     return case
 
 
-async def _deidentify(
-    state: AppState, data: bytes, filename: str, declared_type: str, **kwargs
-) -> DeidentificationResult:  # type: ignore[no-untyped-def]
-    engine = state.deidentifier
-    return await asyncio.to_thread(
-        engine.process, data, filename=filename or None, declared_type=declared_type or None, **kwargs
-    )
-
-
 async def add_images(state: AppState, case_id: int, files: Sequence[UploadedFile]) -> list[ImageOutcome]:
-    """Each file through the engine at once; refused files store nothing and keep the reason."""
+    """Keep each original privately and queue a de-identification job for it; answers at once.
+
+    Callable outside a web request (e.g. an intake of DICOM files into a draft): the jobs run in
+    whichever worker claims them, and the ``CaseImage`` row appears only when the engine accepts
+    the image. Nothing is stored when a check fails.
+    """
     limit = state.settings.uploads.max_images_per_case
-    async with state.sessionmaker() as db:
-        case = await case_repo.get_case(db, case_id)
-        if case is None:
-            raise CaseError("No such case.", status=404)
-        require_editable(case)
-        existing = await case_repo.count_images(db, case_id)
-    if existing + len(files) > limit:
-        raise CaseError(
-            f"A case holds at most {limit} images; this one has {existing} and you sent {len(files)}.",
-            status=413,
-        )
-    outcomes = []
     for upload in files:
         if len(upload.data) > state.settings.uploads.max_image_bytes:
             raise CaseError(_too_large(state, upload.filename), status=413)
-    for upload in files:
-        result = await _deidentify(state, upload.data, upload.filename, upload.content_type)
-        if not result.accepted or result.image is None:
-            outcomes.append(ImageOutcome(upload.filename, False, result.reason))
-            continue
-        stored = state.media_store.save(result.image)
-        original_key = state.private_store.put(upload.data)
-        try:
-            async with state.transaction() as db:
-                image = CaseImage(case_id=case_id, position=existing, original_key=original_key)
-                _apply_result(image, result, stored.key)
-                db.add(image)
-                await db.flush()
-                image_id = image.id
-        except BaseException:
-            state.media_store.delete(stored.key)
-            state.private_store.delete(original_key)
-            raise
-        existing += 1
-        outcomes.append(ImageOutcome(upload.filename, True, None, image_id))
+    keys = [state.private_store.put(upload.data) for upload in files]
+    outcomes = []
+    try:
+        async with state.transaction() as db:
+            case = await case_repo.get_case(db, case_id)
+            if case is None:
+                raise CaseError("No such case.", status=404)
+            require_editable(case)
+            existing = await case_repo.count_images(db, case_id)
+            existing += await deid_jobs.count_unfinished(db, case_id, kinds=("image",))
+            if existing + len(files) > limit:
+                raise CaseError(
+                    f"A case holds at most {limit} images; this one has {existing} and you sent "
+                    f"{len(files)}.",
+                    status=413,
+                )
+            jobs = [
+                deid_jobs.enqueue(
+                    db,
+                    kind="image",
+                    case_id=case_id,
+                    original_key=key,
+                    filename=upload.filename,
+                    declared_type=upload.content_type,
+                )
+                for upload, key in zip(files, keys, strict=True)
+            ]
+            await db.flush()
+            outcomes = [
+                ImageOutcome(upload.filename, True, None, job_id=job.id)
+                for upload, job in zip(files, jobs, strict=True)
+            ]
+    except BaseException:
+        for key in keys:
+            state.private_store.delete(key)
+        raise
+    deid_jobs.wake(state)
     return outcomes
 
 
@@ -164,43 +167,34 @@ def _too_large(state: AppState, filename: str) -> str:
     )
 
 
-def _apply_result(image: CaseImage, result: DeidentificationResult, media_key: str) -> None:
-    copy_image_fields(result, image, stored_image_fields(result, media_key))
-
-
 async def redact_image(
     state: AppState, case_id: int, image_id: int, regions: Sequence[Box], crop: Box | None
 ) -> ImageOutcome:
-    """Re-run the engine from the private original with the clinician's boxes and crop."""
-    async with state.sessionmaker() as db:
+    """Queue a re-run of the engine from the private original with the clinician's boxes and crop;
+    the image is replaced when the job is done (a refusal keeps the previous version)."""
+    async with state.transaction() as db:
         case = await case_repo.get_case(db, case_id)
         image = await case_repo.get_image(db, case_id, image_id)
-    if case is None or image is None:
-        raise CaseError("No such image.", status=404)
-    require_editable(case)
-    original = state.private_store.read(image.original_key) if image.original_key else None
-    if original is None:
-        raise CaseError(
-            "The original of this image is no longer kept; upload it again to redact more.", status=409
+        if case is None or image is None:
+            raise CaseError("No such image.", status=404)
+        require_editable(case)
+        if not image.original_key or not state.private_store.exists(image.original_key):
+            raise CaseError(
+                "The original of this image is no longer kept; upload it again to redact more.", status=409
+            )
+        job = deid_jobs.enqueue(
+            db,
+            kind="redact",
+            case_id=case_id,
+            image_id=image_id,
+            original_key=image.original_key,
+            regions=regions,
+            crop=crop,
         )
-    result = await _deidentify(state, original, "", "", regions=tuple(regions), crop=crop)
-    if not result.accepted:
-        return ImageOutcome("", False, result.reason, image_id)
-    stored = state.media_store.save(result.image)  # type: ignore[arg-type]
-    try:
-        async with state.transaction() as db:
-            fresh = await case_repo.get_image(db, case_id, image_id)
-            if fresh is None:
-                raise CaseError("No such image.", status=404)
-            old_key = fresh.media_key
-            _apply_result(fresh, result, stored.key)
-            fresh.manual_regions = [box.to_json() for box in regions]
-            fresh.crop = crop.to_json() if crop else None
-    except BaseException:
-        state.media_store.delete(stored.key)
-        raise
-    state.media_store.delete(old_key)
-    return ImageOutcome("", True, None, image_id)
+        await db.flush()
+        job_id = job.id
+    deid_jobs.wake(state)
+    return ImageOutcome("", True, None, image_id, job_id)
 
 
 async def remove_image(db: AsyncSession, state: AppState, case: Case, image_id: int) -> None:
@@ -208,11 +202,14 @@ async def remove_image(db: AsyncSession, state: AppState, case: Case, image_id: 
     image = await case_repo.get_image(db, case.id, image_id)
     if image is None:
         raise CaseError("No such image.", status=404)
+    dicom_keys = await dicom_files.all_private_keys(db, case.id, image_id)
     await db.delete(image)
     await db.flush()
     state.media_store.delete(image.media_key)
     if image.original_key:
         state.private_store.delete(image.original_key)
+    for key in dicom_keys:
+        state.private_store.delete(key)
 
 
 async def save_details(db: AsyncSession, case: Case, details: CaseDetails) -> None:
@@ -393,6 +390,10 @@ async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: O
     if consent is None:
         errors["consent"] = "Record the patient's consent before submitting."
     errors.update(scope_errors(case, consent))
+    if await deid_jobs.count_unfinished(db, case.id):
+        errors["images"] = (
+            "An image is still being de-identified or waits for your decision; finish it first."
+        )
     phi = await phi_findings(db, case)
     for name in phi:
         errors[name] = (

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import CaseState
 from fediverse_cases.federation import publish
+from fediverse_cases.services import dicom_files
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
@@ -72,6 +73,7 @@ async def _delete_originals(db: AsyncSession, state: AppState, case: Case) -> No
         if image.original_key:
             state.private_store.delete(image.original_key)
             image.original_key = ""
+    await dicom_files.delete_originals_at_publication(db, state, case.id)
 
 
 async def approve_case(

@@ -1,5 +1,5 @@
 """The application's state: the federation layer's state plus what only the services and the
-web app use (password hasher, client-API and withdrawal-page rate limiters, slots for API media processing).
+web app use (password hasher, client-API and withdrawal-page rate limiters).
 
 One ``AppState`` is built by ``AppState.from_settings`` (in ``create_app`` and each CLI command)
 and handed to blueprints, workers and services; nothing lives in module globals.
@@ -7,7 +7,6 @@ and handed to blueprints, workers and services; nothing lives in module globals.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 from fediverse_cases.core.rate_limit import RateLimits, SlidingWindowLimiter
@@ -15,9 +14,6 @@ from fediverse_cases.federation.state import FederationState
 from fediverse_cases.services.passwords import Passwords
 from fediverse_cases.services.sso_protocol import OidcClients
 from fediverse_cases.settings import Settings
-
-# Images de-identified at once for the client API's v2 media endpoint (each holds a CPU core).
-MAX_CONCURRENT_MEDIA_PROCESSING = 2
 
 
 @dataclass
@@ -28,9 +24,6 @@ class AppState(FederationState):
     withdrawal_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
     # OpenID providers' metadata and signing keys, fetched on first use (services.sso_protocol).
     oidc: OidcClients = field(default_factory=OidcClients)
-    api_media_slots: asyncio.Semaphore = field(
-        default_factory=lambda: asyncio.Semaphore(MAX_CONCURRENT_MEDIA_PROCESSING)
-    )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:

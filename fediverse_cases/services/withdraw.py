@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import CaseState
 from fediverse_cases.federation import publish
+from fediverse_cases.services import dicom_files
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
@@ -28,6 +29,7 @@ async def withdraw_consent(db: AsyncSession, state: AppState, case: Case, operat
     images = await case_repo.list_images(db, case.id)
     media_keys = [image.media_key for image in images if image.media_key]
     original_keys = [image.original_key for image in images if image.original_key]
+    original_keys += await dicom_files.all_private_keys(db, case.id)
     previous_state = case.state
     await case_repo.purge_case_content(db, case.id)
     now = utcnow()

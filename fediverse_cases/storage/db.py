@@ -10,17 +10,29 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from fediverse_cases.storage.change_signal import ChangeSignal
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    # Compiled SQL is cached per statement shape; large enough for every repository query so
+    # a busy route never recompiles (SQLAlchemy's default of 500 is shared by all of them).
+    kwargs.setdefault("query_cache_size", 2000)
     if database_url.startswith("sqlite"):
+        if database_url.rstrip("/").endswith((":memory:", "aiosqlite:")):
+            # One shared in-memory connection (StaticPool): there is no pool to size.
+            kwargs.pop("pool_size", None)
+            kwargs.pop("max_overflow", None)
         engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(database_url, **kwargs)
+    # asyncpg prepares each statement once per connection and reuses it (server-side plans).
+    connect_args = {"prepared_statement_cache_size": 500}
+    return create_async_engine(database_url, connect_args=connect_args, **kwargs)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -34,5 +46,13 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    engine: AsyncEngine, signal: ChangeSignal | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that tell ``signal`` (when given) which rows they changed and loaded."""
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        autoflush=False,
+        sync_session_class=signal.session_class() if signal is not None else Session,
+    )

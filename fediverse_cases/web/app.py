@@ -15,10 +15,11 @@ from fediverse_cases.core.case_titles import case_title
 from fediverse_cases.core.finding_labels import image_text_label, metadata_labels, text_kind_labels
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
+from fediverse_cases.services import deid_jobs
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.repositories.cases import count_review_queue, count_unread_notifications
 from fediverse_cases.storage.repositories.comments import count_held_comments
-from fediverse_cases.web import api, oidc_routes
+from fediverse_cases.web import api, dicomweb, oidc_routes
 from fediverse_cases.web.auth import load_current_account
 from fediverse_cases.web.blueprints import (
     activitypub,
@@ -31,6 +32,7 @@ from fediverse_cases.web.blueprints import (
     collections,
     comment_review,
     compose,
+    compose_jobs,
     federation_admin,
     feeds,
     media,
@@ -42,6 +44,8 @@ from fediverse_cases.web.blueprints import (
     withdrawal,
 )
 from fediverse_cases.web.csrf import init_csrf
+from fediverse_cases.web.doc_cache import init_document_cache
+from fediverse_cases.web.doc_cache_asgi import CachedDocumentsFastPath
 from fediverse_cases.web.error_pages import init_error_pages, render_error_page
 from fediverse_cases.web.field_labels import field_label
 from fediverse_cases.web.observability import init_observability
@@ -70,6 +74,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         BODY_TIMEOUT=120,
     )
     app.jinja_env.autoescape = True
+    documents = init_document_cache(app, state.change_signal, settings.server.document_cache_entries)
     app.jinja_env.globals.update(
         instance=settings.instance,
         role_labels=ROLE_LABELS,
@@ -125,6 +130,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         profile,
         admin,
         compose,
+        compose_jobs,
         review,
         comment_review,
         case_edits,
@@ -143,6 +149,10 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         app.register_blueprint(module.blueprint)
     app.register_blueprint(oidc_routes.blueprint)
     app.register_blueprint(api.build_blueprint())
+    app.register_blueprint(dicomweb.blueprint)
+    dicomweb.init_listener(app, state)
+    # Inside the observer, so answers from the fast path are logged and timed like any other.
+    app.asgi_app = CachedDocumentsFastPath(app.asgi_app, documents)  # type: ignore[method-assign]
     init_observability(app, state)
     init_error_pages(app, settings.uploads)
 
@@ -151,8 +161,12 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     @app.before_serving
     async def start_federation() -> None:
         await seed_from_settings(state)
-        if settings.server.run_background_workers:
-            workers.append(Workers(state))
+        server = settings.server
+        if server.run_background_workers or server.run_deidentify_jobs:
+            # By default a small instance runs everything here; larger ones switch these off and
+            # run `fediverse-cases worker` processes (on other machines too, sharing PostgreSQL).
+            jobs = [deid_jobs.job_loop(state)] if server.run_deidentify_jobs else []
+            workers.append(Workers(state, jobs=jobs, federation=server.run_background_workers))
             workers[0].start()
 
     @app.after_serving

@@ -1,5 +1,5 @@
 """How case pages show a case's images and the identifier scanner's findings: the image view the
-preview and the redaction editor read, and findings marked up either as escaped HTML or as
+preview and the redaction editor read, the de-identification job view, and findings marked up either as escaped HTML or as
 segments a template wraps in ``<mark>`` (no routes here; the blueprints import these)."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from fediverse_cases.deidentify import PhiFinding
-from fediverse_cases.storage.models import CaseImage
+from fediverse_cases.services.deid_jobs import describe
+from fediverse_cases.storage.models import CaseImage, DeidJob
 from fediverse_cases.web.state import app_state
 
 
@@ -44,6 +45,36 @@ def image_view(image: CaseImage) -> dict[str, Any]:
         ),
         "has_original": bool(image.original_key),
     }
+
+
+def job_view(job: DeidJob) -> dict[str, Any]:
+    """A de-identification job on the compose page: its progress, or the reason it was refused,
+    or (handed over) the editor over the original with the engine's proposed boxes as the
+    clinician's own, to accept, delete or redraw."""
+    view = describe(job)
+    proposed = job.proposed or {}
+    if job.state == "needs_review":
+        source = proposed.get("source") or {}
+        width, height = source.get("w") or 0, source.get("h") or 0
+        boxes = list(job.regions or []) + list(proposed.get("boxes") or [])
+        view.update(
+            coverage=100 * float(proposed.get("coverage") or 0),
+            threshold=100 * float(proposed.get("threshold") or 0),
+            proposed_count=len(proposed.get("boxes") or []),
+            width=width,
+            height=height,
+            editor=json.dumps(
+                {
+                    "source": {"w": width, "h": height},
+                    "crop": {"x": 0, "y": 0, "w": width, "h": height},
+                    "faces": [],
+                    "texts": [],
+                    "manual": boxes,
+                    "has_crop": False,
+                }
+            ),
+        )
+    return view
 
 
 def highlight_markup(text: str, findings: list[Any]) -> Markup:

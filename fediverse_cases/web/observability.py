@@ -9,8 +9,8 @@ carry OAuth codes and tokens.
 ``/metrics`` answers requests made on this machine directly (a loopback address and no
 forwarding header, so requests relayed by a local nginx do not count), or carrying
 ``Authorization: Bearer <[metrics] token>``; anyone else gets 404. Besides latency it reports
-what is cheap to count at scrape time: pending deliveries per peer, inbox items per state and
-local cases per state. Each process has its own registry (no module globals): with several
+what is cheap to count at scrape time: pending deliveries per peer, inbox items per state,
+local cases per state, and de-identification jobs per state with the age of the oldest waiting one. Each process has its own registry (no module globals): with several
 hypercorn workers a scrape sees the latency of the worker that answered it.
 """
 
@@ -31,6 +31,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, His
 from quart import Quart, Response, abort, request
 
 from fediverse_cases.services.state import AppState
+from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.repositories import operations
 
 ACCESS_LOGGER = "fediverse_cases.access"
@@ -51,6 +52,8 @@ class Metrics:
     pending_deliveries: Gauge
     inbox_items: Gauge
     cases: Gauge
+    deid_jobs: Gauge
+    deid_oldest: Gauge
 
     @classmethod
     def create(cls) -> Metrics:
@@ -77,6 +80,17 @@ class Metrics:
                 registry=registry,
             ),
             cases=Gauge("fediverse_cases_cases", "Local cases per state.", ("state",), registry=registry),
+            deid_jobs=Gauge(
+                "fediverse_cases_deid_jobs",
+                "Image de-identification jobs per state (pending: waiting or running).",
+                ("state",),
+                registry=registry,
+            ),
+            deid_oldest=Gauge(
+                "fediverse_cases_deid_job_oldest_pending_seconds",
+                "Age of the oldest de-identification job still waiting or running (0: none).",
+                registry=registry,
+            ),
         )
 
 
@@ -179,7 +193,10 @@ def init_observability(app: Quart, state: AppState) -> None:
                 (metrics.pending_deliveries, await operations.pending_deliveries_by_peer(db)),
                 (metrics.inbox_items, await operations.inbox_items_by_state(db)),
                 (metrics.cases, await operations.cases_by_state(db)),
+                (metrics.deid_jobs, await operations.deid_jobs_by_state(db)),
             )
+            oldest = await operations.oldest_waiting_deid_job(db)
+        metrics.deid_oldest.set((utcnow() - oldest).total_seconds() if oldest else 0.0)
         for gauge, values in counts:
             gauge.clear()
             for label, count in values.items():

@@ -14,6 +14,7 @@ from quart.datastructures import FileStorage
 from fediverse_cases.core.accounts import Role
 from tests.support.api_server import bearer, user_token
 from tests.support.instances import create_account
+from tests.support.jobs import run_deid_jobs
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -50,9 +51,11 @@ async def post_media(client, token: str, data: bytes, description: str = "", pat
 
 
 async def wait_for_media(client, token: str, media_id: str, timeout: float = 30.0):  # type: ignore[no-untyped-def]
-    """Poll ``GET /api/v1/media/:id`` as Mastodon clients do until it stops answering 206."""
+    """Poll ``GET /api/v1/media/:id`` as Mastodon clients do until it stops answering 206; the
+    test client runs no worker, so each poll first gives the de-identification worker a step."""
     deadline = time.monotonic() + timeout
     while True:
+        await run_deid_jobs(client.app.extensions["fediverse_cases"])
         response = await client.get(f"/api/v1/media/{media_id}", headers=bearer(token))
         if response.status_code != 206 or time.monotonic() > deadline:
             return response

@@ -113,7 +113,8 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     page.click("button:has-text('Upload and de-identify')")
     page.wait_for_url(re.compile(r".*/compose/[0-9a-f]{20}$"), timeout=60_000)
     public_id = page.url.rsplit("/", 1)[1]
-    page.wait_for_selector(".region.text")  # the engine's text box is outlined
+    # The upload answered at once; the page reloads with the editor when the job is done.
+    page.wait_for_selector(".region.text", timeout=180_000)  # the engine's text box is outlined
     page.screenshot(path=str(artifacts_dir / "2-deidentified.png"), full_page=True)
 
     # 2. An extra box over the lesion's corner in the redaction editor, then re-run.
@@ -127,8 +128,8 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     assert page.locator(".region.manual").count() == 1
     page.screenshot(path=str(artifacts_dir / "3-box-drawn.png"), full_page=True)
     page.click("button:has-text('Apply and re-run de-identification')")
-    page.wait_for_selector("text=De-identification was run again with your boxes.")
-    assert "1 box(es) you drew" in page.inner_text(".deid-summary")
+    page.wait_for_selector("text=De-identification is running again with your boxes")
+    page.wait_for_selector("text=1 box(es) you drew", timeout=180_000)  # the re-run job is done
     page.wait_for_selector(".region.manual")
 
     # 3. Caption, alt text, specialty, consent; submit.

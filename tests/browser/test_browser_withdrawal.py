@@ -109,6 +109,8 @@ def test_patient_withdraws_with_the_code_from_the_consent_form(
     page.click("button:has-text('Upload and de-identify')")
     page.wait_for_url(re.compile(r".*/compose/[0-9a-f]{20}$"), timeout=60_000)
     public_id = page.url.rsplit("/", 1)[1]
+    # The upload answered at once; the page reloads with the editor when the job is done.
+    page.wait_for_selector(".image-list .redaction-editor", timeout=180_000)
     assert page.is_checked("input[name=visibility][value=local]")
     assert page.is_checked("input[name=consent_audience][value=local]")
     page.fill("#f-title", "Pigmented lesion")

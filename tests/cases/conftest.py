@@ -22,6 +22,7 @@ from fediverse_cases.storage.models import Delivery, Follow
 from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
 from tests.support.fed_peer import FakePeer, install_fake_network
 from tests.support.instances import create_account
+from tests.support.jobs import run_deid_jobs
 from tests.support.web import csrf_token, sign_in
 
 
@@ -69,9 +70,11 @@ class Pipeline:
     ) -> Any:
         token = await csrf_token(self.client, page)
         body, content_type = multipart({"csrf_token": token}, [("images", *item) for item in files])
-        return await self.client.post(
+        response = await self.client.post(
             path, data=body, headers={"Content-Type": content_type, "Content-Length": str(len(body))}
         )
+        await run_deid_jobs(self.state)  # the upload answered at once; the worker's turn
+        return response
 
     async def new_draft(self, data: bytes) -> str:
         response = await self.upload([("lesion.jpg", data, "image/jpeg")])

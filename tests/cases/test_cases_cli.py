@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
+from fediverse_cases.services import deid_jobs
 from fediverse_cases.services.compose import (
     CaseDetails,
     ConsentInput,
@@ -33,7 +34,9 @@ REPO = Path(__file__).resolve().parents[2]
 async def _pending_case(state, account, image: bytes, caption: str) -> Case:  # type: ignore[no-untyped-def]
     async with state.transaction() as db:
         case = await start_draft(db, state, await get_actor_for_account(db, account.id))
-    assert (await add_images(state, case.id, [UploadedFile(image, "a.jpg")]))[0].accepted
+    (outcome,) = await add_images(state, case.id, [UploadedFile(image, "a.jpg")])
+    (job,) = await deid_jobs.process_now(state, [outcome.job_id])
+    assert job.state == "done", job.last_error
     async with state.transaction() as db:
         case = await db.get(Case, case.id)
         await save_details(db, case, CaseDetails(caption=caption))

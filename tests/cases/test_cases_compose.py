@@ -54,9 +54,11 @@ async def test_clinician_uploads_and_sees_deidentified_preview(login, people, st
 async def test_refused_pdf_shows_reason_and_stores_nothing(login, people, state) -> None:  # type: ignore[no-untyped-def]
     clinician = await login("clinician")
     response = await clinician.upload([("scan.pdf", b"%PDF-1.4\n1 0 obj\n", "application/pdf")])
-    assert response.status_code == 422
-    assert "PDF documents are not accepted" in await response.get_data(as_text=True)
-    assert await _count(state, Case) == 0 and await _count(state, CaseImage) == 0
+    # Answered at once with the draft; its job then refused the file, and the draft says why.
+    assert response.status_code == 302
+    page = await (await clinician.client.get(response.headers["Location"])).get_data(as_text=True)
+    assert "scan.pdf was refused" in page and "PDF documents are not accepted" in page
+    assert await _count(state, CaseImage) == 0
     assert _files(state.settings.media_dir) == [] and _files(state.settings.private_dir) == []
 
 

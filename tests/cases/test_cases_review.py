@@ -16,6 +16,7 @@ from fediverse_cases.storage.models import (
     Notification,
     ReviewDecision,
 )
+from tests.support.jobs import run_deid_jobs
 
 CONSENT_MARKER = b"CONSENT-SCAN-MARKER-93817"
 
@@ -134,6 +135,12 @@ async def test_redaction_rerun_uses_the_original_with_drawn_boxes(login, submitt
         },
     )
     assert response.status_code == 302
+    # Answered at once: the re-run is a job, and the image is replaced only when it is done.
+    (image,) = await _images(state)
+    assert image.media_key == old_key
+    page = await (await clinician.client.get(token_page)).get_data(as_text=True)
+    assert "Redaction of an image" in page and "Waiting for a de-identification worker" in page
+    assert await run_deid_jobs(state) == 1
     (image,) = await _images(state)
     assert image.media_key != old_key and image.manual_regions == [{"x": 100, "y": 60, "w": 80, "h": 60}]
     assert (image.width, image.height) == (280, 220)

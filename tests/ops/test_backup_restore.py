@@ -31,7 +31,7 @@ def _write_config(instance: ServedInstance, base_url: str, database_url: str) ->
         f'[instance]\nname = "Backup Test Hospital"\nbase_url = "{base_url}"\n'
         f'[database]\nurl = "{database_url}"\n'
         f'[session]\nsecret = "{"b" * 48}"\n'
-        f"[server]\nport = {instance.port}\nrun_background_workers = false\n"
+        f"[server]\nport = {instance.port}\nworkers = {instance.workers}\nrun_background_workers = false\n"
     )
 
 

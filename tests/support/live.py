@@ -110,7 +110,8 @@ class LiveInstance:
             "database": {"url": self.database_url},
             "media": {"dir": str(self.root_dir / "media"), "private_dir": str(self.root_dir / "private")},
             "session": {"secret": f"live-test-secret-{self.name}-" + "x" * 40},
-            "server": {"host": "127.0.0.1", "port": self.port, "run_background_workers": True},
+            # One worker process unless a test asks for more (serve's default is one per core).
+            "server": {"host": "127.0.0.1", "port": self.port, "workers": 1, "run_background_workers": True},
             "federation": {"mode": self.mode},
         }
         for section, values in self.extra_settings.items():

@@ -41,6 +41,10 @@ class ServedInstance:
     root: Path
     port: int = field(default_factory=free_port)
     workers: int = 1
+    # Empty: a SQLite file in ``root``; else e.g. a PostgreSQL test database's URL.
+    database_url: str = ""
+    # More TOML, appended right after the [server] section: its keys first, then whole sections.
+    extra_config: str = ""
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -63,13 +67,15 @@ class ServedInstance:
 
     def prepare(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
+        database_url = self.database_url or f"sqlite+aiosqlite:///{self.root / 'instance.db'}"
         self.config_path.write_text(
             "[instance]\n"
             'name = "Browser Test Hospital"\n'
             f'base_url = "{self.url}"\n'
-            f'[database]\nurl = "sqlite+aiosqlite:///{self.root / "instance.db"}"\n'
+            f'[database]\nurl = "{database_url}"\n'
             f'[session]\nsecret = "{"x" * 48}"\n'
             f"[server]\nport = {self.port}\nworkers = {self.workers}\n"
+            f"{self.extra_config}"
         )
         result = self.command("init", env={"FEDIVERSE_CASES_ADMIN_PASSWORD": ADMIN_PASSWORD})
         assert result.returncode == 0, result.stderr

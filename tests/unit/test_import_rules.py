@@ -23,7 +23,8 @@ RULES: dict[str, tuple[str, ...]] = {
     "core": FRAMEWORKS + tuple(f"fediverse_cases.{p}" for p in UPPER),
     "activitypub": FRAMEWORKS + tuple(f"fediverse_cases.{p}" for p in UPPER),
     "crypto": FRAMEWORKS + tuple(f"fediverse_cases.{p}" for p in UPPER),
-    "deidentify": FRAMEWORKS + tuple(f"fediverse_cases.{p}" for p in UPPER),
+    "deidentify": FRAMEWORKS + tuple(f"fediverse_cases.{p}" for p in UPPER) + ("fediverse_cases.dicom",),
+    "dicom": FRAMEWORKS + tuple(f"fediverse_cases.{p}" for p in UPPER),
     "storage": tuple(
         f"fediverse_cases.{p}" for p in ("services", "web", "cli", "federation", "media", "convert", "demo")
     ),

@@ -17,6 +17,8 @@ from fediverse_cases.storage.models.cases import (
     ReviewDecision,
 )
 from fediverse_cases.storage.models.collections import CaseCollection, CollectionItem
+from fediverse_cases.storage.models.deid_jobs import DeidJob
+from fediverse_cases.storage.models.dicom import DicomSeries
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
@@ -40,7 +42,9 @@ __all__ = [
     "Comment",
     "Consent",
     "ContentTombstone",
+    "DeidJob",
     "Delivery",
+    "DicomSeries",
     "ErasureCheck",
     "ErasureJob",
     "Flag",

@@ -73,6 +73,9 @@ class CaseImage(Base):
     original_key: Mapped[str] = mapped_column(String(64), default="")
     remote_url: Mapped[str] = mapped_column(String(2048), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the engine handed this image over (it would have covered too much) and the
+    # clinician decided the boxes: the reviewer sees it. Never federated.
+    review_note: Mapped[str] = mapped_column(Text, default="")
 
 
 class CaseTag(Base):

@@ -228,6 +228,17 @@ async def applied_revisions(session: AsyncSession, case_id: int) -> Sequence[Cas
     return rows.scalars().all()
 
 
+async def cases_with_handed_over_images(session: AsyncSession, case_ids: Sequence[int]) -> set[int]:
+    """Which of these cases hold an image whose boxes the author decided after the engine handed
+    it over (``CaseImage.review_note``): the review queue flags them."""
+    if not case_ids:
+        return set()
+    rows = await session.execute(
+        select(CaseImage.case_id).where(CaseImage.case_id.in_(tuple(case_ids)), CaseImage.review_note != "")
+    )
+    return set(rows.scalars().all())
+
+
 async def cases_with_pending_edits(session: AsyncSession) -> Sequence[Case]:
     rows = await session.execute(
         select(Case)

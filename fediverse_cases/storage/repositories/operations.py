@@ -3,10 +3,12 @@ per state. Grouped counts only, so a scrape costs a few index scans however larg
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.models import Actor, Case, Delivery, InboxItem, Peer
+from fediverse_cases.storage.models import Actor, Case, DeidJob, Delivery, InboxItem, Peer
 
 
 async def pending_deliveries_by_peer(session: AsyncSession) -> dict[str, int]:
@@ -21,6 +23,17 @@ async def pending_deliveries_by_peer(session: AsyncSession) -> dict[str, int]:
 async def inbox_items_by_state(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(InboxItem.state, func.count()).group_by(InboxItem.state))
     return {state: count for state, count in rows.all()}
+
+
+async def deid_jobs_by_state(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(DeidJob.state, func.count()).group_by(DeidJob.state))
+    return {state: count for state, count in rows.all()}
+
+
+async def oldest_waiting_deid_job(session: AsyncSession) -> datetime | None:
+    """When the oldest de-identification job still waiting or running was queued."""
+    found = await session.execute(select(func.min(DeidJob.created_at)).where(DeidJob.state == "pending"))
+    return found.scalar_one_or_none()
 
 
 async def cases_by_state(session: AsyncSession) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Claiming due rows of a durable work table (deliveries, inbox items, erasure re-checks).
+"""Claiming due rows of a durable work table (deliveries, inbox items, erasure re-checks,
+de-identification jobs).
 
 Every work table has ``state``, ``next_attempt_at`` and ``locked_until``. A worker claims up to
 ``limit`` pending rows that are due and not leased by setting their lease in one statement
@@ -9,7 +10,7 @@ delays its rows until the lease runs out. Takes a session first and never commit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -27,7 +28,11 @@ async def claim_due(
     lease_until: datetime,
     limit: int,
     order_by: Sequence[Any],
+    also_set: Mapping[str, Any] | None = None,
+    where: Sequence[Any] = (),
 ) -> Sequence[Row]:
+    """``also_set``: more columns set by the same statement (e.g. an attempt counter);
+    ``where``: more conditions on the rows (e.g. only some ids)."""
     table: Any = model
     due = (
         select(table.id)
@@ -35,6 +40,7 @@ async def claim_due(
             table.state == "pending",
             table.next_attempt_at <= now,
             or_(table.locked_until.is_(None), table.locked_until < now),
+            *where,
         )
         .order_by(*order_by)
         .limit(limit)
@@ -44,7 +50,7 @@ async def claim_due(
     statement = (
         update(table)
         .where(table.id.in_(due.scalar_subquery()))
-        .values(locked_until=lease_until)
+        .values(locked_until=lease_until, **(also_set or {}))
         .returning(table)
         .execution_options(synchronize_session=False)
     )

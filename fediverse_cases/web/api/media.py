@@ -1,5 +1,5 @@
-"""``POST /api/v2/media`` (202, de-identified in the background), ``POST /api/v1/media`` (200,
-de-identified inside the request), ``GET``/``PUT /api/v1/media/:id``.
+"""``POST /api/v2/media`` (202, de-identified by a job), ``POST /api/v1/media`` (200, waits for
+its job), ``GET``/``PUT /api/v1/media/:id``.
 
 As in Mastodon, ``GET`` answers 206 with ``url: null`` while processing and 200 when done; an
 image the de-identifier refused (fail closed) answers 422 with the reason. Uploads are owned by
@@ -8,7 +8,7 @@ their uploader: another person's media id is simply not found.
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, current_app, jsonify, request
+from quart import Blueprint, Response, jsonify, request
 
 from fediverse_cases.services import api_media
 from fediverse_cases.services.api_statuses import ApiRefusal
@@ -49,10 +49,11 @@ async def create_v2() -> Response:
     data, filename, declared_type, description = await _file()
     state = app_state()
     try:
-        media = await api_media.accept_upload(state, account, data, description)
+        media, _job_id = await api_media.accept_upload(
+            state, account, data, description, filename, declared_type
+        )
     except ApiRefusal as refusal:
         raise ApiError(refusal.status, refusal.message) from None
-    current_app.add_background_task(api_media.process_upload, state, media.id, filename, declared_type)
     response = jsonify(attachment_json(media, state.settings.instance.base_url))
     response.status_code = 202
     return response
@@ -80,7 +81,7 @@ async def _own(media_id: str) -> MediaUpload:
         media = await oauth_repo.get_media_upload(db, int(media_id))
     if media is None or media.account_id != account.id:
         raise not_found()
-    return await api_media.current(app_state(), media)
+    return media
 
 
 @blueprint.get("/api/v1/media/<media_id>")

@@ -8,10 +8,10 @@ here answers AS2 requests for those URLs so the HTML views stay untouched (``Var
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+import orjson
 from quart import Blueprint, Response, abort, request
 
 from fediverse_cases import __version__
@@ -28,6 +28,7 @@ from fediverse_cases.storage.repositories import follows as follows_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories.id_pages import IdPage
 from fediverse_cases.web.csrf import csrf_exempt
+from fediverse_cases.web.doc_cache import DISCOVERY, OBJECT, cached_document, cached_view
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("activitypub", __name__)
@@ -42,7 +43,7 @@ async def _refuse_unallowed_signer() -> Response | None:
         await refuse_unallowed_signer(app_state())
     except NotAllowed as error:
         return Response(
-            json.dumps({"error": f"signed by a server this instance does not federate with: {error}"}),
+            orjson.dumps({"error": f"signed by a server this instance does not federate with: {error}"}),
             status=403,
             content_type="application/json",
         )
@@ -79,7 +80,7 @@ def wants_as2() -> bool:
 
 def as2_response(document: dict[str, Any], status: int = 200) -> Response:
     response = Response(
-        json.dumps(document, ensure_ascii=False),
+        orjson.dumps(document),
         status=status,
         content_type=f"{ACTIVITY_JSON}; charset=utf-8",
     )
@@ -89,7 +90,7 @@ def as2_response(document: dict[str, Any], status: int = 200) -> Response:
 
 
 def json_response(document: dict[str, Any], content_type: str, status: int = 200) -> Response:
-    response = Response(json.dumps(document), status=status, content_type=content_type)
+    response = Response(orjson.dumps(document), status=status, content_type=content_type)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -122,7 +123,11 @@ async def answer_actor_as2() -> Response | None:
     refused = await _refuse_unallowed_signer()
     if refused is not None:
         return refused
-    actor = await _local_actor(match.group(1))
+    return await cached_document("as2", lambda: _actor_as2(match.group(1)), cache_control=DISCOVERY)
+
+
+async def _actor_as2(username: str) -> Response:
+    actor = await _local_actor(username)
     if actor is None:
         return as2_response({"error": "no such actor"}, 404)
     return as2_response(actor_document(actor, app_state().urls))
@@ -154,6 +159,7 @@ def _webfinger_resource() -> str:
 
 
 @blueprint.get("/.well-known/webfinger")
+@cached_view("webfinger", cache_control=DISCOVERY)
 async def webfinger() -> Response:
     state = app_state()
     resource = _webfinger_resource()
@@ -196,6 +202,7 @@ async def webfinger() -> Response:
 
 
 @blueprint.get("/.well-known/host-meta")
+@cached_view("host-meta", cache_control=DISCOVERY)
 async def host_meta() -> Response:
     base = app_state().settings.instance.base_url
     body = (
@@ -208,6 +215,7 @@ async def host_meta() -> Response:
 
 
 @blueprint.get("/.well-known/nodeinfo")
+@cached_view("nodeinfo", cache_control=DISCOVERY)
 async def nodeinfo_links() -> Response:
     base = app_state().settings.instance.base_url
     return json_response(
@@ -216,6 +224,7 @@ async def nodeinfo_links() -> Response:
 
 
 @blueprint.get("/nodeinfo/2.1")
+@cached_view("nodeinfo", cache_control=DISCOVERY, depends_on=("rows:accounts", "dml:accounts"))
 async def nodeinfo() -> Response:
     state = app_state()
     async with state.sessionmaker() as db:
@@ -244,6 +253,7 @@ async def nodeinfo() -> Response:
 
 
 @blueprint.get("/actor")
+@cached_view("as2", cache_control=DISCOVERY)
 async def instance_actor() -> Response:
     return as2_response(actor_document(await _instance_actor(), app_state().urls))
 
@@ -291,31 +301,37 @@ async def _collection(actor: Actor | None, which: str) -> Response:
 
 
 @blueprint.get("/users/<username>/outbox")
+@cached_view("as2", cache_control=OBJECT)
 async def outbox(username: str) -> Response:
     return await _collection(await _local_actor(username), "outbox")
 
 
 @blueprint.get("/users/<username>/followers")
+@cached_view("as2", cache_control=OBJECT)
 async def followers(username: str) -> Response:
     return await _collection(await _local_actor(username), "followers")
 
 
 @blueprint.get("/users/<username>/following")
+@cached_view("as2", cache_control=OBJECT)
 async def following(username: str) -> Response:
     return await _collection(await _local_actor(username), "following")
 
 
 @blueprint.get("/actor/outbox")
+@cached_view("as2", cache_control=OBJECT)
 async def instance_outbox() -> Response:
     return await _collection(await _instance_actor(), "outbox")
 
 
 @blueprint.get("/actor/followers")
+@cached_view("as2", cache_control=OBJECT)
 async def instance_followers() -> Response:
     return await _collection(await _instance_actor(), "followers")
 
 
 @blueprint.get("/actor/following")
+@cached_view("as2", cache_control=OBJECT)
 async def instance_following() -> Response:
     return await _collection(await _instance_actor(), "following")
 

@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from quart import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from fediverse_cases.activitypub.constants import ACTIVITY_JSON, DEFAULT_CONTEXT
@@ -33,6 +34,7 @@ from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.storage.repositories.cases import get_case_by_public_id
 from fediverse_cases.storage.repositories.comments import get_comment_by_public_id
 from fediverse_cases.web.auth import current_account, login_required
+from fediverse_cases.web.doc_cache import OBJECT, cached_document, cached_view
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("activitypub_objects", __name__)
@@ -51,7 +53,7 @@ def wants_activity_json() -> bool:
 
 def _json(document: dict[str, Any], status: int = 200) -> Response:
     return Response(
-        json.dumps(document, ensure_ascii=False),
+        orjson.dumps(document),
         status=status,
         content_type=f"{ACTIVITY_JSON}; charset=utf-8",
         headers={"Vary": "Accept", "Cache-Control": "no-store" if status != 200 else "max-age=60"},
@@ -146,15 +148,20 @@ async def answer_activity_json() -> Response | None:
     match = _AS2_PATH.match(request.path)
     if match is None or (match["kind"] == "comments" and match["replies"]):
         return None
-    try:
-        if match["kind"] == "cases":
-            return await _case_document(match["public_id"], bool(match["replies"]))
-        return await _comment_document(match["public_id"])
-    except NotAllowed as error:
-        return _refused(error)
+
+    async def render() -> Response:
+        try:
+            if match["kind"] == "cases":
+                return await _case_document(match["public_id"], bool(match["replies"]))
+            return await _comment_document(match["public_id"])
+        except NotAllowed as error:
+            return _refused(error)
+
+    return await cached_document("as2", render, cache_control=OBJECT, signed_ok=False)
 
 
 @blueprint.get("/cases/<public_id>/activity")
+@cached_view("activity", cache_control=OBJECT, signed_ok=False)
 async def create_activity_document(public_id: str) -> Response:
     """The id of every Create we send (``<case>/activity``) answers with that activity (410
     after withdrawal), as servers and tools that inspect a profile expect."""

@@ -1,4 +1,5 @@
-"""Composing a case in the browser: upload (size-guarded, with progress from static/upload.js),
+"""Composing a case in the browser: upload (size-guarded, with progress from static/upload.js;
+answered at once, the images are de-identified by jobs the page follows, see compose_jobs.py),
 the de-identified previews with the redaction editor (static/redaction-editor.js), caption, alt
 texts, tags, visibility, the consent record (with the audience the patient agreed to), PHI
 highlighting and submission for review; the printable consent form (a new withdrawal code each
@@ -7,7 +8,6 @@ print) and, for a published case, changing its audience (wider needs a new conse
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from quart import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -17,8 +17,7 @@ from werkzeug.wrappers import Response
 from fediverse_cases.core import consent_scope
 from fediverse_cases.core.case_access import VISIBILITY_LABELS, CaseState
 from fediverse_cases.core.specialties import SPECIALTIES, specialty_label
-from fediverse_cases.deidentify import Box
-from fediverse_cases.services import audience_change
+from fediverse_cases.services import audience_change, deid_jobs
 from fediverse_cases.services import compose as compose_service
 from fediverse_cases.services import consent_form as consent_form_service
 from fediverse_cases.services import polls as poll_service
@@ -33,15 +32,16 @@ from fediverse_cases.web.auth import (
     professional_required,
 )
 from fediverse_cases.web.case_text_form import case_details, case_text_values
-from fediverse_cases.web.case_views import highlight_markup, image_view
+from fediverse_cases.web.case_views import highlight_markup, image_view, job_view
+from fediverse_cases.web.compose_access import own_case
 from fediverse_cases.web.poll_form import poll_input, poll_template_context, poll_values, stored_poll_values
+from fediverse_cases.web.redaction_form import read_boxes
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("compose", __name__)
 
 UPLOAD_ENDPOINTS = frozenset({"compose.create", "compose.upload_images", "compose.save"})
 FORM_OVERHEAD_BYTES = 256 * 1024
-MAX_REGIONS = 50
 
 
 async def upload_size_guard() -> None:
@@ -91,26 +91,11 @@ def _uploaded(files: list[FileStorage]) -> list[compose_service.UploadedFile]:
     return uploads
 
 
-async def _own_case(public_id: str) -> tuple[Case, int]:
-    """The signed-in author's own local case, else 404 (no hint that it exists)."""
-    account = current_account()
-    assert account is not None
-    async with app_state().sessionmaker() as db:
-        case = await case_repo.get_case_by_public_id(db, public_id)
-        actor = await get_actor_for_account(db, account.id)
-    if case is None or actor is None or case.author_actor_id != actor.id or not case.is_local:
-        abort(404)
-    return case, actor.id
-
-
-async def _upload_response(case: Case, outcomes: list[compose_service.ImageOutcome]) -> Response:
-    for outcome in outcomes:
-        if not outcome.accepted:
-            await flash(f"{outcome.filename or 'An image'} was refused: {outcome.reason}")
+def _upload_response(case: Case, outcomes: list[compose_service.ImageOutcome]) -> Response:
+    """Answered at once: the edit page follows the de-identification jobs."""
     target = url_for("compose.edit", public_id=case.public_id)
     if _wants_json():
-        refused = [{"filename": o.filename, "reason": o.reason} for o in outcomes if not o.accepted]
-        return jsonify({"redirect": target, "refused": refused})
+        return jsonify({"redirect": target, "jobs": [o.job_id for o in outcomes]})
     return redirect(target)
 
 
@@ -130,7 +115,7 @@ async def index() -> str:
     async with app_state().sessionmaker() as db:
         actor = await get_actor_for_account(db, account.id)
         cases = await case_repo.list_cases_by_author(db, actor.id) if actor else []
-    return await render_template("compose/index.html", cases=cases, refused=[], max_images=_max_images())
+    return await render_template("compose/index.html", cases=cases, max_images=_max_images())
 
 
 @blueprint.post("/compose")
@@ -144,7 +129,6 @@ async def create() -> Any:
             {
                 "template_name_or_list": "compose/index.html",
                 "cases": [],
-                "refused": [],
                 "max_images": _max_images(),
             },
         )
@@ -163,24 +147,13 @@ async def create() -> Any:
         assert actor is not None
         case = await compose_service.start_draft(db, state, actor)
     outcomes = await compose_service.add_images(state, case.id, files)
-    if not any(outcome.accepted for outcome in outcomes):
-        async with state.transaction() as db:
-            draft = await case_repo.get_case(db, case.id)
-            if draft is not None:
-                await db.delete(draft)
-        refused = [(o.filename, o.reason) for o in outcomes]
-        if _wants_json():
-            return jsonify({"error": "; ".join(f"{f}: {r}" for f, r in refused), "refused": refused}), 422
-        return await render_template(
-            "compose/index.html", cases=[], refused=refused, max_images=_max_images()
-        ), 422
-    return await _upload_response(case, outcomes)
+    return _upload_response(case, outcomes)
 
 
 @blueprint.post("/compose/<public_id>/images")
 @professional_required
 async def upload_images(public_id: str) -> Any:
-    case, _ = await _own_case(public_id)
+    case, _ = await own_case(public_id)
     files = _uploaded((await request.files).getlist("images"))
     if not files:
         return await _error(CaseError("Choose at least one image."))
@@ -188,44 +161,26 @@ async def upload_images(public_id: str) -> Any:
         outcomes = await compose_service.add_images(app_state(), case.id, files)
     except CaseError as error:
         return await _error(error)
-    return await _upload_response(case, outcomes)
-
-
-def _box(value: Any) -> Box:
-    if not isinstance(value, dict) or not all(isinstance(value.get(k), int) for k in ("x", "y", "w", "h")):
-        raise ValueError("a box needs whole-number x, y, w and h")
-    return Box(value["x"], value["y"], value["w"], value["h"])
+    return _upload_response(case, outcomes)
 
 
 @blueprint.post("/compose/<public_id>/images/<int:image_id>/redact")
 @professional_required
 async def redact(public_id: str, image_id: int) -> Any:
-    case, _ = await _own_case(public_id)
-    form = await request.form
+    case, _ = await own_case(public_id)
+    regions, crop = read_boxes(await request.form)
     try:
-        raw_regions = json.loads(form.get("regions") or "[]")
-        raw_crop = json.loads(form.get("crop") or "null")
-        if not isinstance(raw_regions, list) or len(raw_regions) > MAX_REGIONS:
-            raise ValueError(f"send at most {MAX_REGIONS} boxes")
-        regions = [_box(item) for item in raw_regions]
-        crop = _box(raw_crop) if raw_crop else None
-    except (ValueError, TypeError) as error:
-        abort(400, description=f"The redaction boxes could not be read: {error}.")
-    try:
-        outcome = await compose_service.redact_image(app_state(), case.id, image_id, regions, crop)
+        await compose_service.redact_image(app_state(), case.id, image_id, regions, crop)
     except CaseError as error:
         return await _error(error)
-    if outcome.accepted:
-        await flash("De-identification was run again with your boxes.")
-    else:
-        await flash(f"The engine refused the result, so the previous version is kept: {outcome.reason}")
+    await flash("De-identification is running again with your boxes; the image is replaced when it is done.")
     return redirect(url_for("compose.edit", public_id=case.public_id) + f"#image-{image_id}")
 
 
 @blueprint.post("/compose/<public_id>/images/<int:image_id>/delete")
 @professional_required
 async def delete_image(public_id: str, image_id: int) -> Any:
-    case, _ = await _own_case(public_id)
+    case, _ = await own_case(public_id)
     try:
         async with app_state().transaction() as db:
             fresh = await case_repo.get_case(db, case.id)
@@ -243,6 +198,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
         tags = await case_repo.list_tags(db, case.id)
         consent = await case_repo.get_consent(db, case.id)
         decisions = await case_repo.list_review_decisions(db, case.id)
+        jobs = await deid_jobs.open_jobs(db, case.id)
         poll = await stored_poll_values(db, case.id)
     if values is None:
         values = {
@@ -268,6 +224,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
         "template_name_or_list": "compose/edit.html",
         "case": case,
         "images": [image_view(image) for image in images],
+        "jobs": [job_view(job) for job in jobs],
         "consent": consent,
         "decisions": decisions,
         "values": values,
@@ -287,7 +244,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
 @blueprint.get("/compose/<public_id>")
 @professional_required
 async def edit(public_id: str) -> str:
-    case, _ = await _own_case(public_id)
+    case, _ = await own_case(public_id)
     return await render_template(**await _edit_context(case))
 
 
@@ -313,7 +270,7 @@ def _form_values(form: Any, images: list[CaseImage]) -> dict[str, Any]:
 @professional_required
 async def save(public_id: str) -> Any:
     state = app_state()
-    case, _ = await _own_case(public_id)
+    case, _ = await own_case(public_id)
     form = await request.form
     files = await request.files
     async with state.sessionmaker() as db:
@@ -421,7 +378,7 @@ def tag_label(tag: str) -> str:
 async def print_consent_form(public_id: str) -> Any:
     """A new withdrawal code and the PDF carrying it (the code is in clear only in this PDF)."""
     state = app_state()
-    case, _ = await _own_case(public_id)
+    case, _ = await own_case(public_id)
     form = await request.form
     try:
         async with state.transaction() as db:
@@ -464,7 +421,7 @@ async def _audience_context(case: Case, values: dict[str, Any] | None = None) ->
 @blueprint.get("/compose/<public_id>/audience")
 @professional_required
 async def audience(public_id: str) -> str:
-    case, _ = await _own_case(public_id)
+    case, _ = await own_case(public_id)
     return await render_template(**await _audience_context(case))
 
 
@@ -472,7 +429,7 @@ async def audience(public_id: str) -> str:
 @professional_required
 async def change_audience(public_id: str) -> Any:
     state = app_state()
-    case, _ = await _own_case(public_id)
+    case, _ = await own_case(public_id)
     form = await request.form
     values = _form_values(form, [])
     values["visibility"] = str(form.get("visibility", ""))[:20]

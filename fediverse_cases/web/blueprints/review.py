@@ -45,9 +45,15 @@ async def queue() -> str:
         cases = await case_repo.review_queue(db)
         authors = {case.author_actor_id: await db.get(Actor, case.author_actor_id) for case in cases}
         edited = await case_repo.cases_with_pending_edits(db)
+        handed_over = await case_repo.cases_with_handed_over_images(db, [case.id for case in cases])
         outcomes = await outcomes_repo.cases_with_pending_outcomes(db)
     return await render_template(
-        "review/queue.html", cases=cases, authors=authors, edited=edited, outcomes=outcomes
+        "review/queue.html",
+        cases=cases,
+        authors=authors,
+        edited=edited,
+        handed_over=handed_over,
+        outcomes=outcomes,
     )
 
 

@@ -1,7 +1,9 @@
 // Redaction editor: outlines what the engine covered, lets the clinician draw extra boxes and a
 // crop over the de-identified preview, and sends them in original-image pixels. The preview is
 // scaled (and, after a crop, shows only the cropped area), so every coordinate is mapped through
-// the current view: original = view origin + displayed pixels / scale.
+// the current view: original = view origin + displayed pixels / scale. In "delete" mode a click
+// removes the box under it (the engine's proposed boxes arrive as the clinician's own, so this is
+// how a proposal is turned down).
 "use strict";
 
 (function () {
@@ -79,6 +81,16 @@
     overlay.addEventListener("pointerdown", function (event) {
       if (!form) return;
       event.preventDefault();
+      if (mode === "delete") {
+        var at = point(event), s = scale();
+        var ox = view.x + at.x / s, oy = view.y + at.y / s;
+        for (var i = manual.length - 1; i >= 0; i--) {
+          var b = manual[i];
+          if (ox >= b.x && ox <= b.x + b.w && oy >= b.y && oy <= b.y + b.h) { manual.splice(i, 1); break; }
+        }
+        render();
+        return;
+      }
       start = point(event);
       rubber = makeBox("drawing " + mode, start.x, start.y, 0, 0);
       overlay.appendChild(rubber);

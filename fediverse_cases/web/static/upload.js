@@ -30,7 +30,7 @@
     });
     xhr.upload.addEventListener("load", function () {
       if (progress) progress.value = 100;
-      setStatus(form, "Uploaded. De-identifying (faces, text, metadata)…");
+      setStatus(form, "Uploaded. Queuing de-identification…");
     });
     xhr.addEventListener("load", function () {
       var body = null;

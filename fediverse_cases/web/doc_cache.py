@@ -1,0 +1,192 @@
+"""Rendered public federation documents, kept as bytes per process and answered without a
+database session while fresh; strong ``ETag``s and ``If-None-Match`` → 304 on every one of them.
+
+A route hands its renderer to ``cached_document``. On a miss the renderer runs inside the
+change signal's ``capture()`` (``storage/change_signal.py``): every row it loads becomes a
+dependency, stamped with the slot values read *before* it loaded anything. A hit checks those
+few slots in the shared memory map — a commit anywhere on this host that touched one of the rows
+(an edit, a key rotation, a new comment or follow, a withdrawal) has changed them, so the next
+request renders again. Only 200s and 410s (tombstones) are kept; everything else is rendered each
+time. Requests that carry an HTTP signature skip the cache where the route must verify and record
+the signer (case and comment objects: peers that fetched a case get its Delete).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from quart import Quart, Response, current_app, request
+
+from fediverse_cases.storage.change_signal import ChangeSignal, Versions
+
+__all__ = [
+    "DISCOVERY",
+    "OBJECT",
+    "SCOPE_KEY",
+    "CachedDocument",
+    "DocumentCache",
+    "cached_document",
+    "cached_view",
+    "init_document_cache",
+]
+
+EXTENSION = "fediverse_cases.documents"
+# Set on the ASGI scope when a response came from a cache entry: (key, etag), for the fast path.
+SCOPE_KEY = "fediverse_cases.document"
+# Actors, WebFinger, NodeInfo, host-meta: other servers may keep them a minute (Mastodon keeps
+# actors longer); our own copy is always current.
+DISCOVERY = "public, max-age=60"
+# Cases, comments, replies, outbox and collections: shared caches must revalidate (a cheap 304),
+# so a withdrawn case is never served from anyone's cache in front of us.
+OBJECT = "public, no-cache"
+_KEPT_STATUSES = (200, 410)
+_KEPT_HEADERS = ("Vary", "Access-Control-Allow-Origin", "Content-Type")
+
+
+@dataclass(frozen=True)
+class CachedDocument:
+    body: bytes
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+    versions: Versions
+
+    def response(self) -> Response:
+        return _answer(self.body, self.status, self.headers, self.etag)
+
+
+class DocumentCache:
+    """A bounded map of request keys to rendered documents of one process."""
+
+    def __init__(self, signal: ChangeSignal, max_entries: int) -> None:
+        self.signal = signal
+        self.max_entries = max_entries
+        self._entries: dict[str, CachedDocument] = {}
+
+    def lookup(self, key: str) -> CachedDocument | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if not self.signal.fresh(entry.versions):
+            self._entries.pop(key, None)
+            return None
+        return entry
+
+    def store(self, key: str, entry: CachedDocument) -> None:
+        if self.max_entries <= 0:
+            return
+        self._entries.pop(key, None)
+        while len(self._entries) >= self.max_entries:
+            # Oldest first: dicts keep insertion order, and a re-stored entry moves to the end.
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = entry
+
+
+def init_document_cache(app: Quart, signal: ChangeSignal, max_entries: int) -> DocumentCache:
+    cache = app.extensions[EXTENSION] = DocumentCache(signal, max_entries)
+    return cache
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def _not_modified(etag: str) -> bool:
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in tags or etag in tags
+
+
+def _answer(body: bytes, status: int, headers: Iterable[tuple[str, str]], etag: str) -> Response:
+    if status == 200 and _not_modified(etag):
+        response = Response(b"", status=304)
+        for name, value in headers:
+            if name != "Content-Type":
+                response.headers[name] = value
+    else:
+        response = Response(body, status=status)
+        for name, value in headers:
+            response.headers[name] = value
+    response.headers["ETag"] = etag
+    return response
+
+
+def _signed() -> bool:
+    return "signature" in request.headers or "signature-input" in request.headers
+
+
+async def cached_document(
+    kind: str,
+    render: Callable[[], Awaitable[Response]],
+    *,
+    cache_control: str,
+    signed_ok: bool = True,
+    depends_on: Iterable[str] = (),
+) -> Response:
+    """The response of ``render()`` for this request, from the cache when still fresh.
+
+    ``kind`` separates documents that share a URL (the AS2 and HTML views of ``/users/x``).
+    ``signed_ok=False`` renders signed requests every time (the renderer records the signer).
+    ``depends_on`` adds change-signal keys that no loaded row stands for (``rows:accounts`` for
+    a count of accounts)."""
+    cache: DocumentCache = current_app.extensions[EXTENSION]
+    if request.method not in ("GET", "HEAD") or (not signed_ok and _signed()):
+        return await _with_etag(await render())
+    key = f"{kind} {request.path}?{request.query_string.decode('latin-1')}"
+    entry = cache.lookup(key)
+    if entry is not None:
+        request.scope[SCOPE_KEY] = (key, entry.etag)
+        return entry.response()
+    snapshot = cache.signal.snapshot()
+    with cache.signal.capture() as keys:
+        response = await render()
+    if response.status_code not in _KEPT_STATUSES:
+        return response
+    body = await response.get_data()
+    headers = tuple((name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers)
+    entry = CachedDocument(
+        body=body,
+        status=response.status_code,
+        headers=(*headers, ("Cache-Control", cache_control)),
+        etag=_etag(body),
+        versions=cache.signal.versions(snapshot, {*keys, *depends_on}),
+    )
+    cache.store(key, entry)
+    request.scope[SCOPE_KEY] = (key, entry.etag)
+    return entry.response()
+
+
+async def _with_etag(response: Response) -> Response:
+    """An uncached answer still gets its ETag and 304 (its own Cache-Control is kept)."""
+    if response.status_code != 200:
+        return response
+    body = await response.get_data()
+    headers = [(name, value) for name, value in response.headers.items() if name.lower() != "content-length"]
+    return _answer(body, 200, headers, _etag(body))
+
+
+def cached_view(
+    kind: str, *, cache_control: str, signed_ok: bool = True, depends_on: Iterable[str] = ()
+) -> Callable[[Callable[..., Awaitable[Response]]], Callable[..., Awaitable[Response]]]:
+    """``cached_document`` as a decorator, placed under the route decorator."""
+
+    def decorator(view: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+        @wraps(view)
+        async def wrapper(*args: Any, **kwargs: Any) -> Response:
+            return await cached_document(
+                kind,
+                lambda: view(*args, **kwargs),
+                cache_control=cache_control,
+                signed_ok=signed_ok,
+                depends_on=depends_on,
+            )
+
+        return wrapper
+
+    return decorator
