@@ -81,6 +81,8 @@ def test_poll_composed_reviewed_voted_with_results_hidden_until_voting(
     page.click("button:has-text('Upload and de-identify')")
     page.wait_for_url(re.compile(r".*/compose/[0-9a-f]{20}$"), timeout=60_000)
     public_id = page.url.rsplit("/", 1)[1]
+    # The upload answered at once; the page reloads with the image's fields when its job is done.
+    page.wait_for_selector("input[name^=alt_]", timeout=180_000)
     page.fill("#f-title", "Annular plaque on the forearm")
     page.fill("#f-caption", "Annular plaque on the forearm for three weeks. What is your diagnosis?")
     page.locator("input[name^=alt_]").first.fill("Annular plaque on pale skin")
