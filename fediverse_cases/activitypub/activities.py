@@ -24,6 +24,7 @@ from fediverse_cases.activitypub.base import (
 )
 from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT
 from fediverse_cases.activitypub.objects import Note, Tombstone
+from fediverse_cases.activitypub.questions import Question
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -140,7 +141,7 @@ class Create(Activity):
 
     @classmethod
     def _parse_object(cls, raw: Any) -> ObjectValue:
-        return _embedded(raw, {"Note": Note}, "Create")
+        return _embedded(raw, {"Note": Note, "Question": Question}, "Create")
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class Update(Activity):
 
     @classmethod
     def _parse_object(cls, raw: Any) -> ObjectValue:
-        return _embedded(raw, {"Note": Note, **ACTOR_TYPES}, "Update")
+        return _embedded(raw, {"Note": Note, "Question": Question, **ACTOR_TYPES}, "Update")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
 
 # Our extension vocabulary. The IRI is an identifier, never dereferenced: it must not change,
-# because peers compare expanded terms. Terms: verifiedProfessional, profession, consentOnFile.
+# because peers compare expanded terms. Terms: verifiedProfessional, profession, consentOnFile,
+# outcome (ConfirmedOutcome: diagnosis, code, codeSystem, certainty, confirmedBy, followUp, recordedAt).
 FEDIVERSE_CASES_NS = "https://fediverse-cases.example/ns#"
 FEDIVERSE_CASES_PREFIX = "fediverseCases"
 
@@ -62,6 +63,10 @@ DEFAULT_CONTEXT: list[Any] = [
         "blurhash": "toot:blurhash",
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "discoverable": "toot:discoverable",
+        "votersCount": "toot:votersCount",
+        # A case's confirmed outcome (fediverseCases:outcome); the code system is an IRI.
+        f"{FEDIVERSE_CASES_PREFIX}:codeSystem": {"@type": "@id"},
+        f"{FEDIVERSE_CASES_PREFIX}:recordedAt": {"@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
         # GoToSocial's interaction policies (Mastodon 4.5 reads canQuote from them).
         "gts": "https://gotosocial.org/ns#",
         "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},

@@ -13,6 +13,7 @@ from fediverse_cases.activitypub.actors import ACTOR_TYPES, Actor
 from fediverse_cases.activitypub.base import UnsupportedType, get_type
 from fediverse_cases.activitypub.collections import OrderedCollection, OrderedCollectionPage
 from fediverse_cases.activitypub.objects import Image, Note, Tombstone
+from fediverse_cases.activitypub.questions import Question
 
 __all__ = ["OBJECT_TYPES", "APObject", "parse_activity", "parse_actor", "parse_any", "parse_object"]
 
@@ -20,6 +21,7 @@ APObject = Note | Tombstone | Image | Actor | OrderedCollection | OrderedCollect
 
 OBJECT_TYPES: dict[str, Any] = {
     "Note": Note,
+    "Question": Question,
     "Tombstone": Tombstone,
     "Image": Image,
     "Document": Image,

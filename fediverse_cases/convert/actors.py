@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fediverse_cases.activitypub.actors import Multikey, Person, PublicKey, Service
-from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT, PUBLIC
+from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT, PUBLIC, ext
 from fediverse_cases.convert.shapes import LocalActorLike
 from fediverse_cases.core.urls import LocalUrls
 
@@ -46,6 +46,9 @@ def actor_document(actor: LocalActorLike, urls: LocalUrls) -> dict[str, Any]:
         profession=actor.profession or None,
     ).to_json()
     document["@context"] = DEFAULT_CONTEXT
+    if kind is Person:
+        # The person's published teaching sets (convert.collections), like Mastodon's ``featured``.
+        document[ext("collections")] = f"{actor.uri}/collections"
     return document
 
 

@@ -19,7 +19,7 @@ from fediverse_cases.convert import note_from_case, note_from_comment
 from fediverse_cases.convert.cases import case_facts
 from fediverse_cases.core.audience import NotFederated
 from fediverse_cases.core.case_access import Visibility, federates
-from fediverse_cases.federation import recipients
+from fediverse_cases.federation import outcomes, polls, recipients
 from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case, Comment
@@ -39,15 +39,17 @@ __all__ = [
 
 
 async def case_note(db: AsyncSession, state: FederationState, case: Case) -> dict[str, Any]:
-    """The Note of a local case; raises ``core.audience.NotFederated`` when it must not leave."""
+    """The Note of a local case (its Question when it carries a poll), with its confirmed
+    outcome once approved; raises ``core.audience.NotFederated`` when it must not leave."""
     if not federates(case_facts(case)):
         raise NotFederated("this case does not federate")
     author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     assert author is not None
     peers = await recipients.peer_instance_actors(db) if case.visibility == Visibility.FOLLOWERS else []
-    return note_from_case(
+    note = note_from_case(
         case, await list_images(db, case.id), await list_tags(db, case.id), author, state.urls, peers=peers
     )
+    return await outcomes.with_outcome(db, case, await polls.with_poll(db, case, note))
 
 
 async def comment_note(

@@ -16,7 +16,7 @@ from fediverse_cases.core import consent_scope
 from fediverse_cases.core.accounts import can_post_and_comment
 from fediverse_cases.core.case_access import Visibility
 from fediverse_cases.media.image_fields import copy_image_fields
-from fediverse_cases.services import compose
+from fediverse_cases.services import compose, polls
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
@@ -52,6 +52,7 @@ class CaseStatusInput:
     # The audience the patient agreed to (public | followers | local); the narrowest when absent.
     consent_audience: str = ""
     consent_date_of_birth: str = ""
+    poll: polls.PollInput | None = None
 
 
 async def create_case_status(
@@ -130,6 +131,8 @@ async def create_case_status(
                 visibility=visibility,
             ),
         )
+        if values.poll is not None:
+            await polls.save_draft_poll(db, case, values.poll)
         await compose.record_consent(
             db,
             state,

@@ -21,6 +21,7 @@ from fediverse_cases.services.compose import (
     submit_case,
 )
 from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.polls import PollInput, save_draft_poll
 from fediverse_cases.services.review import approve_case
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import Account, Case
@@ -41,6 +42,7 @@ async def create_published_case(
     content_warning: str = "",
     alt_texts: Sequence[str] = (),
     reviewer: Operator | None = None,
+    poll: PollInput | None = None,
 ) -> Case:
     """A published case by ``author_account``; raises CaseError if any image is refused."""
     async with state.transaction() as db:
@@ -73,6 +75,8 @@ async def create_published_case(
                 visibility=visibility,
             ),
         )
+        if poll is not None:
+            await save_draft_poll(db, case, poll)
         await record_consent(
             db,
             state,

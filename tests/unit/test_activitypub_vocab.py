@@ -402,11 +402,11 @@ def test_type_array_picks_known_type() -> None:
     [
         {"id": "https://a.example/m/1", "type": "Move", "actor": ALICE, "object": ALICE, "target": BOB},
         {"id": "https://a.example/b/1", "type": "Block", "actor": ALICE, "object": BOB},
-        {"id": "https://a.example/c/1", "type": "Create", "actor": ALICE, "object": {"id": "https://a.example/q", "type": "Question"}},
+        {"id": "https://a.example/c/1", "type": "Create", "actor": ALICE, "object": {"id": "https://a.example/q", "type": "Event"}},
         {"id": "https://a.example/u/1", "type": "Undo", "actor": ALICE, "object": {"id": "https://a.example/b/1", "type": "Block", "actor": ALICE, "object": BOB}},
         {"id": "https://a.example/a/1", "type": "Accept", "actor": BOB, "object": {"id": "https://x.example/1", "type": "Invite", "actor": ALICE, "object": BOB}},
     ],
-    ids=["Move", "Block", "Create-Question", "Undo-Block", "Accept-Invite"],
+    ids=["Move", "Block", "Create-Event", "Undo-Block", "Accept-Invite"],
 )  # fmt: skip
 def test_unsupported_activity_types(data: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedType):
@@ -417,7 +417,7 @@ def test_unsupported_object_types() -> None:
     with pytest.raises(UnsupportedType):
         parse_object({"id": "https://a.example/a/1", "type": "Article"})
     with pytest.raises(UnsupportedType):
-        parse_any({"id": "https://a.example/a/1", "type": "Question"})
+        parse_any({"id": "https://a.example/a/1", "type": "Event"})
     with pytest.raises(UnsupportedType):
         parse_actor({**MASTODON_PERSON, "type": "Group"})
 

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from fediverse_cases.federation.handlers import (
-    context_backfill,
-    delete,
-    flag,
-    follow,
-    like,
-    quote,
-    undo,
-    update,
-)
+from fediverse_cases.federation.handlers import delete, flag, follow, like, outcome, quote, undo
 from fediverse_cases.federation.handlers.context import Handler, InboxContext
 
 HANDLERS: dict[str, Handler] = {
     "Follow": follow.handle_follow,
     "Accept": follow.handle_accept,
     "Reject": follow.handle_reject,
-    "Create": context_backfill.handle_create_with_context,
-    "Update": update.handle_update,
+    # Outcome wraps question (polls, votes), which falls through to the Note handlers in
+    # create/update: outcome -> question -> create|update.
+    "Create": outcome.handle_create,
+    "Update": outcome.handle_update,
     "Delete": delete.handle_delete,
     "Like": like.handle_like,
     "Flag": flag.handle_flag,

@@ -16,13 +16,16 @@ from fediverse_cases.storage.models.cases import (
     Notification,
     ReviewDecision,
 )
+from fediverse_cases.storage.models.collections import CaseCollection, CollectionItem
 from fediverse_cases.storage.models.deid_jobs import DeidJob
 from fediverse_cases.storage.models.dicom import DicomSeries
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
 from fediverse_cases.storage.models.oidc import OidcIdentity, OidcLoginState
+from fediverse_cases.storage.models.outcomes import CaseOutcome
 from fediverse_cases.storage.models.peer_drops import PeerDrop
+from fediverse_cases.storage.models.polls import Poll, PollVote
 from fediverse_cases.storage.models.tombstones import ContentTombstone
 
 __all__ = [
@@ -30,9 +33,12 @@ __all__ = [
     "Actor",
     "AuditEvent",
     "Case",
+    "CaseCollection",
     "CaseImage",
+    "CaseOutcome",
     "CaseRevision",
     "CaseTag",
+    "CollectionItem",
     "Comment",
     "Consent",
     "ContentTombstone",
@@ -55,5 +61,7 @@ __all__ = [
     "OidcLoginState",
     "Peer",
     "PeerDrop",
+    "Poll",
+    "PollVote",
     "ReviewDecision",
 ]

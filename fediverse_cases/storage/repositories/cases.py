@@ -14,13 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.storage.models import (
     Case,
     CaseImage,
+    CaseOutcome,
     CaseRevision,
     CaseTag,
+    CollectionItem,
     Comment,
     Consent,
     Flag,
     Like,
     Notification,
+    Poll,
     ReviewDecision,
 )
 
@@ -128,8 +131,9 @@ async def list_cases_by_author(session: AsyncSession, actor_id: int, *, limit: i
 
 
 async def purge_case_content(session: AsyncSession, case_id: int) -> None:
-    """Remove everything a withdrawn case showed: images, tags, comments, likes, flags, edits."""
-    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision):
+    """Remove everything a withdrawn case showed: images, tags, comments, likes, flags, edits,
+    its poll (votes go with it), its outcome and its places in collections."""
+    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision, Poll, CaseOutcome, CollectionItem):
         await session.execute(delete(model).where(model.case_id == case_id))
     # Replies reference their parent comment, so clear the thread links first.
     await session.execute(update(Comment).where(Comment.case_id == case_id).values(parent_id=None))
@@ -251,3 +255,14 @@ async def get_consent_by_code_hash(session: AsyncSession, code_hash: str) -> Con
         return None
     result = await session.execute(select(Consent).where(Consent.withdrawal_code_hash == code_hash))
     return result.scalars().first()
+
+
+async def tags_of_cases(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Tag names per case, for many cases in one query."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(case_ids)))
+    tags: dict[int, list[str]] = {}
+    for case_id, tag in rows:
+        tags.setdefault(case_id, []).append(tag)
+    return tags

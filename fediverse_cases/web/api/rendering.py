@@ -11,16 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import Viewer, can_see_unpublished, case_facts
+from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.storage.models import Account, Case, Comment
 from fediverse_cases.storage.repositories import accounts as accounts_repo
 from fediverse_cases.storage.repositories import follows as follows_repo
+from fediverse_cases.storage.repositories import polls as polls_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories import timelines as timelines_repo
 from fediverse_cases.storage.repositories.feeds import has_consent, hydrate
 from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_account
 from fediverse_cases.web.api.params import read_params
+from fediverse_cases.web.api.poll_serializers import poll_json
 from fediverse_cases.web.api.serializers import account_json, relationship_json
 from fediverse_cases.web.api.status_serializers import Interactions, case_status_json, comment_status_json
 from fediverse_cases.web.state import app_state
@@ -40,6 +43,7 @@ async def render_cases(db: AsyncSession, cases: Sequence[Case], viewer: Viewer) 
         else set(),
         favourite_counts=await social_repo.like_counts(db, case_ids),
     )
+    polls = await polls_repo.polls_of_cases(db, case_ids)
     rendered = []
     for listing in listings:
         facts = case_facts(listing.case)
@@ -55,6 +59,9 @@ async def render_cases(db: AsyncSession, cases: Sequence[Case], viewer: Viewer) 
                 consent_on_file=consent,
             )
         )
+        if (poll := polls.get(listing.case.id)) is not None:
+            view = await poll_service.view_of(db, listing.case, api_account(), viewer.actor_id, poll)
+            rendered[-1]["poll"] = poll_json(view, signed_in=viewer.signed_in) if view else None
     return rendered
 
 

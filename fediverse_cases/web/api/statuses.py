@@ -18,6 +18,7 @@ from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.api.auth import api_account, api_view, require_account
 from fediverse_cases.web.api.errors import ApiError, not_found
 from fediverse_cases.web.api.params import read_params
+from fediverse_cases.web.api.poll_params import poll_input
 from fediverse_cases.web.api.rendering import api_viewer, render_cases, render_comments
 from fediverse_cases.web.api.status_serializers import parse_status_id
 from fediverse_cases.web.auth import operator_for
@@ -103,6 +104,7 @@ async def create() -> Response:
                         consent_witness=params.get("consent_witness"),
                         consent_audience=params.get("consent_audience"),
                         consent_date_of_birth=params.get("consent_date_of_birth"),
+                        poll=poll_input(params),
                     ),
                     operator_for(account),
                 )

@@ -22,6 +22,8 @@ from fediverse_cases.core.case_access import (
 )
 from fediverse_cases.federation.handlers import context_backfill
 from fediverse_cases.services import comments as comment_service
+from fediverse_cases.services import outcomes as outcome_service
+from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services import social
 from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
 from fediverse_cases.storage.repositories import cases as case_repo
@@ -98,6 +100,10 @@ async def _render_case(
         moderator = can_review(account)
         thread = await comment_repo.thread(db, case.id, include_hidden=moderator)
         likes, liked, consent = facts.likes, facts.liked, facts.consent_on_file
+        poll = await poll_service.view_of(db, case, account, actor.id if actor else None)
+        outcome = await outcome_service.view_of(
+            db, case, account, actor, answered_poll=bool(poll and poll.voted)
+        )
         if account is not None:
             record(
                 db,
@@ -121,6 +127,8 @@ async def _render_case(
         moderator=moderator,
         may_comment=can_post_and_comment(account) and case.state == CaseState.PUBLISHED and not case.hidden,
         comment_form=comment_form or {},
+        poll=poll,
+        outcome=outcome,
     )
     return page, status
 

@@ -20,6 +20,7 @@ from fediverse_cases.core.specialties import SPECIALTIES, specialty_label
 from fediverse_cases.services import audience_change, deid_jobs
 from fediverse_cases.services import compose as compose_service
 from fediverse_cases.services import consent_form as consent_form_service
+from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
 from fediverse_cases.storage.models import Case, CaseImage
 from fediverse_cases.storage.repositories import cases as case_repo
@@ -33,6 +34,7 @@ from fediverse_cases.web.auth import (
 from fediverse_cases.web.case_text_form import case_details, case_text_values
 from fediverse_cases.web.case_views import highlight_markup, image_view, job_view
 from fediverse_cases.web.compose_access import own_case
+from fediverse_cases.web.poll_form import poll_input, poll_template_context, poll_values, stored_poll_values
 from fediverse_cases.web.redaction_form import read_boxes
 from fediverse_cases.web.state import app_state
 
@@ -197,6 +199,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
         consent = await case_repo.get_consent(db, case.id)
         decisions = await case_repo.list_review_decisions(db, case.id)
         jobs = await deid_jobs.open_jobs(db, case.id)
+        poll = await stored_poll_values(db, case.id)
     if values is None:
         values = {
             "title": case.title,
@@ -208,6 +211,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
             "specialties": [t.tag for t in tags if t.is_specialty],
             "free_tags": " ".join(f"#{t.tag}" for t in tags if not t.is_specialty),
             **{f"alt_{image.id}": image.alt_text for image in images},
+            **poll,
         }
         if consent is not None:
             values.update(
@@ -233,6 +237,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
         "audience_labels": consent_scope.AUDIENCE_LABELS,
         "withdrawal_check": app_state().settings.withdrawal.check,
         "max_images": app_state().settings.uploads.max_images_per_case,
+        **poll_template_context(),
     }
 
 
@@ -257,6 +262,7 @@ def _form_values(form: Any, images: list[CaseImage]) -> dict[str, Any]:
         "consent_audience": text("consent_audience", 20) or consent_scope.NARROWEST,
         # Hashed when recorded and never shown back: it is an identifier.
         "consent_date_of_birth": text("consent_date_of_birth", 20),
+        **poll_values(form),
     }
 
 
@@ -285,6 +291,7 @@ async def save(public_id: str) -> Any:
             assert fresh is not None
             details = case_details(values, images, visibility=values["visibility"])
             await compose_service.save_details(db, fresh, details)
+            await poll_service.save_draft_poll(db, fresh, poll_input(values))
             if consent_given or scan is not None:
                 await compose_service.record_consent(
                     db,

@@ -1,6 +1,6 @@
 """Feeds and search pages, local follows, and the feed parts of the home and profile pages.
 
-Routes: /feed/local, /feed/following, /tags/<tag>, /specialties, /search?q=,
+Routes: /feed/local, /feed/following, /feed/teaching (cases with a confirmed outcome), /tags/<tag>, /specialties, /search?q=,
 /users/<username>/cases, POST /users/<username>/follow|unfollow. The home page (pages.home) and
 the profile page (profile.public_profile) get their feed data from a context processor here, so
 those views stay as they are. Every list uses the SQL listable rule of repositories.feeds.
@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from fediverse_cases.services import social
 from fediverse_cases.storage.repositories import feeds as feed_repo
+from fediverse_cases.storage.repositories import outcomes as outcomes_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account, get_local_actor_by_username
 from fediverse_cases.storage.repositories.search import search_cases
@@ -84,6 +85,22 @@ async def local_feed() -> str:
             db, feed_repo.local_feed_query(signed_in=current_account() is not None), cursor
         )
     return await _feed_page("feeds/feed.html", page, heading="Latest cases at this hospital", feed="local")
+
+
+@blueprint.get("/feed/teaching")
+async def teaching_feed() -> str:
+    """Cases with a confirmed outcome (their diagnosis stays behind "See the diagnosis")."""
+    cursor = _cursor()
+    async with app_state().sessionmaker() as db:
+        query = outcomes_repo.teaching_feed_query(signed_in=current_account() is not None)
+        page = await feed_repo.page_of(db, query, cursor)
+    return await _feed_page(
+        "feeds/feed.html",
+        page,
+        "No case has a confirmed outcome yet.",
+        heading="Teaching cases: confirmed outcomes",
+        feed="teaching",
+    )
 
 
 @blueprint.get("/feed/following")

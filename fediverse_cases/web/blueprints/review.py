@@ -18,6 +18,8 @@ from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.services.withdraw import withdraw_consent
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories import outcomes as outcomes_repo
+from fediverse_cases.storage.repositories import polls as polls_repo
 from fediverse_cases.web.auth import (
     current_account,
     current_operator,
@@ -44,8 +46,14 @@ async def queue() -> str:
         authors = {case.author_actor_id: await db.get(Actor, case.author_actor_id) for case in cases}
         edited = await case_repo.cases_with_pending_edits(db)
         handed_over = await case_repo.cases_with_handed_over_images(db, [case.id for case in cases])
+        outcomes = await outcomes_repo.cases_with_pending_outcomes(db)
     return await render_template(
-        "review/queue.html", cases=cases, authors=authors, edited=edited, handed_over=handed_over
+        "review/queue.html",
+        cases=cases,
+        authors=authors,
+        edited=edited,
+        handed_over=handed_over,
+        outcomes=outcomes,
     )
 
 
@@ -59,6 +67,7 @@ async def _review_context(public_id: str) -> dict[str, Any]:
         consent = await case_repo.get_consent(db, case.id)
         decisions = await case_repo.list_review_decisions(db, case.id)
         author = await db.get(Actor, case.author_actor_id)
+        poll = await polls_repo.poll_of_case(db, case.id)
     return {
         "case": case,
         "images": [image_view(image) for image in images],
@@ -66,6 +75,7 @@ async def _review_context(public_id: str) -> dict[str, Any]:
         "consent": consent,
         "decisions": decisions,
         "author": author,
+        "poll": poll,
         "visibility_labels": VISIBILITY_LABELS,
         "consent_methods": CONSENT_METHODS,
         "audience_labels": AUDIENCE_LABELS,

@@ -18,7 +18,7 @@ It runs after every other migration of the second round (it is also their join),
 they create are rebuilt too.
 
 Revision ID: 0019_ids_never_reused
-Revises: 0016_deid_jobs, 0017_oidc_identities, 0018_dicom_intake, 0021_case_title
+Revises: 0016_deid_jobs, 0017_oidc_identities, 0018_dicom_intake, 0020_polls_outcomes, 0021_case_title
 """
 
 from __future__ import annotations
@@ -29,7 +29,13 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_ids_never_reused"
-down_revision = ("0016_deid_jobs", "0017_oidc_identities", "0018_dicom_intake", "0021_case_title")
+down_revision = (
+    "0016_deid_jobs",
+    "0017_oidc_identities",
+    "0018_dicom_intake",
+    "0020_polls_outcomes",
+    "0021_case_title",
+)
 branch_labels = None
 depends_on = None
 
