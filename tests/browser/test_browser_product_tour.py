@@ -360,3 +360,87 @@ def test_compose_and_review_work_with_the_keyboard_alone(browser, tour, tmp_path
     assert response is not None and response.status == 200
     assert page.inner_text("#case-title") == "Keyboard lesion"
     context.close()
+
+
+def _touch(cdp, kind: str, *points: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]
+    """A real touch event from the browser's input layer (what a finger on a phone sends)."""
+    cdp.send(
+        "Input.dispatchTouchEvent",
+        {"type": kind, "touchPoints": [{"x": x, "y": y, "id": n} for n, (x, y) in enumerate(points)]},
+    )
+
+
+def _swipe(cdp, start: tuple[float, float], end: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]
+    _touch(cdp, "touchStart", start)
+    for step in range(1, 6):
+        _touch(cdp, "touchMove", tuple(a + (b - a) * step / 5 for a, b in zip(start, end, strict=True)))
+    _touch(cdp, "touchEnd")
+
+
+def test_the_redaction_editor_works_with_touch(browser, tour, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """On a phone: draw a box with a finger, move it, resize it from its corner, pinch to zoom,
+    then apply; the boxes sent are the ones the finger made."""
+    instance, _ = tour
+    photo = tmp_path / "lesion.jpg"
+    _lesion_photo(photo)
+    context = browser.new_context(viewport=PHONE, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{instance.url}/login")
+    page.fill("#f-username", "clinician")
+    page.fill("#f-password", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{instance.url}/compose")
+    page.locator("#f-camera").set_input_files(str(photo))
+    page.wait_for_selector(".region-overlay", timeout=120_000)
+    cdp = context.new_cdp_session(page)
+    regions = page.locator("form.redact-form input[name=regions]").first
+
+    def boxes() -> list[dict]:
+        return json.loads(regions.input_value() or "[]")
+
+    overlay = page.locator(".region-overlay").first.bounding_box()
+    assert overlay and overlay["width"] > 100
+    x0, y0 = overlay["x"] + overlay["width"] * 0.2, overlay["y"] + overlay["height"] * 0.2
+    _swipe(cdp, (x0, y0), (x0 + 80, y0 + 50))
+    [drawn] = boxes()
+    assert drawn["w"] > 0 and drawn["h"] > 0
+
+    adjust = page.locator("form.redact-form button[data-mode=adjust]").first
+    # Buttons are pressed as buttons (the browser turns a tap into a click); the gestures on the
+    # picture are the editor's own work and are made with real touch events.
+    adjust.click()
+    assert adjust.get_attribute("aria-pressed") == "true"
+    page.locator(".region.manual").first.scroll_into_view_if_needed()
+    box = page.locator(".region.manual").first.bounding_box()  # where the box is on screen now
+    assert box
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    _swipe(cdp, centre, (centre[0] + 30, centre[1] + 20))  # drag from inside: move
+    [moved] = boxes()
+    assert moved["x"] > drawn["x"] and moved["y"] > drawn["y"] and moved["w"] == drawn["w"]
+    box = page.locator(".region.manual").first.bounding_box()
+    assert box
+    corner = (box["x"] + box["width"] - 2, box["y"] + box["height"] - 2)
+    _swipe(cdp, corner, (corner[0] + 40, corner[1] + 30))  # drag the corner: resize
+    [resized] = boxes()
+    assert resized["x"] == moved["x"] and resized["w"] > moved["w"] and resized["h"] > moved["h"]
+
+    image = page.locator(".redaction-editor img").first
+    fit_width = image.evaluate("img => img.clientWidth")
+    overlay = page.locator(".region-overlay").first.bounding_box()
+    assert overlay
+    middle = (overlay["x"] + overlay["width"] / 2, overlay["y"] + overlay["height"] / 2)
+    _touch(cdp, "touchStart", (middle[0] - 20, middle[1]), (middle[0] + 20, middle[1]))
+    for spread in (40, 70, 100, 130):
+        _touch(cdp, "touchMove", (middle[0] - spread, middle[1]), (middle[0] + spread, middle[1]))
+    _touch(cdp, "touchEnd")
+    assert image.evaluate("img => img.clientWidth") > fit_width * 1.5, "the pinch did not zoom"
+    assert len(boxes()) == 1, "the pinch drew or moved a box"
+    # Zoomed, the preview scrolls inside the editor: the page itself still fits the phone.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.locator("form.redact-form button[data-action=zoom-out]").first.click()
+    assert image.evaluate("img => img.clientWidth") == fit_width
+
+    page.locator("form.redact-form button.apply-redaction").first.click()
+    page.wait_for_selector(".deid-summary:has-text('1 box(es) you drew')", timeout=120_000)
+    context.close()

@@ -48,8 +48,8 @@ async def test_a_name_and_street_are_flagged_and_the_author_may_send_it_for_revi
     refused = await _comment(client, case, MARY)
     assert refused.status_code == 422
     page = await refused.get_data(as_text=True)
-    assert '<mark class="phi" title="name">Mary Jones</mark>' in page
-    assert '<mark class="phi" title="address">Elm Street</mark>' in page
+    assert '<mark class="phi" title="a name">Mary Jones</mark>' in page
+    assert '<mark class="phi" title="an address or place">Elm Street</mark>' in page
     assert "Send to the privacy officer" in page and await _comments(state) == []
 
     sent = await _comment(client, case, MARY, send_for_review="1")
@@ -77,7 +77,7 @@ async def test_the_reviewer_approves_a_held_comment_from_the_queue(client, state
     await sign_in(reviewer, "privacy")
     queue = await (await reviewer.get("/review/comments")).get_data(as_text=True)
     assert (
-        f'id="held-{held.public_id}"' in queue and '<mark class="phi" title="name">Mary Jones</mark>' in queue
+        f'id="held-{held.public_id}"' in queue and '<mark class="phi" title="a name">Mary Jones</mark>' in queue
     )
     answer = await post_form(
         reviewer, f"/review/comments/{held.public_id}", {"decision": "approve"}, page="/review/comments"

@@ -3,11 +3,15 @@
 // scaled (and, after a crop, shows only the cropped area), so every coordinate is mapped through
 // the current view: original = view origin + displayed pixels / scale. In "delete" mode a click
 // removes the box under it (the engine's proposed boxes arrive as the clinician's own, so this is
-// how a proposal is turned down).
+// how a proposal is turned down). In "adjust" mode a drag moves one of the clinician's boxes, or
+// resizes it from its bottom-right corner. Two fingers pinch-zoom the preview (the zoom buttons do
+// the same with a mouse); every mode works with touch, pen and mouse through pointer events.
 "use strict";
 
 (function () {
   var MIN_SIZE = 3;
+  var HANDLE = 18; // screen pixels around a box's bottom-right corner that resize it
+  var MAX_ZOOM = 4;
 
   function makeBox(className, left, top, width, height) {
     var div = document.createElement("div");
@@ -28,6 +32,8 @@
     var manual = (data.manual || []).slice();
     var crop = data.has_crop ? data.crop : null;
     var mode = "box";
+    var zoom = 1;
+    var fitWidth = 0; // the preview's width at zoom 1
     var overlay = document.createElement("div");
     overlay.className = "region-overlay";
     overlay.setAttribute("aria-hidden", "true");
@@ -38,6 +44,18 @@
     function toScreen(box) {
       var s = scale();
       return [(box.x - view.x) * s, (box.y - view.y) * s, box.w * s, box.h * s];
+    }
+
+    function applyZoom() {
+      if (!fitWidth) fitWidth = img.clientWidth;
+      container.classList.toggle("zoomed", zoom > 1);
+      if (zoom > 1) {
+        img.style.maxWidth = "none";
+        img.style.width = Math.round(fitWidth * zoom) + "px";
+      } else {
+        img.style.maxWidth = "";
+        img.style.width = "";
+      }
     }
 
     function render() {
@@ -71,6 +89,25 @@
 
     var start = null;
     var rubber = null;
+    var grabbed = null; // adjust mode: {index, resize, from: point, box: original copy}
+    var pointers = {}; // active pointers by id, for the two-finger pinch
+    var pinch = null; // {distance, zoom}
+
+    function pointerCount() { return Object.keys(pointers).length; }
+    function distance() {
+      var ids = Object.keys(pointers);
+      var a = pointers[ids[0]], b = pointers[ids[1]];
+      return Math.max(1, Math.hypot(a.x - b.x, a.y - b.y));
+    }
+    function boxAt(at) {
+      var s = scale(), ox = view.x + at.x / s, oy = view.y + at.y / s;
+      for (var i = manual.length - 1; i >= 0; i--) {
+        var b = manual[i];
+        var corner = Math.abs(at.x - (b.x + b.w - view.x) * s) <= HANDLE && Math.abs(at.y - (b.y + b.h - view.y) * s) <= HANDLE;
+        if (corner || (ox >= b.x && ox <= b.x + b.w && oy >= b.y && oy <= b.y + b.h)) return { index: i, resize: corner };
+      }
+      return null;
+    }
     function point(event) {
       var rect = overlay.getBoundingClientRect();
       return {
@@ -81,6 +118,20 @@
     overlay.addEventListener("pointerdown", function (event) {
       if (!form) return;
       event.preventDefault();
+      pointers[event.pointerId] = { x: event.clientX, y: event.clientY };
+      if (pointerCount() === 2) { // a second finger: pinch-zoom, whatever the mode
+        if (rubber) rubber.remove();
+        start = null; grabbed = null;
+        pinch = { distance: distance(), zoom: zoom };
+        return;
+      }
+      if (pointerCount() > 2) return;
+      try { overlay.setPointerCapture(event.pointerId); } catch (error) { /* an ended pointer: nothing to hold */ }
+      if (mode === "adjust") {
+        var at0 = point(event), hit = boxAt(at0);
+        if (hit) grabbed = { index: hit.index, resize: hit.resize, from: at0, box: Object.assign({}, manual[hit.index]) };
+        return;
+      }
       if (mode === "delete") {
         var at = point(event), s = scale();
         var ox = view.x + at.x / s, oy = view.y + at.y / s;
@@ -94,9 +145,29 @@
       start = point(event);
       rubber = makeBox("drawing " + mode, start.x, start.y, 0, 0);
       overlay.appendChild(rubber);
-      if (overlay.setPointerCapture) overlay.setPointerCapture(event.pointerId);
     });
     overlay.addEventListener("pointermove", function (event) {
+      if (pointers[event.pointerId]) pointers[event.pointerId] = { x: event.clientX, y: event.clientY };
+      if (pinch && pointerCount() >= 2) {
+        zoom = Math.min(MAX_ZOOM, Math.max(1, pinch.zoom * distance() / pinch.distance));
+        applyZoom();
+        render();
+        return;
+      }
+      if (grabbed) {
+        var at = point(event), s = scale();
+        var dx = Math.round((at.x - grabbed.from.x) / s), dy = Math.round((at.y - grabbed.from.y) / s);
+        var b = grabbed.box, moved = manual[grabbed.index];
+        if (grabbed.resize) {
+          moved.w = Math.max(MIN_SIZE, b.w + dx);
+          moved.h = Math.max(MIN_SIZE, b.h + dy);
+        } else {
+          moved.x = Math.max(0, b.x + dx);
+          moved.y = Math.max(0, b.y + dy);
+        }
+        render();
+        return;
+      }
       if (!start) return;
       var p = point(event);
       rubber.style.left = Math.min(start.x, p.x) + "px";
@@ -105,6 +176,9 @@
       rubber.style.height = Math.abs(p.y - start.y) + "px";
     });
     function finish(event) {
+      delete pointers[event.pointerId];
+      if (pinch) { if (pointerCount() < 2) pinch = null; return; }
+      if (grabbed) { grabbed = null; render(); return; }
       if (!start) return;
       var p = point(event);
       var left = Math.min(start.x, p.x), top = Math.min(start.y, p.y);
@@ -117,7 +191,11 @@
       render();
     }
     overlay.addEventListener("pointerup", finish);
-    overlay.addEventListener("pointercancel", function () { start = null; render(); });
+    overlay.addEventListener("pointercancel", function (event) {
+      delete pointers[event.pointerId];
+      start = null; grabbed = null; pinch = null;
+      render();
+    });
 
     if (form) {
       form.querySelectorAll("[data-mode]").forEach(function (button) {
@@ -134,6 +212,9 @@
           if (action === "undo") manual.pop();
           if (action === "clear") manual = [];
           if (action === "reset-crop") crop = null;
+          if (action === "zoom-in") zoom = Math.min(MAX_ZOOM, zoom * 1.5);
+          if (action === "zoom-out") zoom = 1;
+          applyZoom();
           render();
         });
       });
