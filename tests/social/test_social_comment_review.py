@@ -77,7 +77,8 @@ async def test_the_reviewer_approves_a_held_comment_from_the_queue(client, state
     await sign_in(reviewer, "privacy")
     queue = await (await reviewer.get("/review/comments")).get_data(as_text=True)
     assert (
-        f'id="held-{held.public_id}"' in queue and '<mark class="phi" title="a name">Mary Jones</mark>' in queue
+        f'id="held-{held.public_id}"' in queue
+        and '<mark class="phi" title="a name">Mary Jones</mark>' in queue
     )
     answer = await post_form(
         reviewer, f"/review/comments/{held.public_id}", {"decision": "approve"}, page="/review/comments"
