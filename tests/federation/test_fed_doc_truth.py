@@ -1,0 +1,210 @@
+"""Statements of FEDERATION.md that had no test of their own (issue 18): what a peer's Create
+becomes here (followed authors only, images de-identified again), and the time bounds of the
+delivery and claim-refresh rules, each pinned to the value the document states."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import select, update
+
+from fediverse_cases.core.accounts import Role
+from fediverse_cases.federation import delivery
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.peers import allow_peer
+from fediverse_cases.storage.base import utcnow
+from fediverse_cases.storage.models import Actor, CaseImage, Comment, Delivery, Flag, Like, Peer, PeerDrop
+from fediverse_cases.storage.repositories.accounts import get_instance_actor
+from tests.federation import test_fed_delivery, test_fed_inbox_notes
+from tests.federation.test_fed_delivery import queue, rows
+from tests.federation.test_fed_inbox_notes import World, lesion_jpeg
+from tests.support.case_rows import insert_case
+from tests.support.fed_peer import FakePeer, deliver, install_fake_network
+from tests.support.instances import create_account
+from tests.support.web import post_form, sign_in
+
+# The fixtures of the modules whose worlds these statements live in.
+world = test_fed_inbox_notes.world
+peer = test_fed_delivery.peer
+
+_EXIF_ARTIST = "Dr Someone At Peer Hospital"
+
+
+def _jpeg_with_exif() -> bytes:
+    """The lesion photograph as a peer might serve it: with EXIF naming a person (tag 0x013B,
+    Artist) and a camera model (0x0110)."""
+    img = Image.open(io.BytesIO(lesion_jpeg()))
+    exif = Image.Exif()
+    exif[0x013B] = _EXIF_ARTIST
+    exif[0x0110] = "PeerCam 3000"
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90, exif=exif.tobytes())
+    return out.getvalue()
+
+
+async def _drops(state, host: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    async with state.sessionmaker() as db:
+        found = (await db.execute(select(PeerDrop).where(PeerDrop.peer_host == host))).scalars()
+        return {row.reason: row.count for row in found}
+
+
+async def test_a_case_by_someone_nobody_here_follows_is_dropped_and_counted(world: World) -> None:
+    """FEDERATION.md, Activities/Accepted: "Create(Note) without inReplyTo: stored as a remote
+    case only if a local account follows its author" and the drop is "counted per peer and
+    reason" (posts by people nobody here follows)."""
+    followed = world.case_note(n=1)
+    await world.send(world.alice, "Create", followed)
+    assert await world.case(followed["id"]) is not None
+
+    stranger = {**world.case_note(n=2), "id": f"{world.mallory.base}/cases/m2"}
+    stranger["attributedTo"] = world.mallory.actor_uri
+    await world.send(world.mallory, "Create", stranger)
+    assert await world.case(stranger["id"]) is None
+    assert (await _drops(world.state, "remote.example")).get("post by someone nobody here follows") == 1
+
+
+async def test_remote_images_are_de_identified_again_not_served_as_received(world: World) -> None:
+    """FEDERATION.md: remote images are "run through our own de-identification engine again
+    (metadata stripped ...), and the engine's output is what we store and serve", and PHI
+    guarantees: "we never serve a peer's bytes as received"."""
+    note = world.case_note(n=3)
+    as_received = _jpeg_with_exif()
+    world.network.media[note["attachment"][0]["url"]] = as_received
+    assert _EXIF_ARTIST.encode() in as_received
+    await world.send(world.alice, "Create", note)
+    case = await world.case(note["id"])
+    assert case is not None
+    async with world.state.sessionmaker() as db:
+        [key] = (await db.execute(select(CaseImage.media_key).where(CaseImage.case_id == case.id))).scalars()
+    files = world.state.media_store.files(key)
+    assert files
+    served = 0
+    for path in files:
+        response = await world.client.get(f"/media/{path.name}")
+        assert response.status_code == 200
+        body = await response.get_data()
+        assert body != as_received and _EXIF_ARTIST.encode() not in body and b"PeerCam" not in body
+        assert not Image.open(io.BytesIO(body)).getexif()
+        served += 1
+    assert served >= 1
+
+
+async def test_a_refused_image_is_dropped_and_a_case_without_images_is_dropped(world: World) -> None:
+    """FEDERATION.md: "a refused image is dropped (logged). A case with no surviving image is
+    dropped." and counted per peer ("images refused")."""
+    two = world.case_note(n=4)
+    broken_url = f"{world.alice.base}/media/4-broken.jpg"
+    world.network.media[broken_url] = b"\xff\xd8\xff not really a jpeg"
+    two["attachment"] = [*two["attachment"], {**two["attachment"][0], "url": broken_url}]
+    await world.send(world.alice, "Create", two)
+    case = await world.case(two["id"])
+    assert case is not None
+    async with world.state.sessionmaker() as db:
+        images = (await db.execute(select(CaseImage).where(CaseImage.case_id == case.id))).scalars().all()
+    assert len(images) == 1
+
+    none_left = world.case_note(n=5)
+    none_left["attachment"] = [{**none_left["attachment"][0], "url": broken_url}]
+    await world.send(world.alice, "Create", none_left)
+    assert await world.case(none_left["id"]) is None
+    assert (await _drops(world.state, "remote.example")).get("no image survived de-identification") == 1
+
+
+@pytest.mark.parametrize(
+    ("age", "gives_up"), [(timedelta(days=2), False), (timedelta(days=3, minutes=1), True)]
+)
+async def test_the_peer_is_marked_unreachable_after_three_days(state, peer, age, gives_up) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md, Delivery: "after 3 days the peer is marked unreachable" (not at 2)."""
+    await queue(state, [peer.url("/broken/inbox")])
+    async with state.transaction() as db:
+        await db.execute(update(Delivery).values(first_attempt_at=utcnow() - age, attempts=1))
+    await delivery.run_once(state)
+    async with state.sessionmaker() as db:
+        health = (await db.execute(select(Peer).where(Peer.host == peer.host))).scalar_one()
+    assert ((await rows(state))["broken"].state == "gave_up") is gives_up
+    assert (health.unreachable_since is not None) is gives_up
+
+
+def _reply(peer_: FakePeer, case_ap_id: str, n: int) -> dict:
+    note = {
+        "id": f"{peer_.actor_uri}/notes/{n}",
+        "type": "Note",
+        "attributedTo": peer_.actor_uri,
+        "inReplyTo": case_ap_id,
+        "content": f"<p>Differential number {n}: consider tinea.</p>",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+    return peer_.with_proof(peer_.activity("Create", note))
+
+
+@pytest.mark.parametrize(("age", "refetched"), [(timedelta(hours=5), False), (timedelta(hours=7), True)])
+async def test_a_remote_claim_is_refetched_once_six_hours_old(client, state, age, refetched) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md: "a stored actor (keys and claim) is fetched again once it is 6 hours old"
+    (at 5 hours the revoked claim still counts, at 7 it no longer does)."""
+    author = await create_account(state, "dr_author", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(state, author)
+    alice = FakePeer("b.example", "alice", verified=True)
+    install_fake_network(state, [alice])
+    async with state.transaction() as db:
+        await allow_peer(db, state, "b.example", Operator.system())
+    assert await deliver(client, state, alice, _reply(alice, case.ap_id, 1)) == 202
+    alice.verified = False  # revoked at B; the Update(Person) is lost on the way
+    async with state.transaction() as db:
+        await db.execute(update(Actor).where(Actor.uri == alice.actor_uri).values(fetched_at=utcnow() - age))
+    assert await deliver(client, state, alice, _reply(alice, case.ap_id, 2)) == 202
+    async with state.sessionmaker() as db:
+        stored = {c.ap_id for c in (await db.execute(select(Comment))).scalars()}
+    assert (f"{alice.actor_uri}/notes/2" in stored) is not refetched
+
+
+async def _deliveries(state, kind: str) -> list[Delivery]:  # type: ignore[no-untyped-def]
+    async with state.sessionmaker() as db:
+        found = await db.execute(select(Delivery).where(Delivery.activity_type == kind).order_by(Delivery.id))
+        return list(found.scalars())
+
+
+async def test_likes_and_reports_of_a_remote_case_go_home_and_its_delete_purges_them(world: World) -> None:
+    """FEDERATION.md, Activities/Sent: "Like/Undo(Like) on remote cases (to the case's home),
+    Flag (reports go to the home instance of the content, sent by our instance actor so the
+    reporter stays anonymous)"; Accepted: a Delete "purges a remote case (... likes, flags)"."""
+    note = world.case_note(n=6)
+    await world.send(world.alice, "Create", note)
+    case = await world.case(note["id"])
+    assert case is not None
+    await sign_in(world.client, "lou")
+    page = f"/cases/{case.public_id}"
+    assert (await post_form(world.client, f"{page}/like", {}, page=page)).status_code == 302
+    assert (await post_form(world.client, f"{page}/unlike", {}, page=page)).status_code == 302
+    assert (await post_form(world.client, f"{page}/like", {}, page=page)).status_code == 302
+    home = {world.alice.actor_uri + "/inbox", f"{world.alice.base}/inbox"}
+    likes, undos = await _deliveries(world.state, "Like"), await _deliveries(world.state, "Undo")
+    assert len(likes) == 2 and len(undos) == 1
+    for row in [*likes, *undos]:
+        assert row.inbox_url in home
+        payload = json.loads(row.payload)
+        assert payload["actor"].endswith("/users/lou")
+    assert json.loads(likes[0].payload)["object"] == note["id"]
+    assert json.loads(undos[0].payload)["object"]["type"] == "Like"
+
+    response = await post_form(world.client, f"{page}/flag", {"reason": "looks identifiable"}, page=page)
+    assert response.status_code == 302
+    [flag] = await _deliveries(world.state, "Flag")
+    async with world.state.sessionmaker() as db:
+        instance = await get_instance_actor(db)
+    assert instance is not None
+    payload = json.loads(flag.payload)
+    assert flag.inbox_url in home and flag.sender_actor_id == instance.id
+    assert payload["actor"] == instance.uri and "lou" not in flag.payload
+    assert note["id"] in json.dumps(payload["object"])
+    async with world.state.sessionmaker() as db:
+        assert (await db.execute(select(Like).where(Like.case_id == case.id))).scalars().all()
+        assert (await db.execute(select(Flag).where(Flag.case_id == case.id))).scalars().all()
+
+    await world.send(world.alice, "Delete", {"id": note["id"], "type": "Tombstone", "formerType": "Note"})
+    async with world.state.sessionmaker() as db:
+        assert (await db.execute(select(Like).where(Like.case_id == case.id))).scalars().all() == []
+        assert (await db.execute(select(Flag).where(Flag.case_id == case.id))).scalars().all() == []
