@@ -14,15 +14,27 @@ from sqlalchemy import select, update
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.federation import delivery
+from fediverse_cases.federation.dereference import get_or_fetch_actor
+from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.base import utcnow
-from fediverse_cases.storage.models import Actor, CaseImage, Comment, Delivery, Flag, Like, Peer, PeerDrop
+from fediverse_cases.storage.models import (
+    Actor,
+    CaseImage,
+    Comment,
+    Delivery,
+    Flag,
+    Follow,
+    Like,
+    Peer,
+    PeerDrop,
+)
 from fediverse_cases.storage.repositories.accounts import get_instance_actor
 from tests.federation import test_fed_delivery, test_fed_inbox_notes
 from tests.federation.test_fed_delivery import queue, rows
 from tests.federation.test_fed_inbox_notes import World, lesion_jpeg
-from tests.support.case_rows import insert_case
+from tests.support.case_rows import actor_of, insert_case
 from tests.support.fed_peer import FakePeer, deliver, install_fake_network
 from tests.support.instances import create_account
 from tests.support.web import post_form, sign_in
@@ -208,3 +220,36 @@ async def test_likes_and_reports_of_a_remote_case_go_home_and_its_delete_purges_
     async with world.state.sessionmaker() as db:
         assert (await db.execute(select(Like).where(Like.case_id == case.id))).scalars().all() == []
         assert (await db.execute(select(Flag).where(Flag.case_id == case.id))).scalars().all() == []
+
+
+async def test_withdrawal_in_the_case_page_cancels_pending_deliveries_of_the_case(world: World) -> None:
+    """FEDERATION.md, Consent withdrawal: withdrawal "cancels still-pending deliveries of the
+    case" (the follower still gets the Delete)."""
+    author = await create_account(world.state, "dr_withdraw", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(world.state, author)
+    author_actor = await actor_of(world.state, author)
+    async with world.state.transaction() as db:
+        alice = await get_or_fetch_actor(db, world.state, world.alice.actor_uri)
+        db.add(Follow(follower_id=alice.id, followed_id=author_actor.id, state="accepted"))
+        create = {
+            "id": f"{case.ap_id}/activity",
+            "type": "Create",
+            "actor": author_actor.uri,
+            "object": case.ap_id,
+        }
+        await enqueue(
+            db,
+            world.state,
+            activity=create,
+            sender=author_actor,
+            inboxes=[f"{world.alice.base}/inbox"],
+            object_id=case.ap_id,
+        )
+    await sign_in(world.client, "dr_withdraw")
+    page = f"/cases/{case.public_id}/withdraw"
+    response = await post_form(world.client, page, {"confirm": "withdraw"}, page=page)
+    assert response.status_code == 302
+    [create_row] = await _deliveries(world.state, "Create")
+    [delete_row] = await _deliveries(world.state, "Delete")
+    assert create_row.state == "cancelled"
+    assert delete_row.state == "pending" and delete_row.object_id == case.ap_id
