@@ -13,6 +13,7 @@ from PIL import Image
 from sqlalchemy import select, update
 
 from fediverse_cases.core.accounts import Role
+from fediverse_cases.core.case_access import Visibility
 from fediverse_cases.federation import delivery
 from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.federation.outbox import enqueue
@@ -43,6 +44,8 @@ from tests.support.web import post_form, sign_in
 world = test_fed_inbox_notes.world
 peer = test_fed_delivery.peer
 
+AS2 = "application/activity+json"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 _EXIF_ARTIST = "Dr Someone At Peer Hospital"
 
 
@@ -253,3 +256,42 @@ async def test_withdrawal_in_the_case_page_cancels_pending_deliveries_of_the_cas
     [delete_row] = await _deliveries(world.state, "Delete")
     assert create_row.state == "cancelled"
     assert delete_row.state == "pending" and delete_row.object_id == case.ap_id
+
+
+async def test_a_followers_and_peers_case_is_served_only_to_signed_gets_from_allowed_peers(
+    world: World,
+) -> None:
+    """FEDERATION.md, Object endpoints: "'Followers and peers' cases are served only to signed
+    GETs from allowed peers" (an unsigned GET gets 404, a signed one from an allowed peer 200)."""
+    author = await create_account(world.state, "dr_peers", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(world.state, author, visibility=Visibility.FOLLOWERS)
+    path = f"/cases/{case.public_id}"
+    unsigned = await world.client.get(path, headers={"Accept": AS2, "Host": "cases.test"})
+    assert unsigned.status_code == 404
+    signed = {**world.alice.signed_get(case.ap_id), "Host": "cases.test"}
+    response = await world.client.get(path, headers=signed)
+    assert response.status_code == 200
+    note = await response.get_json()
+    assert note["id"] == case.ap_id and PUBLIC not in json.dumps(note)
+
+
+async def test_a_received_case_not_addressed_to_public_is_shown_to_signed_in_members_only(
+    world: World,
+) -> None:
+    """FEDERATION.md, Addressing: "Received cases addressed otherwise than Public are shown to
+    signed-in members only"."""
+    public = world.case_note(n=9)
+    await world.send(world.alice, "Create", public)
+    public_case = await world.case(public["id"])
+    assert public_case is not None
+    assert (await world.client.get(f"/cases/{public_case.public_id}")).status_code == 200
+    note = world.case_note(n=8)
+    note["to"], note["cc"] = [f"{world.alice.actor_uri}/followers"], []
+    await world.send(world.alice, "Create", note)
+    case = await world.case(note["id"])
+    assert case is not None
+    page = f"/cases/{case.public_id}"
+    assert (await world.client.get(page)).status_code == 404
+    await sign_in(world.client, "lou")
+    response = await world.client.get(page)
+    assert response.status_code == 200 and "Annular plaque" in await response.get_data(as_text=True)
