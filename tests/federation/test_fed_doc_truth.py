@@ -295,3 +295,43 @@ async def test_a_received_case_not_addressed_to_public_is_shown_to_signed_in_mem
     await sign_in(world.client, "lou")
     response = await world.client.get(page)
     assert response.status_code == 200 and "Annular plaque" in await response.get_data(as_text=True)
+
+
+async def test_comment_replies_outbox_and_collection_documents_revalidate_with_304(state, client) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md, Object endpoints/Caching: every 200 of a "comment, replies, outbox or
+    collection document carries a strong ETag, and If-None-Match with the current tag gets 304
+    with no body"; they say `public, no-cache`."""
+    author = await create_account(state, "dr_cache", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(state, author)
+    actor = await actor_of(state, author)
+    async with state.transaction() as db:
+        db.add(
+            Comment(
+                public_id="cm1",
+                ap_id=state.urls.comment("cm1"),
+                case_id=case.id,
+                author_actor_id=actor.id,
+                content="Consider biopsy",
+                state="visible",
+            )
+        )
+    headers = {"Accept": AS2, "Host": "cases.test"}
+    paths = [
+        "/comments/cm1",
+        f"/cases/{case.public_id}/replies",
+        f"/cases/{case.public_id}/activity",
+        "/users/dr_cache/outbox",
+        "/users/dr_cache/outbox?page=1",
+        "/users/dr_cache/followers",
+        "/users/dr_cache/following",
+        "/actor/outbox",
+    ]
+    for path in paths:
+        first = await client.get(path, headers=headers)
+        assert first.status_code == 200, path
+        etag = first.headers.get("ETag", "")
+        assert etag.startswith('"') and first.headers["Cache-Control"] == "public, no-cache", path
+        again = await client.get(path, headers={**headers, "If-None-Match": etag})
+        assert again.status_code == 304 and await again.get_data() == b"", path
+        other = await client.get(path, headers={**headers, "If-None-Match": '"something-else"'})
+        assert other.status_code == 200, path
