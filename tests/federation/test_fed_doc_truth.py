@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.core.case_access import Visibility
+from fediverse_cases.crypto.integrity_proofs import verify_object
 from fediverse_cases.federation import delivery
 from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.federation.outbox import enqueue
@@ -215,6 +216,7 @@ async def test_likes_and_reports_of_a_remote_case_go_home_and_its_delete_purges_
     assert flag.inbox_url in home and flag.sender_actor_id == instance.id
     assert payload["actor"] == instance.uri and "lou" not in flag.payload
     assert note["id"] in json.dumps(payload["object"])
+    await _assert_every_delivery_carries_its_senders_proof(world.state, {"Like", "Undo", "Flag"})
     async with world.state.sessionmaker() as db:
         assert (await db.execute(select(Like).where(Like.case_id == case.id))).scalars().all()
         assert (await db.execute(select(Flag).where(Flag.case_id == case.id))).scalars().all()
@@ -256,6 +258,7 @@ async def test_withdrawal_in_the_case_page_cancels_pending_deliveries_of_the_cas
     [delete_row] = await _deliveries(world.state, "Delete")
     assert create_row.state == "cancelled"
     assert delete_row.state == "pending" and delete_row.object_id == case.ap_id
+    await _assert_every_delivery_carries_its_senders_proof(world.state, {"Delete"})
 
 
 async def test_a_followers_and_peers_case_is_served_only_to_signed_gets_from_allowed_peers(
@@ -335,3 +338,68 @@ async def test_comment_replies_outbox_and_collection_documents_revalidate_with_3
         assert again.status_code == 304 and await again.get_data() == b"", path
         other = await client.get(path, headers={**headers, "If-None-Match": '"something-else"'})
         assert other.status_code == 200, path
+
+
+async def _assert_every_delivery_carries_its_senders_proof(state, kinds: set[str]) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md, Signatures: "Every activity we send carries a FEP-8b32 integrity proof
+    (eddsa-jcs-2022) whose verification method is the actor's #ed25519-key"."""
+    async with state.sessionmaker() as db:
+        found = list((await db.execute(select(Delivery))).scalars())
+        seen = set()
+        for row in found:
+            sender = await db.get(Actor, row.sender_actor_id)
+            assert sender is not None
+            payload = json.loads(row.payload)
+            proof = verify_object(payload, sender.ed25519_public_multibase, f"{sender.uri}#ed25519-key")
+            assert proof.verification_method == f"{sender.uri}#ed25519-key"
+            seen.add(row.activity_type)
+    assert kinds <= seen, seen
+
+
+async def test_update_person_reaches_followers_allowed_peers_and_every_inbox_once(state, client) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md, Activities/Sent: Update(Person) goes "to followers, allowed peers' instance
+    actors and every inbox the person ever sent to"; Delivery: "One delivery row per distinct
+    inbox (shared inbox preferred)" (two followers on one server: one row); every activity sent
+    carries the sender's FEP-8b32 proof."""
+    drlee = await create_account(state, "drlee", role=Role.PROFESSIONAL, verified=True)
+    local = await actor_of(state, drlee)
+    alice, mallory = FakePeer("followers.example", "alice"), FakePeer("followers.example", "mallory")
+    hospital = FakePeer("peer.example", "instance")
+    carol = FakePeer("sent.example", "carol")
+    install_fake_network(state, [alice, mallory, hospital, carol])
+    async with state.transaction() as db:
+        for host in ("followers.example", "peer.example", "sent.example"):
+            await allow_peer(db, state, host, Operator.system(), scheme="https")
+    async with state.transaction() as db:
+        for follower in (alice, mallory):
+            remote = await get_or_fetch_actor(db, state, follower.actor_uri)
+            db.add(Follow(follower_id=remote.id, followed_id=local.id, state="accepted"))
+        await get_or_fetch_actor(db, state, hospital.actor_uri)
+    async with state.transaction() as db:
+        # The peer hospital's instance actor, as its document would type it.
+        await db.execute(update(Actor).where(Actor.uri == hospital.actor_uri).values(actor_type="Service"))
+        # Something drlee once sent to carol's own inbox (a like of her post).
+        like = {
+            "id": f"{local.uri}#like-1",
+            "type": "Like",
+            "actor": local.uri,
+            "object": f"{carol.base}/notes/1",
+        }
+        await enqueue(db, state, activity=like, sender=local, inboxes=[f"{carol.actor_uri}/inbox"])
+
+    await sign_in(client, "drlee")
+    response = await post_form(
+        client,
+        "/settings/profile",
+        {"display_name": "Dr Lee Renamed", "specialty": "Dermatology", "institution": "General"},
+        page="/settings/profile",
+    )
+    assert response.status_code == 302
+    updates = await _deliveries(state, "Update")
+    assert sorted(row.inbox_url for row in updates) == [
+        "https://followers.example/inbox",
+        "https://peer.example/inbox",
+        f"{carol.actor_uri}/inbox",
+    ]
+    assert all(json.loads(row.payload)["object"]["name"] == "Dr Lee Renamed" for row in updates)
+    await _assert_every_delivery_carries_its_senders_proof(state, {"Update", "Like"})
