@@ -38,6 +38,7 @@ from tests.federation.test_fed_delivery import queue, rows
 from tests.federation.test_fed_inbox_notes import World, lesion_jpeg
 from tests.support.case_rows import actor_of, insert_case
 from tests.support.fed_peer import FakePeer, deliver, install_fake_network
+from tests.support.http_peer import FakeHttpPeer, Reply
 from tests.support.instances import create_account
 from tests.support.web import post_form, sign_in
 
@@ -403,3 +404,28 @@ async def test_update_person_reaches_followers_allowed_peers_and_every_inbox_onc
     ]
     assert all(json.loads(row.payload)["object"]["name"] == "Dr Lee Renamed" for row in updates)
     await _assert_every_delivery_carries_its_senders_proof(state, {"Update", "Like"})
+
+
+async def test_a_delivery_redirected_to_another_host_is_retried_later_not_followed(state, peer) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md, Delivery: a POST redirect is followed only on the same host; "a redirect
+    elsewhere is retried later, not treated as final" (even to another allowed peer)."""
+    other = await FakeHttpPeer(lambda path: Reply(202)).start()
+    try:
+        async with state.transaction() as db:
+            await allow_peer(db, state, other.host, Operator.system())
+        moved = await FakeHttpPeer(lambda path: Reply(307, {"Location": other.url("/inbox")})).start()
+        try:
+            async with state.transaction() as db:
+                await allow_peer(db, state, moved.host, Operator.system())
+            started = utcnow()
+            await queue(state, [moved.url("/inbox")])
+            assert await delivery.run_once(state) == 1
+        finally:
+            await moved.stop()
+        assert [r.path for r in moved.received] == ["/inbox"]
+        assert other.received == []
+        [row] = await _deliveries(state, "Create")
+        assert row.state == "pending" and row.last_status is None and "another host" in row.last_error
+        assert row.next_attempt_at > started
+    finally:
+        await other.stop()
