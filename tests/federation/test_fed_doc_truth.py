@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import select, update
 
 from fediverse_cases.core.accounts import Role
-from fediverse_cases.core.case_access import Visibility
+from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.crypto.integrity_proofs import verify_object
 from fediverse_cases.federation import delivery
 from fediverse_cases.federation.dereference import get_or_fetch_actor
@@ -429,3 +429,20 @@ async def test_a_delivery_redirected_to_another_host_is_retried_later_not_follow
         assert row.next_attempt_at > started
     finally:
         await other.stop()
+
+
+async def test_admins_see_the_erasure_report(state, app, client) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md, Consent withdrawal: the erasure report is shown to the author, reviewers
+    "and admins" (a professional who is none of these gets 404)."""
+    author = await create_account(state, "dr_gone", role=Role.PROFESSIONAL, verified=True)
+    await create_account(state, "boss", role=Role.ADMIN)
+    await create_account(state, "bystander", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(state, author, case_state=CaseState.WITHDRAWN, caption="")
+    page = f"/cases/{case.public_id}/erasure"
+    await sign_in(client, "bystander")
+    assert (await client.get(page)).status_code == 404
+    admin = app.test_client()
+    await sign_in(admin, "boss")
+    response = await admin.get(page)
+    assert response.status_code == 200
+    assert "never left this instance" in await response.get_data(as_text=True)
