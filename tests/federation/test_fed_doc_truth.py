@@ -446,3 +446,26 @@ async def test_admins_see_the_erasure_report(state, app, client) -> None:  # typ
     response = await admin.get(page)
     assert response.status_code == 200
     assert "never left this instance" in await response.get_data(as_text=True)
+
+
+async def test_can_like_and_can_reply_name_the_case_audience(world: World) -> None:
+    """FEDERATION.md, Activities: every case Note's interactionPolicy gives "canReply and canLike
+    its audience" (Public for a public case; followers and peers, never Public, otherwise)."""
+    author = await create_account(world.state, "dr_policy", role=Role.PROFESSIONAL, verified=True)
+    signed = {"Accept": AS2, "Host": "cases.test"}
+    for visibility in (Visibility.PUBLIC, Visibility.FOLLOWERS):
+        case = await insert_case(world.state, author, visibility=visibility)
+        headers = (
+            {**world.alice.signed_get(case.ap_id), "Host": "cases.test"} if visibility != "public" else signed
+        )
+        response = await world.client.get(f"/cases/{case.public_id}", headers=headers)
+        assert response.status_code == 200
+        note = await response.get_json()
+        audience = {*note.get("to", []), *note.get("cc", [])}
+        policy = note["interactionPolicy"]
+        for rule in ("canLike", "canReply"):
+            allowed = set(policy[rule]["always"])
+            assert allowed and allowed <= audience | {note["attributedTo"]}, (visibility, rule, policy)
+            assert (PUBLIC in allowed) is (visibility == Visibility.PUBLIC), (visibility, rule)
+        if visibility == Visibility.FOLLOWERS:
+            assert f"{note['attributedTo']}/followers" in policy["canLike"]["always"]
