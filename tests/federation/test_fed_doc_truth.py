@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
@@ -469,3 +470,63 @@ async def test_can_like_and_can_reply_name_the_case_audience(world: World) -> No
             assert (PUBLIC in allowed) is (visibility == Visibility.PUBLIC), (visibility, rule)
         if visibility == Visibility.FOLLOWERS:
             assert f"{note['attributedTo']}/followers" in policy["canLike"]["always"]
+
+
+async def test_copy_status_answers_only_the_objects_home_with_held_and_tombstoned(world: World) -> None:
+    """FEDERATION.md, Object endpoints: `GET /ap/copy-status?id=<iri>` (signed GET from the
+    object's own host) → {"id", "held", "tombstoned"} with 200 while we hold a copy, 410 once
+    it is deleted here; anyone else is refused."""
+    note = world.case_note(n=10)
+    await world.send(world.alice, "Create", note)
+    url = f"http://cases.test/ap/copy-status?{urlencode({'id': note['id']})}"
+    path = url.removeprefix("http://cases.test")
+
+    def signed(peer_: FakePeer, target: str) -> dict[str, str]:
+        return {**peer_.signed_get(target), "Host": "cases.test"}
+
+    held = await world.client.get(path, headers=signed(world.alice, url))
+    assert held.status_code == 200
+    assert await held.get_json() == {"id": note["id"], "held": True, "tombstoned": False}
+    assert (await world.client.get(path, headers={"Host": "cases.test"})).status_code == 403
+    elsewhere_url = (
+        f"http://cases.test/ap/copy-status?{urlencode({'id': 'https://elsewhere.example/cases/1'})}"
+    )
+    elsewhere = await world.client.get(
+        elsewhere_url.removeprefix("http://cases.test"), headers=signed(world.alice, elsewhere_url)
+    )
+    assert elsewhere.status_code == 403
+
+    await world.send(world.alice, "Delete", {"id": note["id"], "type": "Tombstone", "formerType": "Note"})
+    gone = await world.client.get(path, headers=signed(world.alice, url))
+    assert gone.status_code == 410
+    assert await gone.get_json() == {"id": note["id"], "held": False, "tombstoned": True}
+
+
+async def test_media_on_a_host_that_is_not_allowed_is_never_fetched(world: World) -> None:
+    """FEDERATION.md, Allow-list: we never "fetch media from a non-allowed host"."""
+    note = world.case_note(n=11)
+    blocked = "https://blocked.example/media/11.jpg"
+    world.network.media[blocked] = lesion_jpeg()
+    note["attachment"] = [{**note["attachment"][0], "url": blocked}]
+    await world.send(world.alice, "Create", note)
+    assert await world.case(note["id"]) is None
+    assert world.network.requests_to("blocked.example") == []
+
+
+async def test_our_documents_define_their_extension_terms_inline(state, client) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md, Actors and Cases: the `fediverseCases:` prefix (=
+    https://fediverse-cases.example/ns#) is defined inline in our @context, next to
+    "blurhash": "toot:blurhash", "sensitive": "as:sensitive" and security/v1 on case Notes."""
+    author = await create_account(state, "dr_context", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(state, author)
+    headers = {"Accept": AS2, "Host": "cases.test"}
+    for path in ("/users/dr_context", f"/cases/{case.public_id}"):
+        document = await (await client.get(path, headers=headers)).get_json()
+        terms: dict = {}
+        for entry in document["@context"]:
+            if isinstance(entry, dict):
+                terms |= entry
+        assert terms["fediverseCases"] == "https://fediverse-cases.example/ns#", path
+        assert "https://w3id.org/security/v1" in document["@context"], path
+        if path.startswith("/cases/"):
+            assert terms["blurhash"] == "toot:blurhash" and terms["sensitive"] == "as:sensitive"
