@@ -530,3 +530,40 @@ async def test_our_documents_define_their_extension_terms_inline(state, client) 
         assert "https://w3id.org/security/v1" in document["@context"], path
         if path.startswith("/cases/"):
             assert terms["blurhash"] == "toot:blurhash" and terms["sensitive"] == "as:sensitive"
+
+
+async def test_comments_by_non_professionals_are_dropped_and_counted(world: World) -> None:
+    """FEDERATION.md, Activities/Accepted: a comment from someone who is not a verified or vouched
+    professional is not stored, and the drop is counted per peer and reason ("comments by
+    non-professionals")."""
+    author = await create_account(world.state, "dr_host", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(world.state, author)
+    world.mallory.verified = False
+    reply = world.comment_note(world.mallory, case.ap_id, text="Looks like tinea to me")
+    await world.send(world.mallory, "Create", reply)
+    assert await world.comment(reply["id"]) is None
+    drops = await _drops(world.state, "remote.example")
+    assert drops.get("comment by someone not a verified or vouched professional") == 1
+
+
+async def test_a_professional_claim_is_believed_only_from_the_home_actor_document(world: World) -> None:
+    """FEDERATION.md, Actors: "Only the home instance's own actor document is believed; the claim
+    is not transferable" (a copy of the actor embedded in the activity claiming the badge does
+    not make an unverified author's comment count)."""
+    author = await create_account(world.state, "dr_home", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(world.state, author)
+    world.mallory.verified = False
+    claimed = {**world.mallory.actor_document(), "fediverseCases:verifiedProfessional": True}
+    claimed["fediverseCases:profession"] = "Radiologist"
+    reply = world.comment_note(world.mallory, case.ap_id, text="Looks like tinea to me")
+    reply["attributedTo"] = claimed
+    activity = world.mallory.activity("Create", reply)
+    activity["actor"] = claimed
+    status = await deliver(world.client, world.state, world.mallory, activity)
+    assert status == 202, status
+    assert await world.comment(reply["id"]) is None
+    async with world.state.sessionmaker() as db:
+        stored = (
+            await db.execute(select(Actor).where(Actor.uri == world.mallory.actor_uri))
+        ).scalar_one_or_none()
+    assert stored is None or not stored.verified_professional
