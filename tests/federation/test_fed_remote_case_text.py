@@ -6,11 +6,13 @@ deliveries to the inbox, processed by the inbox worker, then read through the pa
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
+from fediverse_cases.storage.models import Flag
 from tests.federation.test_fed_inbox_notes import World, world  # noqa: F401
 from tests.support.instances import create_account
-from tests.support.web import sign_in
+from tests.support.web import post_form, sign_in
 
 
 @pytest.fixture
@@ -101,3 +103,15 @@ async def test_identifiers_in_the_title_content_warning_or_image_description_hol
     await sign_in(reviewer, "rita")
     flags = await (await reviewer.get("/moderation/flags")).get_data(as_text=True)
     assert f"{flag_text}a date" in flags and "caption:" not in flags
+    # Upholding the flag keeps it hidden ("until a reviewer here ... upholds it (stays hidden)").
+    async with state.sessionmaker() as db:
+        [flag] = (await db.execute(select(Flag).where(Flag.case_id == case.id))).scalars()
+    response = await post_form(
+        reviewer, f"/moderation/flags/{flag.id}", {"decision": "uphold"}, page="/moderation/flags"
+    )
+    assert response.status_code == 302
+    case = await remote.case(note["id"])
+    assert case is not None and case.hidden
+    assert (await remote.client.get(f"/cases/{case.public_id}")).status_code in (403, 404, 410)
+    async with state.sessionmaker() as db:
+        assert (await db.get(Flag, flag.id)).state == "upheld"  # type: ignore[union-attr]
