@@ -19,6 +19,7 @@ from fediverse_cases.crypto.integrity_proofs import verify_object
 from fediverse_cases.federation import delivery
 from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.federation.outbox import enqueue
+from fediverse_cases.services.follow_remote import follow_remote, unfollow_actor
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.base import utcnow
@@ -567,3 +568,20 @@ async def test_a_professional_claim_is_believed_only_from_the_home_actor_documen
             await db.execute(select(Actor).where(Actor.uri == world.mallory.actor_uri))
         ).scalar_one_or_none()
     assert stored is None or not stored.verified_professional
+
+
+async def test_follow_accept_and_undo_we_send_carry_the_senders_proof(world: World) -> None:
+    """FEDERATION.md, Signatures: "Every activity we send carries a FEP-8b32 integrity proof"
+    whose verification method is the actor's #ed25519-key: here the Accept of an inbound Follow,
+    an outbound Follow and its Undo, as they arrive at the peer."""
+    lou = await create_account(world.state, "lou_follows", role=Role.PROFESSIONAL, verified=True)
+    await world.send(world.mallory, "Follow", "http://cases.test/users/lou_follows")
+    _follow, remote = await follow_remote(world.state, lou, "@mallory@remote.example", Operator.system())
+    assert await unfollow_actor(world.state, lou, remote.id, Operator.system())
+    await delivery.run_once(world.state)
+    await _assert_every_delivery_carries_its_senders_proof(world.state, {"Accept", "Follow", "Undo"})
+    sent = [json.loads(r.content) for r in world.network.calls if r.method == "POST"]
+    assert {activity["type"] for activity in sent} >= {"Accept", "Follow", "Undo"}
+    lou_actor = await actor_of(world.state, lou)
+    for activity in sent:
+        verify_object(activity, lou_actor.ed25519_public_multibase, f"{lou_actor.uri}#ed25519-key")
