@@ -26,6 +26,7 @@ from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import (
     Actor,
     CaseImage,
+    CaseTag,
     Comment,
     Delivery,
     Flag,
@@ -585,3 +586,21 @@ async def test_follow_accept_and_undo_we_send_carry_the_senders_proof(world: Wor
     lou_actor = await actor_of(world.state, lou)
     for activity in sent:
         verify_object(activity, lou_actor.ed25519_public_multibase, f"{lou_actor.uri}#ed25519-key")
+
+
+async def test_an_update_of_a_remote_case_changes_its_tags(world: World) -> None:
+    """FEDERATION.md, Activities/Accepted: "Update(Note): caption/content warning/tags of a remote
+    case" (the tags part; caption and content warning are in test_fed_inbox_notes.py)."""
+    note = world.case_note(n=12)
+    await world.send(world.alice, "Create", note)
+    case = await world.case(note["id"])
+    assert case is not None
+
+    async def tags() -> set[str]:
+        async with world.state.sessionmaker() as db:
+            return set((await db.execute(select(CaseTag.tag).where(CaseTag.case_id == case.id))).scalars())
+
+    assert "dermatology" in await tags()
+    await world.send(world.alice, "Update", {**note, "tag": [{"type": "Hashtag", "name": "#tinea"}]})
+    after = await tags()
+    assert "tinea" in after and "dermatology" not in after
