@@ -604,3 +604,30 @@ async def test_an_update_of_a_remote_case_changes_its_tags(world: World) -> None
     await world.send(world.alice, "Update", {**note, "tag": [{"type": "Hashtag", "name": "#tinea"}]})
     after = await tags()
     assert "tinea" in after and "dermatology" not in after
+
+
+async def test_a_signed_get_of_a_comment_from_a_host_not_allowed_gets_403(world: World) -> None:
+    """FEDERATION.md, Object endpoints: a signed GET from a host that is not allowed gets 403
+    before any key fetch — for comments too (cases, actors and collections are tested
+    elsewhere); the same GET unsigned is anonymous and gets the public comment."""
+    author = await create_account(world.state, "dr_comment", role=Role.PROFESSIONAL, verified=True)
+    case = await insert_case(world.state, author)
+    actor = await actor_of(world.state, author)
+    async with world.state.transaction() as db:
+        db.add(
+            Comment(
+                public_id="cm9",
+                ap_id=world.state.urls.comment("cm9"),
+                case_id=case.id,
+                author_actor_id=actor.id,
+                content="Consider biopsy",
+                state="visible",
+            )
+        )
+    url = world.state.urls.comment("cm9")
+    eve = FakePeer("stranger.example", "eve")
+    refused = await world.client.get("/comments/cm9", headers={**eve.signed_get(url), "Host": "cases.test"})
+    assert refused.status_code == 403
+    assert world.network.requests_to("stranger.example") == []
+    anonymous = await world.client.get("/comments/cm9", headers={"Accept": AS2, "Host": "cases.test"})
+    assert anonymous.status_code == 200 and "Consider biopsy" in (await anonymous.get_json())["content"]
