@@ -1,6 +1,8 @@
-"""Statements of FEDERATION.md that had no test of their own (issue 18): what a peer's Create
-becomes here (followed authors only, images de-identified again), and the time bounds of the
-delivery and claim-refresh rules, each pinned to the value the document states."""
+"""Statements of FEDERATION.md that had no test of their own (issue 18), each test's docstring
+quoting the statement it backs: what a peer's Create becomes here, where our Likes, reports and
+Update(Person) go, proofs on what we send, object endpoints (signed access, caching,
+copy-status), withdrawal and delivery rules, and the time bounds pinned to the stated values.
+Driven through the signed inbox, the pages and forms, and the delivery worker."""
 
 from __future__ import annotations
 
