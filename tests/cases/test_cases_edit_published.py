@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
-from fediverse_cases.storage.models import AuditEvent, Case, CaseRevision, Delivery
+from fediverse_cases.storage.models import AuditEvent, Case, CaseImage, CaseRevision, Delivery
 from tests.support.web import post_form
 
 
@@ -113,3 +113,29 @@ async def test_only_the_author_edits(login, submitted, state) -> None:  # type: 
     await create_account(state, "someone_else", role=Role.PROFESSIONAL, verified=True)
     other = await login("someone_else")
     assert (await other.client.get(f"/cases/{public_id}/edit")).status_code == 404
+
+
+async def test_an_image_description_edit_leaves_only_after_review(
+    login, submitted, state, remote_follower
+) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md, PHI guarantees: edits of image descriptions "leave only after the reviewer
+    approves them" (no Update before, the new description in the Update after)."""
+    clinician, reviewer, public_id = await _published(login, submitted)
+    case = await _case(state)
+    async with state.sessionmaker() as db:
+        [image] = (await db.execute(select(CaseImage).where(CaseImage.case_id == case.id))).scalars()
+    before = image.alt_text
+    new_alt = "Dermoscopy view, scaling border at the lower edge"
+    response = await _edit(clinician, public_id, caption=case.caption, **{f"alt_{image.id}": new_alt})
+    assert response.status_code == 302
+    assert await _updates(state, case.ap_id) == []
+    async with state.sessionmaker() as db:
+        assert (await db.get(CaseImage, image.id)).alt_text == before  # type: ignore[union-attr]
+    await post_form(
+        reviewer.client,
+        f"/review/edits/{public_id}",
+        {"decision": "approve"},
+        page=f"/review/edits/{public_id}",
+    )
+    [update] = await _updates(state, case.ap_id)
+    assert [attachment["name"] for attachment in update["object"]["attachment"]] == [new_alt]

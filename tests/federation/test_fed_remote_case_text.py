@@ -6,11 +6,13 @@ deliveries to the inbox, processed by the inbox worker, then read through the pa
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
+from fediverse_cases.storage.models import Flag
 from tests.federation.test_fed_inbox_notes import World, world  # noqa: F401
 from tests.support.instances import create_account
-from tests.support.web import sign_in
+from tests.support.web import post_form, sign_in
 
 
 @pytest.fixture
@@ -55,3 +57,61 @@ async def test_an_update_that_adds_identifiers_hides_the_remote_case(remote: Wor
     )
     case = await remote.case(note["id"])
     assert case is not None and case.hidden
+
+
+async def test_a_remote_case_without_a_name_is_listed_under_its_captions_first_sentence(
+    remote: World,
+) -> None:
+    """FEDERATION.md, Cases are Notes: a received Note without ``name`` — "lists show the
+    caption's first sentence"."""
+    note = remote.case_note(
+        n=24, caption="Annular plaque on the forearm. Present for three weeks, slowly growing."
+    )
+    assert "name" not in note
+    await remote.send(remote.alice, "Create", note)
+    case = await remote.case(note["id"])
+    assert case is not None and not case.hidden
+    await sign_in(remote.client, "lou")  # who follows alice
+    feed = await (await remote.client.get("/feed/following")).get_data(as_text=True)
+    assert case.public_id in feed
+    assert '<h3 class="case-title">Annular plaque on the forearm</h3>' in feed
+
+
+@pytest.mark.parametrize(
+    ("field", "flag_text"),
+    [("name", "title: "), ("summary", "content warning: "), ("alt", "image 1 description: ")],
+)
+async def test_identifiers_in_the_title_content_warning_or_image_description_hold_a_remote_case(
+    app, state, remote: World, field: str, flag_text: str
+) -> None:  # type: ignore[no-untyped-def]
+    """FEDERATION.md, PHI guarantees: a peer's case whose identifier is only in its title, content
+    warning or an image description is held (hidden, flagged for our reviewer) like one whose
+    caption names it."""
+    identifying = "Seen on 12/03/2026, MRN 48213377"
+    note = remote.case_note(n=25, caption="Annular plaque, 3 weeks")
+    if field == "alt":
+        note["attachment"][0]["name"] = identifying
+    else:
+        note[field] = identifying
+        note["sensitive"] = field == "summary"
+    await remote.send(remote.alice, "Create", note)
+    case = await remote.case(note["id"])
+    assert case is not None and case.hidden
+    assert (await remote.client.get(f"/cases/{case.public_id}")).status_code in (403, 404, 410)
+    await create_account(state, "rita", role=Role.REVIEWER)
+    reviewer = app.test_client()
+    await sign_in(reviewer, "rita")
+    flags = await (await reviewer.get("/moderation/flags")).get_data(as_text=True)
+    assert f"{flag_text}a date" in flags and "caption:" not in flags
+    # Upholding the flag keeps it hidden ("until a reviewer here ... upholds it (stays hidden)").
+    async with state.sessionmaker() as db:
+        [flag] = (await db.execute(select(Flag).where(Flag.case_id == case.id))).scalars()
+    response = await post_form(
+        reviewer, f"/moderation/flags/{flag.id}", {"decision": "uphold"}, page="/moderation/flags"
+    )
+    assert response.status_code == 302
+    case = await remote.case(note["id"])
+    assert case is not None and case.hidden
+    assert (await remote.client.get(f"/cases/{case.public_id}")).status_code in (403, 404, 410)
+    async with state.sessionmaker() as db:
+        assert (await db.get(Flag, flag.id)).state == "upheld"  # type: ignore[union-attr]
