@@ -238,7 +238,8 @@ def test_a_failed_submit_is_summarised_at_the_top_with_links_and_counters(browse
     camera = page.locator("#f-camera")
     assert camera.get_attribute("capture") == "environment" and camera.get_attribute("accept") == "image/*"
     camera.set_input_files(str(photo))
-    page.wait_for_selector("#f-title", timeout=120_000)
+    # The image is de-identified by a job; the case can be submitted once its editor is there.
+    page.wait_for_selector(".deid-summary", timeout=120_000)
     caption = "Pigmented lesion on the forearm, 12 mm, irregular border."
     page.fill("#f-caption", caption)
     assert page.inner_text("#f-caption-count") == f"{len(caption)} / 5000 characters"
@@ -317,7 +318,8 @@ def test_compose_and_review_work_with_the_keyboard_alone(browser, tour, tmp_path
     page.set_input_files("#f-images", str(photo))
     _tab_to(page, "main form.upload-form button[type=submit]")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#f-title", timeout=120_000)
+    # The image is de-identified by a job; the case can be submitted once its editor is there.
+    page.wait_for_selector(".deid-summary", timeout=120_000)
     for selector, text in (
         ("#f-title", "Keyboard lesion"),
         ("#f-caption", "Pigmented lesion on the shin, 8 mm, regular border."),

@@ -178,6 +178,8 @@ def _sample_values(client: httpx.Client) -> dict[str, str]:
         "job_id": "1",
         "provider_id": "hospital",
         "study_uid": "1.2.3",
+        "case_id": "1",
+        "poll_id": "1",
         "flag_id": "1",
         "app_id": "1",
         "code": "413",
