@@ -21,6 +21,9 @@ def hypercorn_config(settings: Settings, host: str | None = None, port: int | No
     config.accesslog = None
     config.errorlog = "-"
     config.graceful_timeout = 5
+    # Longer than the pauses of clients that poll (Mastodon.py waits 5 s between media checks,
+    # hypercorn's own default): an idle connection closed just as the client reuses it is reset.
+    config.keep_alive_timeout = 75
     return config
 
 

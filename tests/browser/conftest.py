@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,34 @@ def artifacts_dir(request: pytest.FixtureRequest) -> Path:
     path = ARTIFACTS / request.node.name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def sign_in(browser, url: str, username: str, **context_options: object):  # type: ignore[no-untyped-def]
+    """A fresh browser context signed in as ``username`` through the sign-in form: (context, page).
+    ``context_options`` go to ``new_context`` (a 1200×1000 viewport unless given)."""
+    from tests.support.instances import PASSWORD
+
+    context = browser.new_context(**{"viewport": {"width": 1200, "height": 1000}, **context_options})
+    page = context.new_page()
+    page.goto(f"{url}/login")
+    page.fill("#f-username", username)
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]:has-text('Sign in')")
+    page.wait_for_load_state()
+    return context, page
+
+
+def served_with(root: Path, prepare: Callable[[Path], Awaitable[object]]) -> Iterator[object]:
+    """A `fediverse-cases serve` instance under ``root``, after ``prepare(config path)`` (accounts,
+    cases) ran in a thread of its own: Playwright's sync API keeps an event loop in this one."""
+    from tests.support.server import ServedInstance
+
+    instance = ServedInstance(root)
+    instance.prepare()
+    with ThreadPoolExecutor(1) as pool:
+        instance.prepared = pool.submit(asyncio.run, prepare(instance.config_path)).result()  # type: ignore[attr-defined]
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()

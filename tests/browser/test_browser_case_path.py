@@ -5,13 +5,11 @@ downloads the image, which has no metadata and no readable MRN; a colleague comm
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import re
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -25,8 +23,8 @@ from fediverse_cases.deidentify import DeidentifyPolicy
 from fediverse_cases.deidentify.text_regions import TextDetector
 from fediverse_cases.services.state import AppState
 from fediverse_cases.settings import load_settings
-from tests.support.instances import PASSWORD, create_account, fast_passwords
-from tests.support.server import ServedInstance
+from tests.browser.conftest import served_with, sign_in
+from tests.support.instances import create_account, fast_passwords
 
 pytestmark = pytest.mark.browser
 MRN = "73920418"
@@ -62,25 +60,7 @@ async def _create_people(config: Path) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path):  # type: ignore[no-untyped-def]
-    instance = ServedInstance(tmp_path / "instance")
-    instance.prepare()
-    # Playwright's sync API keeps an event loop in this thread; create the accounts in another.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, _create_people(instance.config_path)).result()
-    instance.start()
-    yield instance
-    instance.stop()
-
-
-def _sign_in(browser, url: str, username: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1200, "height": 1000})
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]:has-text('Sign in')")
-    page.wait_for_load_state()
-    return context, page
+    yield from served_with(tmp_path / "instance", _create_people)
 
 
 def _read_text(reader: TextDetector, data: bytes) -> str:
@@ -106,7 +86,7 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     assert MRN in _read_text(reader, original)  # the planted MRN is legible before de-identification
 
     # 1. The clinician uploads (progress via XMLHttpRequest) and lands on the draft.
-    clinician, page = _sign_in(browser, served.url, "clinician")
+    clinician, page = sign_in(browser, served.url, "clinician")
     page.goto(f"{served.url}/compose")
     page.set_input_files("#f-images", str(photo))
     page.screenshot(path=str(artifacts_dir / "1-compose.png"), full_page=True)
@@ -148,7 +128,7 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     page.screenshot(path=str(artifacts_dir / "4-submitted.png"), full_page=True)
 
     # 4. The reviewer sees the pixels, the report and the consent record, and approves.
-    reviewer, page = _sign_in(browser, served.url, "reviewer")
+    reviewer, page = sign_in(browser, served.url, "reviewer")
     page.goto(f"{served.url}/review")
     page.click(f"a[href='/review/{public_id}']")
     assert "Dr Browser Clinician" in page.inner_text("#consent-record")
@@ -157,7 +137,7 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
     page.wait_for_selector("text=Approved and published.")
 
     # 5. A viewer sees the case; the image downloads clean, with and without cookies.
-    viewer, page = _sign_in(browser, served.url, "viewer")
+    viewer, page = sign_in(browser, served.url, "viewer")
     page.goto(f"{served.url}/cases/{public_id}")
     page.wait_for_selector("text=Pigmented lesion on the forearm")
     page.screenshot(path=str(artifacts_dir / "6-viewer.png"), full_page=True)
@@ -182,7 +162,7 @@ def test_compose_redact_consent_review_publish_view_comment(browser, served, art
         assert MRN not in _read_text(reader, data)
 
     # 6. A colleague comments on the published case.
-    colleague, page = _sign_in(browser, served.url, "colleague")
+    colleague, page = sign_in(browser, served.url, "colleague")
     page.goto(f"{served.url}/cases/{public_id}")
     page.fill("#comment-form textarea[name=content]", "Dermoscopy would help: any regression structures?")
     page.click("#comment-form button[type=submit]")

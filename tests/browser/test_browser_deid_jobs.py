@@ -11,10 +11,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,8 +21,8 @@ from PIL import Image, ImageDraw, ImageFont
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.services.state import AppState
 from fediverse_cases.settings import load_settings
-from tests.support.instances import PASSWORD, create_account, fast_passwords
-from tests.support.server import ServedInstance
+from tests.browser.conftest import served_with, sign_in
+from tests.support.instances import create_account, fast_passwords
 
 pytestmark = pytest.mark.browser
 JOB_TIMEOUT_MS = 180_000
@@ -69,24 +67,7 @@ async def _create_people(config: Path) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path):  # type: ignore[no-untyped-def]
-    instance = ServedInstance(tmp_path / "instance")
-    instance.prepare()
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, _create_people(instance.config_path)).result()
-    instance.start()
-    yield instance
-    instance.stop()
-
-
-def _sign_in(browser, url: str, username: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1200, "height": 1000})
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]:has-text('Sign in')")
-    page.wait_for_load_state()
-    return context, page
+    yield from served_with(tmp_path / "instance", _create_people)
 
 
 def _add_image(page, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -104,7 +85,7 @@ def test_upload_answers_at_once_then_progress_then_editor_refusal_and_handover(
     _printed_form(form)
 
     # 1. The upload answers at once: the draft shows the job waiting or running, not the editor.
-    _clinician, page = _sign_in(browser, served.url, "clinician")
+    _clinician, page = sign_in(browser, served.url, "clinician")
     page.goto(f"{served.url}/compose")
     page.set_input_files("#f-images", str(photo))
     started = time.monotonic()
@@ -160,7 +141,7 @@ def test_upload_answers_at_once_then_progress_then_editor_refusal_and_handover(
     page.screenshot(path=str(artifacts_dir / "5-confirmed.png"), full_page=True)
 
     # 5. The reviewer is told that the author decided the boxes after a hand-over.
-    _reviewer, page = _sign_in(browser, served.url, "reviewer")
+    _reviewer, page = sign_in(browser, served.url, "reviewer")
     page.goto(f"{served.url}/review/{public_id}")
     review_note = page.inner_text(".review-note")
     assert "handed the decision to the author" in review_note

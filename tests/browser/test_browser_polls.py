@@ -5,9 +5,7 @@ results; a second colleague still sees none; a viewer (not verified) cannot vote
 
 from __future__ import annotations
 
-import asyncio
 import re
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +15,8 @@ from PIL import Image, ImageDraw
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.services.state import AppState
 from fediverse_cases.settings import load_settings
-from tests.support.instances import PASSWORD, create_account, fast_passwords
-from tests.support.server import ServedInstance
+from tests.browser.conftest import served_with, sign_in
+from tests.support.instances import create_account, fast_passwords
 
 pytestmark = pytest.mark.browser
 
@@ -48,24 +46,7 @@ async def _create_people(config: Path) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path):  # type: ignore[no-untyped-def]
-    instance = ServedInstance(tmp_path / "instance")
-    instance.prepare()
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, _create_people(instance.config_path)).result()
-    instance.start()
-    yield instance
-    instance.stop()
-
-
-def _sign_in(browser, url: str, username: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1200, "height": 1000})
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]:has-text('Sign in')")
-    page.wait_for_load_state()
-    return context, page
+    yield from served_with(tmp_path / "instance", _create_people)
 
 
 def test_poll_composed_reviewed_voted_with_results_hidden_until_voting(
@@ -75,7 +56,7 @@ def test_poll_composed_reviewed_voted_with_results_hidden_until_voting(
     _photo(photo)
 
     # 1. The clinician composes a case with a poll; an option naming a person is marked.
-    clinician, page = _sign_in(browser, served.url, "clinician")
+    clinician, page = sign_in(browser, served.url, "clinician")
     page.goto(f"{served.url}/compose")
     page.set_input_files("#f-images", str(photo))
     page.click("button:has-text('Upload and de-identify')")
@@ -105,7 +86,7 @@ def test_poll_composed_reviewed_voted_with_results_hidden_until_voting(
     page.wait_for_selector("#case-state:has-text('pending')")
 
     # 2. The reviewer approves.
-    reviewer, page = _sign_in(browser, served.url, "reviewer")
+    reviewer, page = sign_in(browser, served.url, "reviewer")
     page.goto(f"{served.url}/review/{public_id}")
     assert page.locator("#review-poll li").all_inner_texts() == [
         "Tinea corporis",
@@ -116,7 +97,7 @@ def test_poll_composed_reviewed_voted_with_results_hidden_until_voting(
     page.wait_for_selector("text=Approved and published.")
 
     # 3. A colleague sees the candidate diagnoses and no results; votes; sees the results.
-    colleague, page = _sign_in(browser, served.url, "colleague")
+    colleague, page = sign_in(browser, served.url, "colleague")
     page.goto(f"{served.url}/cases/{public_id}")
     poll = page.locator("#poll")
     assert poll.get_attribute("data-results") == "hidden"
@@ -138,11 +119,11 @@ def test_poll_composed_reviewed_voted_with_results_hidden_until_voting(
     page.screenshot(path=str(artifacts_dir / "3-after-vote.png"), full_page=True)
 
     # 4. Another colleague still sees no results (one vote exists); a viewer cannot vote.
-    second, page = _sign_in(browser, served.url, "second")
+    second, page = sign_in(browser, served.url, "second")
     page.goto(f"{served.url}/cases/{public_id}")
     assert page.locator("#poll").get_attribute("data-results") == "hidden"
     assert page.locator("[data-votes]").count() == 0 and "1 vote" not in page.inner_text("#poll")
-    viewer, page = _sign_in(browser, served.url, "viewer")
+    viewer, page = sign_in(browser, served.url, "viewer")
     page.goto(f"{served.url}/cases/{public_id}")
     assert page.locator(".poll-form").count() == 0
     assert "Only verified healthcare professionals vote." in page.inner_text(".poll-why")

@@ -21,8 +21,9 @@ from fediverse_cases.core.accounts import Role
 from fediverse_cases.services.state import AppState
 from fediverse_cases.settings import load_settings
 from fediverse_cases.storage.models import Case, Delivery
+from tests.browser.conftest import sign_in
 from tests.support.consent_forms import read_consent_form
-from tests.support.instances import PASSWORD, create_account, fast_passwords
+from tests.support.instances import create_account, fast_passwords
 from tests.support.server import ServedInstance
 
 pytestmark = pytest.mark.browser
@@ -86,14 +87,7 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-
 
 
 def _sign_in(browser, url: str, username: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]:has-text('Sign in')")
-    page.wait_for_load_state()
-    return context, page
+    return sign_in(browser, url, username, viewport={"width": 1100, "height": 900}, accept_downloads=True)
 
 
 def test_patient_withdraws_with_the_code_from_the_consent_form(
