@@ -18,7 +18,8 @@ from fediverse_cases.services.polls import PollInput
 from fediverse_cases.services.state import AppState
 from fediverse_cases.settings import load_settings
 from fediverse_cases.storage.repositories.accounts import get_account_by_username
-from tests.browser.test_browser_polls import _photo, _sign_in
+from tests.browser.conftest import sign_in
+from tests.browser.test_browser_polls import _photo
 from tests.support.instances import create_account, fast_passwords
 from tests.support.server import ServedInstance
 
@@ -73,7 +74,7 @@ def test_outcome_recorded_reviewed_revealed_and_listed_as_teaching_case(
     taught, other = served.case_ids
 
     # 1. The author records the outcome; a diagnosis naming a person is flagged first.
-    clinician, page = _sign_in(browser, served.url, "clinician")
+    clinician, page = sign_in(browser, served.url, "clinician")
     page.goto(f"{served.url}/cases/{taught}")
     page.click("#record-outcome")
     page.fill("#f-diagnosis", "Granuloma annulare, like Mary Jones had")
@@ -92,7 +93,7 @@ def test_outcome_recorded_reviewed_revealed_and_listed_as_teaching_case(
     assert page.locator("#diagnosis-reveal").count() == 0  # not published before approval
 
     # 2. The privacy officer finds it in the queue and approves it.
-    reviewer, page = _sign_in(browser, served.url, "reviewer")
+    reviewer, page = sign_in(browser, served.url, "reviewer")
     page.goto(f"{served.url}/review")
     page.click("#outcome-queue a")
     assert "Granuloma annulare" in page.inner_text("#outcome-compare")
@@ -101,7 +102,7 @@ def test_outcome_recorded_reviewed_revealed_and_listed_as_teaching_case(
     page.wait_for_selector("text=Outcome approved and published.")
 
     # 3. A viewer sees "See the diagnosis", closed, and reveals it.
-    viewer, page = _sign_in(browser, served.url, "viewer")
+    viewer, page = sign_in(browser, served.url, "viewer")
     page.goto(f"{served.url}/cases/{taught}")
     assert page.locator("#diagnosis-reveal").get_attribute("open") is None
     assert not page.locator("#diagnosis").is_visible()
@@ -113,7 +114,7 @@ def test_outcome_recorded_reviewed_revealed_and_listed_as_teaching_case(
     page.screenshot(path=str(artifacts_dir / "4-revealed.png"), full_page=True)
 
     # 4. A colleague who answers the poll gets the diagnosis revealed with the results.
-    colleague, page = _sign_in(browser, served.url, "colleague")
+    colleague, page = sign_in(browser, served.url, "colleague")
     page.goto(f"{served.url}/cases/{taught}")
     assert not page.locator("#diagnosis").is_visible()
     page.check(".poll-form input[value='1']")
