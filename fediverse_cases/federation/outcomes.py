@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.activitypub.constants import ext
 from fediverse_cases.convert.outcomes import outcome_document, outcome_from_document
 from fediverse_cases.storage.base import utcnow
-from fediverse_cases.storage.models import Case, CaseOutcome
+from fediverse_cases.storage.models import Case
 from fediverse_cases.storage.repositories import outcomes as outcomes_repo
 
 log = logging.getLogger(__name__)
@@ -51,16 +51,6 @@ async def outcome_received(db: AsyncSession, case: Case, document: dict[str, Any
         old.state = "superseded"
     value = remote.outcome
     db.add(
-        CaseOutcome(
-            case_id=case.id,
-            state="applied",
-            diagnosis=value.diagnosis,
-            code=value.code,
-            code_system=value.code_system,
-            certainty=value.certainty,
-            method=value.method,
-            follow_up=value.follow_up,
-            decided_at=remote.recorded_at or utcnow(),
-        )
+        outcomes_repo.outcome_row(case.id, value, state="applied", decided_at=remote.recorded_at or utcnow())
     )
     await db.flush()

@@ -56,17 +56,7 @@ async def propose_outcome(
     pending = await outcomes_repo.pending_outcome(db, case.id)
     if pending is not None:
         pending.state = "superseded"  # the newest proposal replaces an undecided one
-    outcome = CaseOutcome(
-        case_id=case.id,
-        state="pending",
-        diagnosis=value.diagnosis,
-        code=value.code,
-        code_system=value.code_system,
-        certainty=value.certainty,
-        method=value.method,
-        follow_up=value.follow_up,
-        author_account_id=account.id,
-    )
+    outcome = outcomes_repo.outcome_row(case.id, value, state="pending", author_account_id=account.id)
     db.add(outcome)
     await db.flush()
     record(

@@ -11,6 +11,21 @@ from fediverse_cases.storage.models import Case, CaseOutcome
 from fediverse_cases.storage.repositories.feeds import listable
 
 
+def outcome_row(case_id: int, value: object, **fields: object) -> CaseOutcome:
+    """A new outcome row of ``case_id`` from ``value`` (a local proposal or a peer's outcome: any
+    object with the outcome's fields); ``fields``: its state and who or when."""
+    return CaseOutcome(
+        case_id=case_id,
+        diagnosis=value.diagnosis,  # type: ignore[attr-defined]
+        code=value.code,  # type: ignore[attr-defined]
+        code_system=value.code_system,  # type: ignore[attr-defined]
+        certainty=value.certainty,  # type: ignore[attr-defined]
+        method=value.method,  # type: ignore[attr-defined]
+        follow_up=value.follow_up,  # type: ignore[attr-defined]
+        **fields,
+    )
+
+
 async def current_outcome(session: AsyncSession, case_id: int) -> CaseOutcome | None:
     """The case's outcome as published (the applied one)."""
     rows = await session.execute(
