@@ -69,7 +69,13 @@ async def test_opening_a_remote_case_fetches_replies_it_missed(live_instances) -
     import httpx
 
     from fediverse_cases.federation.allow_list_cache import CACHE_SECONDS
-    from tests.e2e.test_e2e_content_three_instances import comment_texts, follow, poll, remote_case
+    from tests.e2e.test_e2e_content_three_instances import (
+        comment_texts,
+        follow,
+        follow_accepted,
+        poll,
+        remote_case,
+    )
 
     a = await live_instances("a", prepare=False)
     b = await live_instances("b", prepare=False)
@@ -82,6 +88,8 @@ async def test_opening_a_remote_case_fetches_replies_it_missed(live_instances) -
     await a.start()
     await b.start()
     await follow(b, "bob", a, "alice")
+    # Publishing before A has accepted the follow would (rightly) not deliver the case to B.
+    await poll(lambda: follow_accepted(b, "bob"), "B's follow accepted")
     case = await publish(a, "alice", "Annular plaque on the forearm, thread to be opened", seed=7)
     copy = await poll(lambda: remote_case(b, case.ap_id), "the case on B")
 
