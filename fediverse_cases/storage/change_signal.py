@@ -8,7 +8,8 @@ row it inserted, updated or deleted writes a fresh random value into the slots o
 ``<table>:<pk>``, of every row it references by foreign key (a new comment changes its case and
 its author; a new follow changes both actors), and — for inserts and deletes — of
 ``rows:<table>``. A bulk ``INSERT``, or an ``UPDATE``/``DELETE`` statement that matched rows,
-changes ``dml:<table>`` and ``rows:<table>``; an unrecognised write changes ``*``. (Rows are
+changes ``dml:<table>`` and ``rows:<table>``; any write to a table changes ``table:<table>`` (what
+a feed depends on: a case that becomes public appears on it); an unrecognised write changes ``*``. (Rows are
 new when flushed, so nothing cached can show them yet: their own key is not needed.)
 
 Readers take ``snapshot()`` before they load anything, and ``capture()`` collects every row the
@@ -145,6 +146,7 @@ class ChangeSignal:
             table = state.mapper.local_table
             if (key := _row_key(instance)) is not None:
                 pending.add(key)
+            pending.add(f"table:{table.name}")
             if created_or_deleted:
                 pending.add(f"rows:{table.name}")
             for column in table.columns:
@@ -164,7 +166,7 @@ class ChangeSignal:
         table = getattr(statement, "table", None)
         dml = execute_state.is_update or execute_state.is_delete or execute_state.is_insert
         if dml and table is not None:
-            keys = {f"dml:{table.name}", f"rows:{table.name}"}
+            keys = {f"dml:{table.name}", f"rows:{table.name}", f"table:{table.name}"}
         elif _WRITE_SQL.match(str(statement)):
             keys = {ANY}
         else:

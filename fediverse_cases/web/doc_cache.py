@@ -14,12 +14,13 @@ the signer (case and comment objects: peers that fetched a case get its Delete).
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from quart import Quart, Response, current_app, request
+from quart import Quart, Response, current_app, g, make_response, request, session
 
 from fediverse_cases.storage.change_signal import ChangeSignal, Versions
 
@@ -30,7 +31,10 @@ __all__ = [
     "CachedDocument",
     "DocumentCache",
     "cached_document",
+    "cached_page",
     "cached_view",
+    "do_not_cache",
+    "fresh_for_at_most",
     "init_document_cache",
 ]
 
@@ -43,6 +47,13 @@ DISCOVERY = "public, max-age=60"
 # Cases, comments, replies, outbox and collections: shared caches must revalidate (a cheap 304),
 # so a withdrawn case is never served from anyone's cache in front of us.
 OBJECT = "public, no-cache"
+# Pages for visitors without a session: revalidate every time (the 304 is cheap), and never
+# serve them to a request that carries a cookie.
+PAGE = "no-cache"
+# A page may show what the clock changes (a poll closing): it is rendered again at least this often.
+PAGE_SECONDS = 60.0
+_NO_STORE = "fediverse_cases.no_store"
+_FRESH_UNTIL = "fediverse_cases.fresh_until"
 _KEPT_STATUSES = (200, 410)
 _KEPT_HEADERS = ("Vary", "Access-Control-Allow-Origin", "Content-Type")
 
@@ -54,6 +65,8 @@ class CachedDocument:
     headers: tuple[tuple[str, str], ...]
     etag: str
     versions: Versions
+    # time.monotonic() after which the entry is rendered again; None: only the signal decides.
+    expires_at: float | None = None
 
     def response(self) -> Response:
         return _answer(self.body, self.status, self.headers, self.etag)
@@ -71,7 +84,8 @@ class DocumentCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if not self.signal.fresh(entry.versions):
+        expired = entry.expires_at is not None and time.monotonic() >= entry.expires_at
+        if expired or not self.signal.fresh(entry.versions):
             self._entries.pop(key, None)
             return None
         return entry
@@ -128,13 +142,15 @@ async def cached_document(
     cache_control: str,
     signed_ok: bool = True,
     depends_on: Iterable[str] = (),
+    max_age: float | None = None,
 ) -> Response:
     """The response of ``render()`` for this request, from the cache when still fresh.
 
     ``kind`` separates documents that share a URL (the AS2 and HTML views of ``/users/x``).
     ``signed_ok=False`` renders signed requests every time (the renderer records the signer).
     ``depends_on`` adds change-signal keys that no loaded row stands for (``rows:accounts`` for
-    a count of accounts)."""
+    a count of accounts). ``max_age`` bounds an entry's life in seconds; a renderer may shorten it
+    with ``fresh_for_at_most`` or keep its answer out of the cache with ``do_not_cache``."""
     cache: DocumentCache = current_app.extensions[EXTENSION]
     if request.method not in ("GET", "HEAD") or (not signed_ok and _signed()):
         return await _with_etag(await render())
@@ -146,8 +162,10 @@ async def cached_document(
     snapshot = cache.signal.snapshot()
     with cache.signal.capture() as keys:
         response = await render()
-    if response.status_code not in _KEPT_STATUSES:
+    if response.status_code not in _KEPT_STATUSES or g.get(_NO_STORE) or session.modified:
+        # A session the render wrote to (a CSRF token) belongs to this visitor alone.
         return response
+    lifetimes = [seconds for seconds in (max_age, g.get(_FRESH_UNTIL)) if seconds is not None]
     body = await response.get_data()
     headers = tuple((name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers)
     entry = CachedDocument(
@@ -156,10 +174,22 @@ async def cached_document(
         headers=(*headers, ("Cache-Control", cache_control)),
         etag=_etag(body),
         versions=cache.signal.versions(snapshot, {*keys, *depends_on}),
+        expires_at=time.monotonic() + min(lifetimes) if lifetimes else None,
     )
     cache.store(key, entry)
     request.scope[SCOPE_KEY] = (key, entry.etag)
     return entry.response()
+
+
+def do_not_cache() -> None:
+    """Keep this request's answer out of the document cache (a render with side effects)."""
+    setattr(g, _NO_STORE, True)
+
+
+def fresh_for_at_most(seconds: float) -> None:
+    """What this render shows changes by itself within ``seconds`` (a poll closes)."""
+    current = g.get(_FRESH_UNTIL)
+    setattr(g, _FRESH_UNTIL, seconds if current is None else min(current, seconds))
 
 
 async def _with_etag(response: Response) -> Response:
@@ -185,6 +215,30 @@ def cached_view(
                 cache_control=cache_control,
                 signed_ok=signed_ok,
                 depends_on=depends_on,
+            )
+
+        return wrapper
+
+    return decorator
+
+
+def cached_page(
+    *, depends_on: Iterable[str] = ()
+) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Response]]]:
+    """An HTML page, cached for visitors who send no cookie at all (no session, so nothing on the
+    page is theirs); anyone with a cookie gets it rendered for them. ``depends_on`` names the
+    change-signal keys of what may newly appear on the page (``table:cases`` for a feed)."""
+
+    def decorator(view: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Response]]:
+        @wraps(view)
+        async def wrapper(*args: Any, **kwargs: Any) -> Response:
+            async def render() -> Response:
+                return await make_response(await view(*args, **kwargs))
+
+            if request.cookies or g.get("account") is not None:
+                return await render()
+            return await cached_document(
+                "html", render, cache_control=PAGE, depends_on=depends_on, max_age=PAGE_SECONDS
             )
 
         return wrapper

@@ -25,6 +25,7 @@ from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import outcomes as outcome_service
 from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services import social
+from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
@@ -39,6 +40,7 @@ from fediverse_cases.web.auth import (
     reviewer_required,
 )
 from fediverse_cases.web.case_views import highlight_segments
+from fediverse_cases.web.doc_cache import cached_page, fresh_for_at_most
 from fediverse_cases.web.forms import form_fields
 from fediverse_cases.web.state import app_state
 
@@ -70,6 +72,7 @@ def _case_url(case: Case, anchor: str = "") -> str:
 
 
 @blueprint.get("/cases/<public_id>")
+@cached_page()
 async def case_page(public_id: str) -> str | tuple[str, int]:
     return await _render_case(public_id)
 
@@ -101,6 +104,8 @@ async def _render_case(
         thread = await comment_repo.thread(db, case.id, include_hidden=moderator)
         likes, liked, consent = facts.likes, facts.liked, facts.consent_on_file
         poll = await poll_service.view_of(db, case, account, actor.id if actor else None)
+        if poll is not None and not poll.closed and poll.ends_at is not None:
+            fresh_for_at_most((poll.ends_at - utcnow()).total_seconds())  # the page closes it
         outcome = await outcome_service.view_of(
             db, case, account, actor, answered_poll=bool(poll and poll.voted)
         )

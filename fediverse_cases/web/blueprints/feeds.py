@@ -20,12 +20,15 @@ from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account, get_local_actor_by_username
 from fediverse_cases.storage.repositories.search import search_cases
 from fediverse_cases.web.auth import current_account, login_required
+from fediverse_cases.web.doc_cache import cached_page
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("feeds", __name__)
 
 MAX_TAG_LENGTH = 64
 MAX_QUERY_LENGTH = 200
+# What can newly appear on a public list: any change to a case (published, withdrawn, hidden).
+LISTED = ("table:cases",)
 
 
 def _cursor() -> feed_repo.Cursor | None:
@@ -78,6 +81,7 @@ async def _feed_page(
 
 
 @blueprint.get("/feed/local")
+@cached_page(depends_on=LISTED)
 async def local_feed() -> str:
     cursor = _cursor()
     async with app_state().sessionmaker() as db:
@@ -88,6 +92,7 @@ async def local_feed() -> str:
 
 
 @blueprint.get("/feed/teaching")
+@cached_page(depends_on=(*LISTED, "table:case_outcomes"))
 async def teaching_feed() -> str:
     """Cases with a confirmed outcome (their diagnosis stays behind "See the diagnosis")."""
     cursor = _cursor()
@@ -132,6 +137,7 @@ async def tag_feed_with_slash(tag: str) -> Response:
 
 
 @blueprint.get("/tags/<tag>")
+@cached_page(depends_on=LISTED)
 async def tag_feed(tag: str) -> str:
     tag = _normal_tag(tag)
     cursor = _cursor()
@@ -141,6 +147,7 @@ async def tag_feed(tag: str) -> str:
 
 
 @blueprint.get("/specialties")
+@cached_page(depends_on=LISTED)
 async def specialties() -> str:
     async with app_state().sessionmaker() as db:
         counts = await feed_repo.specialties(db, signed_in=current_account() is not None)
@@ -148,6 +155,7 @@ async def specialties() -> str:
 
 
 @blueprint.get("/search")
+@cached_page(depends_on=LISTED)
 async def search() -> str:
     query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     cursor = _cursor()
@@ -162,6 +170,7 @@ async def search() -> str:
 
 
 @blueprint.get("/users/<username>/cases")
+@cached_page(depends_on=LISTED)
 async def person_cases(username: str) -> str:
     cursor = _cursor()
     async with app_state().sessionmaker() as db:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from quart import Blueprint, render_template
 
+from fediverse_cases.web.blueprints.feeds import LISTED
+from fediverse_cases.web.doc_cache import cached_page
+
 blueprint = Blueprint("pages", __name__)
 
 
 @blueprint.get("/")
+@cached_page(depends_on=LISTED)
 async def home() -> str:
     return await render_template("home.html")
 
