@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import httpx
 from argon2 import PasswordHasher
 
-from bench.pages import bulk_insert, create_people, loadavg
+from bench.pages import PASSWORD, bulk_insert, create_people, loadavg
 from fediverse_cases.services.actors import ensure_instance_actor
 from fediverse_cases.services.passwords import Passwords
 from fediverse_cases.services.state import AppState
@@ -57,6 +57,7 @@ class Route:
     peer: str | None
     accept: str
     expect: int = 200
+    cookie: str = ""  # a signed-in reader's session: the page is rendered for them
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def _ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def run_wrk(url: str, accept: str, connections: int, duration: int, threads: int) -> Result:
+def run_wrk(url: str, accept: str, connections: int, duration: int, threads: int, cookie: str = "") -> Result:
     output = subprocess.run(
         [
             "wrk",
@@ -145,6 +146,7 @@ def run_wrk(url: str, accept: str, connections: int, duration: int, threads: int
             "--latency",
             "-H",
             f"Accept: {accept}",
+            *(["-H", f"Cookie: {cookie}"] if cookie else []),
             url,
         ],
         capture_output=True,
@@ -159,13 +161,27 @@ def run_wrk(url: str, accept: str, connections: int, duration: int, threads: int
     return Result(rate, p50, p99, (int(bad[1]) if bad else 0) + (int(errors[1]) if errors else 0))
 
 
-def check(url: str, accept: str, expect: int) -> None:
-    response = httpx.get(url, headers={"Accept": accept}, timeout=30)
+def check(url: str, accept: str, expect: int, cookie: str = "") -> None:
+    headers = {"Accept": accept, **({"Cookie": cookie} if cookie else {})}
+    response = httpx.get(url, headers=headers, timeout=30)
     if response.status_code != expect:
         raise SystemExit(f"{url} answered {response.status_code}, expected {expect}")
 
 
-def routes(port: int, peer_port: int, case_id: str) -> list[Route]:
+def reader_session(base_url: str) -> str:
+    """The Cookie header of the seeded reader, signed in through the sign-in form."""
+    with httpx.Client(base_url=base_url, timeout=30) as browser:
+        form = browser.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token, "no CSRF token on /login"
+        answer = browser.post(
+            "/login", data={"username": "reader", "password": PASSWORD, "csrf_token": token[1]}
+        )
+        assert answer.status_code == 302, answer.text[:500]
+        return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+
+
+def routes(port: int, peer_port: int, case_id: str, cookie: str) -> list[Route]:
     ours, peer = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{peer_port}"
     return [
         Route("actor (AS2)", f"{ours}/users/author000", f"{peer}/users/peer", AS2),
@@ -181,6 +197,12 @@ def routes(port: int, peer_port: int, case_id: str) -> list[Route]:
         Route("outbox page (AS2)", f"{ours}/users/author000/outbox?page=true", None, AS2),
         Route("case page (HTML)", f"{ours}/cases/{case_id}", None, "text/html"),
         Route("home page (HTML)", f"{ours}/", None, "text/html"),
+        Route("local feed (HTML)", f"{ours}/feed/local", None, "text/html"),
+        Route("tag feed (HTML)", f"{ours}/tags/dermatology", None, "text/html"),
+        Route("search (HTML)", f"{ours}/search?q=plaque", None, "text/html"),
+        Route("case page, signed in", f"{ours}/cases/{case_id}", None, "text/html", cookie=cookie),
+        Route("home, signed in", f"{ours}/", None, "text/html", cookie=cookie),
+        Route("following, signed in", f"{ours}/feed/following", None, "text/html", cookie=cookie),
     ]
 
 
@@ -205,9 +227,12 @@ def main() -> None:
         try:
             table = []
             load_before = loadavg()
-            for route in routes(port, peer_port, case_id):
-                check(route.ours, route.accept, route.expect)
-                ours = run_wrk(route.ours, route.accept, args.connections, args.duration, args.threads)
+            cookie = reader_session(f"http://127.0.0.1:{port}")
+            for route in routes(port, peer_port, case_id, cookie):
+                check(route.ours, route.accept, route.expect, route.cookie)
+                ours = run_wrk(
+                    route.ours, route.accept, args.connections, args.duration, args.threads, route.cookie
+                )
                 theirs = None
                 if route.peer is not None:
                     check(route.peer, route.accept, route.expect)
@@ -224,10 +249,10 @@ def main() -> None:
         f"ours: {workers} hypercorn workers, SQLite, {args.cases} cases; load {load_before} -> {load_after}\n"
     )
     print(
-        f"{'route':<20} {'ours req/s':>10} {'p50 ms':>7} {'p99 ms':>7}   {'Fedify req/s':>12} {'p50 ms':>7} {'p99 ms':>7}   {'ratio':>6}"
+        f"{'route':<22} {'ours req/s':>10} {'p50 ms':>7} {'p99 ms':>7}   {'Fedify req/s':>12} {'p50 ms':>7} {'p99 ms':>7}   {'ratio':>6}"
     )
     for label, ours, theirs in table:
-        line = f"{label:<20} {ours.requests_per_second:>10.0f} {ours.p50_ms:>7.1f} {ours.p99_ms:>7.1f}"
+        line = f"{label:<22} {ours.requests_per_second:>10.0f} {ours.p50_ms:>7.1f} {ours.p99_ms:>7.1f}"
         if theirs is not None:
             ratio = ours.requests_per_second / theirs.requests_per_second
             line += f"   {theirs.requests_per_second:>12.0f} {theirs.p50_ms:>7.1f} {theirs.p99_ms:>7.1f}   {ratio:>5.1f}x"
