@@ -24,8 +24,10 @@ The payload is Mastodon's push notification JSON without the access token: ``not
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +37,7 @@ import orjson
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 from pywebpush import WebPusher
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_titles import case_title
@@ -46,11 +48,13 @@ from fediverse_cases.federation.workers import JobLoop
 from fediverse_cases.services.push_subscriptions import ensure_vapid_key, wants
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import (
+    Account,
     Actor,
     Case,
     Comment,
     Follow,
     Notification,
+    OAuthToken,
     PushDelivery,
     PushSubscription,
 )
@@ -100,16 +104,20 @@ async def run_once(
                 also_set={"attempts": PushDelivery.attempts + 1},
             )
         )
-    for row in rows:
-        try:
-            if row.subscription_id is None:
-                await _fan_out(state, row)
-            else:
-                await _send(state, row)
-        except Exception as failure:  # retried with backoff, never lost
-            log.exception("push delivery %s failed", row.id)
-            await _retry_or_fail(state, row, None, None, f"{type(failure).__name__}: {failure}")
+    # Concurrently, so one slow push service does not hold up everyone else's devices.
+    await asyncio.gather(*(_handle(state, row) for row in rows))
     return len(rows)
+
+
+async def _handle(state: FederationState, row: PushDelivery) -> None:
+    try:
+        if row.subscription_id is None:
+            await _fan_out(state, row)
+        else:
+            await _send(state, row)
+    except Exception as failure:  # retried with backoff, never lost
+        log.exception("push delivery %s failed", row.id)
+        await _retry_or_fail(state, row, None, None, f"{type(failure).__name__}: {failure}")
 
 
 def _still_ours(row: PushDelivery) -> tuple[Any, ...]:
@@ -135,17 +143,7 @@ async def _fan_out(state: FederationState, row: PushDelivery) -> None:
         notification = await db.get(Notification, row.notification_id)
         if notification is None:
             return
-        subscriptions = (
-            (
-                await db.execute(
-                    select(PushSubscription)
-                    .where(PushSubscription.account_id == notification.account_id)
-                    .order_by(PushSubscription.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        subscriptions = await _live_subscriptions(db, notification.account_id)
         kind = notification_type(notification.kind)
         added = 0
         for subscription in subscriptions:
@@ -164,6 +162,30 @@ async def _fan_out(state: FederationState, row: PushDelivery) -> None:
                 added += 1
     if added:
         wake(state)
+
+
+async def _live_subscriptions(db: AsyncSession, account_id: int) -> Sequence[PushSubscription]:
+    """The account's subscriptions, unless the account is disabled; an app's only while its
+    token is valid (a revoked or expired token's app hears nothing more)."""
+    now = utcnow()
+    rows = await db.execute(
+        select(PushSubscription)
+        .join(Account, Account.id == PushSubscription.account_id)
+        .outerjoin(OAuthToken, OAuthToken.id == PushSubscription.token_id)
+        .where(
+            PushSubscription.account_id == account_id,
+            Account.disabled.is_(False),
+            or_(
+                PushSubscription.token_id.is_(None),
+                and_(
+                    OAuthToken.revoked_at.is_(None),
+                    or_(OAuthToken.expires_at.is_(None), OAuthToken.expires_at > now),
+                ),
+            ),
+        )
+        .order_by(PushSubscription.id)
+    )
+    return rows.scalars().all()
 
 
 async def _policy_allows(

@@ -48,7 +48,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, receiver: PushReceiver) -> 
         str(instance.config_path), [("dr_ada", "professional", True), ("dr_bob", "professional", True)]
     )
     asyncio.run(_seed_published_case(str(instance.config_path), "dr_ada"))
-    instance.start()
+    instance.start(timeout=120)
     receiver.vapid_public_key = httpx.get(f"{instance.url}/api/v2/instance", timeout=10).json()[
         "configuration"
     ]["vapid"]["public_key"]
@@ -223,6 +223,6 @@ def test_a_push_waits_out_a_down_receiver_and_a_killed_server(
 
     served.stop()  # the worker dies with the push still queued
     receiver.start()
-    served.start()
+    served.start(timeout=120)
     (arrived,) = receiver.wait_for("ada-pager", 1, timeout=60)
     assert arrived.payload["body"] == "Urgent: spreading erythema, please look."
