@@ -14,7 +14,7 @@ from sqlalchemy import select
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.services import push_jobs
 from fediverse_cases.storage.models import PushDelivery
-from tests.support.api_server import bearer, user_token
+from tests.support.api_server import bearer, register_app, user_token
 from tests.support.instances import create_account
 from tests.support.push_receiver import PushReceiver, b64url
 from tests.support.web import csrf_token, sign_in
@@ -86,6 +86,18 @@ async def test_api_and_browser_subscriptions_get_pushes_through_the_queue(state,
     )
     assert quiet.status_code == 200 and (await quiet.get_json())["policy"] == "followed"
 
+    # An app whose token is revoked afterwards: its subscription hears nothing more.
+    revoked_app = await register_app(client)
+    revoked_token = await user_token(client, "dr_ada", app=revoked_app)
+    made_revoked = await client.post(
+        "/api/v1/push/subscription",
+        headers=bearer(revoked_token),
+        form=_device_form(receiver, "ada-revoked", **{"data[alerts][follow]": "true"}),
+    )
+    assert made_revoked.status_code == 200
+    revoke = {"client_id": revoked_app.client_id, "client_secret": revoked_app.client_secret}
+    assert (await client.post("/oauth/revoke", form={**revoke, "token": revoked_token})).status_code == 200
+
     # The web UI's toggle: the settings page carries the key; the endpoint wants the CSRF token.
     await sign_in(client, "dr_ada")
     page = await (await client.get("/settings/profile")).get_data(as_text=True)
@@ -113,6 +125,7 @@ async def test_api_and_browser_subscriptions_get_pushes_through_the_queue(state,
     assert app_push.payload["notification_type"] == browser_push.payload["notification_type"] == "follow"
     assert app_push.payload["title"] == "dr_bob is now following you"
     assert receiver.received("ada-quiet") == []  # ada does not follow bob
+    assert receiver.received("ada-revoked") == []
     async with state.sessionmaker() as db:
         states = sorted(row.state for row in (await db.execute(select(PushDelivery))).scalars())
     assert states == ["sent", "sent"]
