@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from fediverse_cases.core.hosts import InvalidHost, normalize_host
 from fediverse_cases.settings_sso import (
     SsoSettings,
     SsoSettingsError,
@@ -146,6 +147,21 @@ class DicomSettings:
 
 
 @dataclass(frozen=True)
+class WebPushSettings:
+    """``[web_push]``: who the push services may contact, and which push endpoints may be private.
+
+    Push endpoints are URLs a browser or client app hands us; like any fetch they must not reach
+    private or loopback addresses (the SSRF guard), except the ``host[:port]`` listed in
+    ``allowed_private_hosts`` — a push relay inside the hospital network, or the suite's push
+    receiver on 127.0.0.1.
+    """
+
+    # VAPID "sub" claim (RFC 8292): a mailto: or https: contact; empty means the instance's URL.
+    contact: str = ""
+    allowed_private_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings
     database_url: str
@@ -165,6 +181,7 @@ class Settings:
     withdrawal: WithdrawalSettings = field(default_factory=WithdrawalSettings)
     sso: SsoSettings = field(default_factory=SsoSettings)
     dicom: DicomSettings = field(default_factory=DicomSettings)
+    web_push: WebPushSettings = field(default_factory=WebPushSettings)
     config_path: Path | None = None
 
     @property
@@ -200,6 +217,7 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "moderation": ModerationSettings,
         "withdrawal": WithdrawalSettings,
         "dicom": DicomSettings,
+        "web_push": WebPushSettings,
         "database": None,
         "media": None,
         "session": None,
@@ -312,6 +330,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
     dicom = _dicom(_section(raw, "dicom"))
     if dicom.listener_in_serve and server.workers > 1:
         raise SettingsError("dicom.listener_in_serve needs server.workers = 1 (one process can own the port)")
+    web_push = _web_push(_section(raw, "web_push"))
     media_dir = _path(media, "media.dir", base_dir, "media")
     private_dir = _path(media, "media.private_dir", base_dir, "private")
     return Settings(
@@ -337,8 +356,24 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         withdrawal=withdrawal,
         sso=sso,
         dicom=dicom,
+        web_push=web_push,
         config_path=config_path,
     )
+
+
+def _web_push(raw: Mapping[str, Any]) -> WebPushSettings:
+    contact = str(raw.get("contact", "") or "")
+    if contact and not contact.startswith(("mailto:", "https://")):
+        raise SettingsError(f"setting web_push.contact must be a mailto: or https: address, got {contact!r}")
+    hosts = []
+    for host in _str_tuple(raw, "web_push.allowed_private_hosts", ()):
+        try:
+            hosts.append(normalize_host(host))
+        except InvalidHost:
+            raise SettingsError(
+                f"setting web_push.allowed_private_hosts: {host!r} is not a host[:port]"
+            ) from None
+    return WebPushSettings(contact=contact, allowed_private_hosts=tuple(hosts))
 
 
 def _dicom(raw: Mapping[str, Any]) -> DicomSettings:

@@ -1,5 +1,5 @@
-"""`fediverse-cases worker`: the delivery, inbox, erasure re-check and de-identification job
-workers as a separate process.
+"""`fediverse-cases worker`: the delivery, inbox, erasure re-check, de-identification job and
+Web Push workers as a separate process.
 
 Several worker processes (and `serve` processes with background workers) can share one
 PostgreSQL database: rows are claimed with leases and SKIP LOCKED. SIGTERM/SIGINT stop cleanly.
@@ -17,7 +17,7 @@ from fediverse_cases.cli.common import add_config_argument, run_with_state
 from fediverse_cases.federation import delivery, erasure_jobs, inbox_worker
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
-from fediverse_cases.services import deid_jobs
+from fediverse_cases.services import deid_jobs, push_jobs
 from fediverse_cases.services.state import AppState
 
 
@@ -46,9 +46,13 @@ def run_worker(args: argparse.Namespace) -> int:
                 images = 0
                 while ran := await deid_jobs.run_once(state, lease=lease):
                     images += ran
+                pushes = await push_jobs.run_once(state, lease=lease)
+                # A notification's fan-out row becomes one row per device: send those too.
+                pushes += await push_jobs.run_once(state, lease=lease)
                 print(
                     f"deliveries attempted: {sent}; inbox items processed: {handled}; "
-                    f"erasure re-checks run: {rechecked}; de-identification jobs run: {images}"
+                    f"erasure re-checks run: {rechecked}; de-identification jobs run: {images}; "
+                    f"push rows handled: {pushes}"
                 )
                 return
             stop = asyncio.Event()
@@ -56,9 +60,10 @@ def run_worker(args: argparse.Namespace) -> int:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             print(f"worker running for {state.settings.instance.base_url}", flush=True)
-            jobs = [deid_jobs.job_loop(state, lease)]
+            jobs = [deid_jobs.job_loop(state, lease), push_jobs.job_loop(state, lease)]
             await Workers(state, poll_seconds=args.poll_seconds, lease=lease, jobs=jobs).run_until(stop)
         finally:
             await state.transport.aclose()
+            await state.push_transport.aclose()
 
     return run_with_state(args, work)

@@ -22,6 +22,7 @@ from fediverse_cases.core.urls import LocalUrls
 from fediverse_cases.deidentify import Deidentifier
 from fediverse_cases.federation.allow_list_cache import AllowListCache
 from fediverse_cases.federation.inbox_writer import InboxWriter
+from fediverse_cases.federation.push_transport import PushTransport
 from fediverse_cases.federation.signer_keys import SignerKey
 from fediverse_cases.federation.transport import Transport
 from fediverse_cases.media.runtime import build_deidentifier
@@ -40,9 +41,10 @@ class WakeEvents:
     inbox: asyncio.Event = field(default_factory=asyncio.Event)
     erasure: asyncio.Event = field(default_factory=asyncio.Event)
     deid: asyncio.Event = field(default_factory=asyncio.Event)
+    push: asyncio.Event = field(default_factory=asyncio.Event)
 
     def all(self) -> tuple[asyncio.Event, ...]:
-        return (self.delivery, self.inbox, self.erasure, self.deid)
+        return (self.delivery, self.inbox, self.erasure, self.deid, self.push)
 
 
 def pool_size(settings: Settings) -> int:
@@ -71,6 +73,8 @@ class FederationState:
     deidentifier: Deidentifier
     allow_list: AllowListCache
     transport: Transport
+    # Web Push endpoints (push services, not peers): the same address guard, no allow-list.
+    push_transport: PushTransport
     inbox_writer: InboxWriter
     # Shared with every process on this host: which rows changed (cached documents check it).
     change_signal: ChangeSignal
@@ -106,6 +110,9 @@ class FederationState:
             "deidentifier": build_deidentifier(settings),
             "allow_list": allow_list,
             "transport": Transport(settings, allow_list),
+            "push_transport": PushTransport(
+                frozenset(settings.web_push.allowed_private_hosts), settings.instance.base_url
+            ),
             "inbox_writer": InboxWriter(sessionmaker),
             "change_signal": change_signal,
         }
@@ -118,5 +125,6 @@ class FederationState:
 
     async def close(self) -> None:
         await self.transport.aclose()
+        await self.push_transport.aclose()
         await self.engine.dispose()
         self.change_signal.close()

@@ -81,6 +81,8 @@ class PostOutcome:
     status: int | None
     retry_after: str | None = None
     error: str = ""
+    # Refused before sending (the allow-list or the address guard): retrying cannot help.
+    refused: bool = False
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -88,7 +90,8 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
-def _public(address: str) -> bool:
+def is_public_address(address: str) -> bool:
+    """Globally routable unicast: not private, loopback, link-local, reserved or multicast."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -153,7 +156,7 @@ class Transport:
         if decision != "allowed":
             raise HostRefused(f"{host} is not an allowed peer ({decision})")
         addresses = await self._addresses(url)
-        private = [a for a in addresses if not _public(a)]
+        private = [a for a in addresses if not is_public_address(a)]
         if private and host not in allow_list.allowed:
             raise HostRefused(
                 f"{host} resolves to a non-public address ({private[0]}) and is not an allowed peer"

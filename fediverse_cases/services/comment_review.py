@@ -18,8 +18,9 @@ from fediverse_cases.federation import publish, threads
 from fediverse_cases.services.comments import CommentError, notify_new_comment
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
-from fediverse_cases.storage.models import Account, Actor, Case, Comment, Notification
+from fediverse_cases.storage.models import Account, Actor, Case, Comment
 from fediverse_cases.storage.repositories.audit import record
+from fediverse_cases.storage.repositories.cases import add_notification
 from fediverse_cases.storage.repositories.deliveries import deliveries_of
 
 log = logging.getLogger(__name__)
@@ -97,12 +98,11 @@ async def reject_comment(
         ),
     )
     if author.account_id is not None:
-        db.add(
-            Notification(
-                account_id=author.account_id,
-                kind="comment_rejected",
-                case_id=case.id,
-                message=f"Your comment was not published: {reason}",
-            )
+        add_notification(
+            db,
+            account_id=author.account_id,
+            kind="comment_rejected",
+            case_id=case.id,
+            message=f"Your comment was not published: {reason}",
         )
     return comment

@@ -24,8 +24,9 @@ from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.social import SocialError, require_visible
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
-from fediverse_cases.storage.models import Account, Actor, Case, Comment, Notification
+from fediverse_cases.storage.models import Account, Actor, Case, Comment
 from fediverse_cases.storage.repositories.audit import record
+from fediverse_cases.storage.repositories.cases import add_notification
 from fediverse_cases.storage.repositories.comments import mark_held
 
 MAX_COMMENT_LENGTH = 5000
@@ -144,15 +145,14 @@ async def notify_new_comment(
         if account_id is None or account_id == actor.account_id or account_id in told:
             continue
         told.add(account_id)
-        db.add(
-            Notification(
-                account_id=account_id,
-                kind=kind,
-                case_id=case.id,
-                comment_id=comment.id,
-                from_actor_id=actor.id,
-                message=f"{actor.username} {'replied to your comment' if kind == 'reply' else 'commented on your case'}",
-            )
+        add_notification(
+            db,
+            account_id=account_id,
+            kind=kind,
+            case_id=case.id,
+            comment_id=comment.id,
+            from_actor_id=actor.id,
+            message=f"{actor.username} {'replied to your comment' if kind == 'reply' else 'commented on your case'}",
         )
 
 

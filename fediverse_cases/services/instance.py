@@ -8,6 +8,7 @@ from fediverse_cases.core.accounts import RegistrationForm, Role
 from fediverse_cases.services import accounts as account_service
 from fediverse_cases.services.actors import ensure_instance_actor
 from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.push_subscriptions import ensure_vapid_key
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.migrate import upgrade_to_head
 from fediverse_cases.storage.repositories.accounts import get_account_by_username
@@ -18,7 +19,8 @@ async def prepare_database(engine: AsyncEngine) -> None:
 
 
 async def initialize(state: AppState) -> None:
-    """Idempotent: migrations to head and the instance actor with its keys."""
+    """Idempotent: migrations to head and the instance actor with its keys, and the instance's
+    VAPID key (Web Push)."""
     await prepare_database(state.engine)
     state.settings.media_dir.mkdir(parents=True, exist_ok=True)
     state.settings.private_dir.mkdir(parents=True, exist_ok=True)
@@ -26,6 +28,7 @@ async def initialize(state: AppState) -> None:
     state.settings.private_dir.chmod(0o700)
     async with state.transaction() as db:
         await ensure_instance_actor(db, state.urls, state.settings.instance.name)
+        await ensure_vapid_key(db)
 
 
 async def ensure_account(

@@ -20,6 +20,7 @@ from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Account, Actor, Case, Comment, Flag, Follow, Like
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.audit import record
+from fediverse_cases.storage.repositories.cases import add_notification
 
 MAX_FLAG_REASON = 1000
 
@@ -55,6 +56,16 @@ async def like(db: AsyncSession, state: AppState, actor: Actor, viewer: Viewer, 
     new_like = Like(case_id=case.id, actor_id=actor.id)
     db.add(new_like)
     await db.flush()
+    author = await db.get(Actor, case.author_actor_id)
+    if author is not None and author.account_id is not None and author.id != actor.id:
+        add_notification(
+            db,
+            account_id=author.account_id,
+            kind="like",
+            case_id=case.id,
+            from_actor_id=actor.id,
+            message=f"{actor.username} liked your case",
+        )
     await publish.case_liked(db, state, new_like, case)
     return new_like
 
@@ -81,6 +92,15 @@ async def follow(db: AsyncSession, state: AppState, follower: Actor, followed: A
     )
     db.add(new_follow)
     await db.flush()
+    if followed.is_local and followed.account_id is not None:
+        add_notification(
+            db,
+            account_id=followed.account_id,
+            kind="follow",
+            case_id=None,
+            from_actor_id=follower.id,
+            message=f"{follower.username} followed you",
+        )
     await publish.follow_requested(db, state, new_follow)
     return new_follow
 

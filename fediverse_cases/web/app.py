@@ -15,7 +15,7 @@ from fediverse_cases.core.case_titles import case_title
 from fediverse_cases.core.finding_labels import image_text_label, metadata_labels, text_kind_labels
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
-from fediverse_cases.services import deid_jobs
+from fediverse_cases.services import deid_jobs, push_jobs
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.repositories.cases import count_review_queue, count_unread_notifications
 from fediverse_cases.storage.repositories.comments import count_held_comments
@@ -41,6 +41,7 @@ from fediverse_cases.web.blueprints import (
     polls,
     profile,
     review,
+    web_push,
     withdrawal,
 )
 from fediverse_cases.web.csrf import init_csrf
@@ -145,6 +146,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         activitypub_objects,
         federation_admin,
         withdrawal,
+        web_push,
     ):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(oidc_routes.blueprint)
@@ -166,6 +168,8 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
             # By default a small instance runs everything here; larger ones switch these off and
             # run `fediverse-cases worker` processes (on other machines too, sharing PostgreSQL).
             jobs = [deid_jobs.job_loop(state)] if server.run_deidentify_jobs else []
+            if server.run_background_workers:
+                jobs.append(push_jobs.job_loop(state))
             workers.append(Workers(state, jobs=jobs, federation=server.run_background_workers))
             workers[0].start()
 

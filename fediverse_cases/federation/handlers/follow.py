@@ -17,6 +17,7 @@ from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.storage.models import Actor, Follow
 from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories import follows as follows_repo
+from fediverse_cases.storage.repositories.cases import add_notification
 
 
 async def _local_target(ctx: InboxContext, iri: str | None) -> Actor:
@@ -40,8 +41,18 @@ async def handle_follow(ctx: InboxContext) -> None:
         follow.state = "pending"
         await ctx.db.flush()
         return
+    newly_following = follow.state != "accepted"
     follow.state = "accepted"
     await ctx.db.flush()
+    if newly_following and followed.account_id is not None:
+        add_notification(
+            ctx.db,
+            account_id=followed.account_id,
+            kind="follow",
+            case_id=None,
+            from_actor_id=follower.id,
+            message=f"{follower.handle} followed you",
+        )
     await enqueue(
         ctx.db,
         ctx.state,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from fediverse_cases.federation.handlers.context import InboxContext
-from fediverse_cases.storage.models import Like
+from fediverse_cases.storage.models import Actor, Like
 from fediverse_cases.storage.repositories import cases as cases_repo
 from fediverse_cases.storage.repositories.social import delete_row, get_like
 
@@ -34,6 +34,17 @@ async def handle_like(ctx: InboxContext) -> None:
             ctx.db.add(Like(case_id=case.id, actor_id=ctx.signer.id, ap_id=ctx.activity.get("id")))
     except IntegrityError:
         log.info("duplicate Like %s ignored", ctx.activity.get("id"))
+        return
+    author = await ctx.db.get(Actor, case.author_actor_id)
+    if author is not None and author.account_id is not None:
+        cases_repo.add_notification(
+            ctx.db,
+            account_id=author.account_id,
+            kind="like",
+            case_id=case.id,
+            from_actor_id=ctx.signer.id,
+            message=f"{ctx.signer.handle} liked your case",
+        )
 
 
 async def handle_undo_like(ctx: InboxContext) -> None:

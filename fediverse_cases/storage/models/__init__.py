@@ -27,6 +27,7 @@ from fediverse_cases.storage.models.outcomes import CaseOutcome
 from fediverse_cases.storage.models.peer_drops import PeerDrop
 from fediverse_cases.storage.models.polls import Poll, PollVote
 from fediverse_cases.storage.models.tombstones import ContentTombstone
+from fediverse_cases.storage.models.web_push import PushDelivery, PushSubscription, VapidKey
 
 __all__ = [
     "Account",
@@ -63,5 +64,8 @@ __all__ = [
     "PeerDrop",
     "Poll",
     "PollVote",
+    "PushDelivery",
+    "PushSubscription",
     "ReviewDecision",
+    "VapidKey",
 ]

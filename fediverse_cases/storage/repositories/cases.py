@@ -26,6 +26,7 @@ from fediverse_cases.storage.models import (
     Poll,
     ReviewDecision,
 )
+from fediverse_cases.storage.repositories.web_push import queue_push
 
 
 async def get_case(session: AsyncSession, case_id: int) -> Case | None:
@@ -144,10 +145,29 @@ async def purge_case_content(session: AsyncSession, case_id: int) -> None:
 
 
 def add_notification(
-    session: AsyncSession, *, account_id: int, kind: str, case_id: int | None, message: str
+    session: AsyncSession,
+    *,
+    account_id: int,
+    kind: str,
+    case_id: int | None,
+    message: str,
+    comment_id: int | None = None,
+    from_actor_id: int | None = None,
+    push_urgency: str = "normal",
 ) -> Notification:
-    notification = Notification(account_id=account_id, kind=kind, case_id=case_id, message=message)
+    """The one way a notification is written: it is also queued for Web Push in the same
+    transaction, so a person's devices hear of everything the notification list shows
+    (``push_urgency``: RFC 8030 Urgency of that push, "high" for a page)."""
+    notification = Notification(
+        account_id=account_id,
+        kind=kind,
+        case_id=case_id,
+        comment_id=comment_id,
+        from_actor_id=from_actor_id,
+        message=message,
+    )
     session.add(notification)
+    queue_push(session, notification, push_urgency)
     return notification
 
 

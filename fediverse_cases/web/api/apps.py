@@ -7,6 +7,7 @@ from quart import Blueprint, Response, jsonify
 from fediverse_cases.services import oauth as oauth_service
 from fediverse_cases.web.api.auth import api_context, api_view
 from fediverse_cases.web.api.errors import ApiError
+from fediverse_cases.web.api.instance import vapid_public_key
 from fediverse_cases.web.api.params import read_params
 from fediverse_cases.web.auth import client_ip
 from fediverse_cases.web.csrf import csrf_exempt
@@ -15,7 +16,7 @@ from fediverse_cases.web.state import app_state
 blueprint = Blueprint("api_apps", __name__)
 
 
-def app_json(app, client_secret: str | None = None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def app_json(app, vapid_key: str, client_secret: str | None = None) -> dict[str, object]:  # type: ignore[no-untyped-def]
     uris = oauth_service.app_redirect_uris(app)
     body: dict[str, object] = {
         "id": str(app.id),
@@ -24,7 +25,8 @@ def app_json(app, client_secret: str | None = None) -> dict[str, object]:  # typ
         "scopes": app.scopes.split(),
         "redirect_uri": "\n".join(uris),
         "redirect_uris": uris,
-        "vapid_key": "",
+        # Mastodon's Application carries the server's VAPID key for Web Push clients.
+        "vapid_key": vapid_key,
     }
     if client_secret is not None:
         body.update(client_id=app.client_id, client_secret=client_secret, client_secret_expires_at=0)
@@ -52,7 +54,7 @@ async def create_app() -> Response:
             )
     except oauth_service.OAuthError as error:
         raise ApiError(error.status, error.description) from None
-    response = jsonify(app_json(registered.app, registered.client_secret))
+    response = jsonify(app_json(registered.app, await vapid_public_key(), registered.client_secret))
     response.headers.update(verdict.headers())
     return response
 
@@ -62,4 +64,4 @@ async def create_app() -> Response:
 async def verify_app() -> Response:
     context = api_context()
     assert context is not None
-    return jsonify(app_json(context.app))
+    return jsonify(app_json(context.app, await vapid_public_key()))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from quart import Blueprint, Response, jsonify
 
+from fediverse_cases.services.push_subscriptions import ensure_vapid_key
 from fediverse_cases.storage.repositories.accounts import count_accounts
 from fediverse_cases.web.api.auth import api_view
 from fediverse_cases.web.state import app_state
@@ -41,6 +42,12 @@ def _configuration() -> dict[str, object]:
     }
 
 
+async def vapid_public_key() -> str:
+    """The key clients pass to PushManager.subscribe (applicationServerKey)."""
+    async with app_state().transaction() as db:
+        return (await ensure_vapid_key(db)).public_key
+
+
 def _version() -> str:
     return f"{MASTODON_COMPAT_VERSION} (compatible; fediverse-cases)"
 
@@ -71,7 +78,7 @@ async def instance_v1() -> Response:
             "registrations": settings.registration == "open",
             "approval_required": False,
             "invites_enabled": False,
-            "configuration": _configuration(),
+            "configuration": {**_configuration(), "vapid": {"public_key": await vapid_public_key()}},
             "contact_account": None,
             "rules": [],
             "fediverse_cases": _extension(),
@@ -104,7 +111,11 @@ async def instance_v2() -> Response:
             "usage": {"users": {"active_month": await _user_count()}},
             "thumbnail": {"url": f"{instance.base_url}/static/avatar-missing.png"},
             "languages": ["en"],
-            "configuration": {**_configuration(), "urls": {}, "vapid": {"public_key": ""}},
+            "configuration": {
+                **_configuration(),
+                "urls": {},
+                "vapid": {"public_key": await vapid_public_key()},
+            },
             "registrations": {
                 "enabled": settings.registration == "open",
                 "approval_required": False,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from fediverse_cases.core.case_access import CaseState, Visibility
+from fediverse_cases.core.notification_types import notification_type
 from fediverse_cases.core.specialties import hashtags_in
 from fediverse_cases.storage.models import Case, CaseImage, Comment, MediaUpload, Notification
 from fediverse_cases.storage.repositories.feeds import CaseListing
@@ -198,25 +199,12 @@ def _mention(account: dict[str, object]) -> dict[str, object]:
     return {key: account.get(key) for key in ("id", "username", "url", "acct")}
 
 
-NOTIFICATION_TYPES = {
-    "comment": "mention",
-    "reply": "mention",
-    "follow": "follow",
-    "like": "favourite",
-    "case_approved": "status",
-    "case_rejected": "fediverse_cases.case_rejected",
-    "case_changes_requested": "fediverse_cases.case_changes_requested",
-    "flag": "admin.report",
-    "comment_rejected": "fediverse_cases.comment_rejected",
-}
-
-
 def notification_json(
     notification: Notification, account_json: dict[str, object] | None, status: dict[str, object] | None
 ) -> dict[str, object]:
     return {
         "id": str(notification.id),
-        "type": NOTIFICATION_TYPES.get(notification.kind, f"fediverse_cases.{notification.kind}"),
+        "type": notification_type(notification.kind),
         "created_at": iso(notification.created_at),
         "account": account_json,
         "status": status,

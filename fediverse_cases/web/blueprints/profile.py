@@ -6,6 +6,7 @@ from quart import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from fediverse_cases.services import accounts as account_service
+from fediverse_cases.services.push_subscriptions import ensure_vapid_key
 from fediverse_cases.storage.repositories.accounts import get_account, get_account_by_username
 from fediverse_cases.web.auth import current_account, current_operator, login_required
 from fediverse_cases.web.forms import form_fields
@@ -26,7 +27,15 @@ PROFILE_FIELDS = (
 @blueprint.get("/settings/profile")
 @login_required
 async def settings() -> str:
-    return await render_template("settings.html", account=current_account(), errors={})
+    return await render_template(
+        "settings.html", account=current_account(), errors={}, vapid_public_key=await _vapid_public_key()
+    )
+
+
+async def _vapid_public_key() -> str:
+    """For "Notify me on this device" (the page's <meta name="vapid-public-key">)."""
+    async with app_state().transaction() as db:
+        return (await ensure_vapid_key(db)).public_key
 
 
 @blueprint.post("/settings/profile")
@@ -62,6 +71,7 @@ async def _change_account(change, success_message: str) -> str | Response | tupl
                 errors=error.field_errors,
                 message=error.message,
                 values=values,
+                vapid_public_key=await _vapid_public_key(),
             ),
             422,
         )
