@@ -22,9 +22,9 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
@@ -32,12 +32,21 @@ from PIL import Image
 from . import encode as encode_mod
 from . import redact
 from .geometry import Box
-from .model import CleanImage, Refusal
+from .model import CleanImage, DeidentifyPolicy, Refusal
 from .pixels import check_pixels, detection_windows, scale_to_uint8
 from .text_regions import TextTile
 
-if TYPE_CHECKING:
-    from .engine import Deidentifier
+
+class StackEngine(Protocol):
+    """What the stack needs of the engine (engine.Deidentifier): its policy, its worker pool and
+    the per-frame search, with the detectors it loaded once."""
+
+    policy: DeidentifyPolicy
+
+    def pool(self) -> Executor: ...
+
+    def stack_frame_boxes(self, renderings: Sequence[tuple[str, Image.Image]]) -> list[Box]: ...
+
 
 # Detection reads a frame at its own size unless it is small: print on a 128 px frame is a few
 # pixels tall, and the detector finds lines from about 10 px up.
@@ -201,7 +210,7 @@ def native_tile(image: Image.Image, source: str, max_side: int) -> TextTile:
 
 
 def deidentify_stack(
-    engine: Deidentifier,
+    engine: StackEngine,
     instances: Sequence[bytes],
     sink: Callable[[StackFrame], None],
     *,
@@ -271,7 +280,7 @@ def _iou(a: Box, b: Box) -> float:
 
 
 def _run(
-    engine: Deidentifier,
+    engine: StackEngine,
     instances: Sequence[bytes],
     sink: Callable[[StackFrame], None],
     extra_boxes: Sequence[tuple[int, int, int, int]],

@@ -21,13 +21,14 @@ from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.case_titles import TITLE_MAX, derive_title
 from fediverse_cases.core.specialties import TagError, hashtags_in, parse_tags
 from fediverse_cases.deidentify import Box, scan_text
-from fediverse_cases.services import deid_jobs, dicom_files, dicom_stack
+from fediverse_cases.services import deid_jobs, dicom_files
 from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, Consent
 from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories.audit import record
 
 CAPTION_MAX = 5000
@@ -203,7 +204,7 @@ async def remove_image(db: AsyncSession, state: AppState, case: Case, image_id: 
     if image is None:
         raise CaseError("No such image.", status=404)
     dicom_keys = await dicom_files.all_private_keys(db, case.id, image_id)
-    stack_keys = await dicom_stack.media_keys(db, case.id, image_id)
+    stack_keys = await dicom_repo.stack_media_keys(db, case.id, image_id)
     await db.delete(image)
     await db.flush()
     state.media_store.delete(image.media_key)

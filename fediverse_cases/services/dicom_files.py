@@ -1,5 +1,5 @@
 """The private files of received DICOM series (and the shared frames of their stacks, which go
-with the image or the case: ``services.dicom_stack.media_keys``) follow the case's originals: the original instances
+with the image or the case: ``storage.repositories.dicom.stack_media_keys``) follow the case's originals: the original instances
 go at publication when ``[uploads] original_retention = "delete_at_publication"`` (the derivative
 is de-identified and stays), and everything goes when the case is withdrawn or the image removed.
 

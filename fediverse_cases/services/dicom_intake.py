@@ -275,7 +275,7 @@ async def _discard(state: AppState, case_id: int) -> None:
         images = await case_repo.list_images(db, case_id)
         series = await dicom_repo.list_series(db, case_id)
         media_keys = [image.media_key for image in images if image.media_key]
-        media_keys += await dicom_stack.media_keys(db, case_id)
+        media_keys += await dicom_repo.stack_media_keys(db, case_id)
         private_keys = [image.original_key for image in images if image.original_key]
         for row in series:
             private_keys.extend([row.derivative_key, *row.original_keys, *row.derivative_keys])

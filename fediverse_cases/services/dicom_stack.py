@@ -4,7 +4,7 @@ preset into the shared media store, and every instance's PS3.15 copy into the pr
 ``build_stack`` runs in a worker thread (it is all CPU and file writes). It returns what the intake
 records (``StackFiles``) or the refusal; on a refusal or an error every file it wrote is deleted
 before it returns, so a refused series leaves nothing. The rows are written by the intake in its
-own transaction (``add_rows``); ``media_keys`` and ``stack_rows`` serve the deleters and the pages.
+own transaction (``add_rows``); the reads are in ``storage.repositories.dicom``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.deidentify.stack import StackFrame, deidentify_stack
@@ -158,22 +157,3 @@ def add_rows(db: AsyncSession, row: DicomSeries, files: StackFiles) -> None:
                 height=stored.height,
             )
         )
-
-
-async def stack_rows(db: AsyncSession, case_id: int) -> Sequence[DicomStackImage]:
-    result = await db.scalars(
-        select(DicomStackImage)
-        .where(DicomStackImage.case_id == case_id)
-        .order_by(DicomStackImage.series_id, DicomStackImage.frame, DicomStackImage.id)
-    )
-    return result.all()
-
-
-async def media_keys(db: AsyncSession, case_id: int, image_id: int | None = None) -> list[str]:
-    """Shared media keys of the case's stacks (of one image's, with ``image_id``), for deleters."""
-    query = select(DicomStackImage.media_key).where(DicomStackImage.case_id == case_id)
-    if image_id is not None:
-        query = query.join(DicomSeries, DicomSeries.id == DicomStackImage.series_id).where(
-            DicomSeries.case_image_id == image_id
-        )
-    return list((await db.scalars(query)).all())
