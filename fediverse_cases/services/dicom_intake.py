@@ -186,15 +186,21 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
         retain_patient_characteristics=state.settings.dicom.retain_patient_characteristics,
     )
     stack: dicom_stack.StackFiles | None = None
+    stack_refused: str | None = None
     if dicom_stack.has_stack(series):
         # Every frame of the series, searched on its own; what the key image's report covered is
         # covered on every frame too.
         built = await asyncio.to_thread(dicom_stack.build_stack, state, series, options, boxes)
-        if isinstance(built, str):
+        if isinstance(built, str) and key.frames > 1:
+            # The key instance's own PS3.15 copy needs every one of its frames searched.
             await _drop_image(state, case_id, image_id)
             return built
-        stack = built
-        boxes = [*boxes, *stack.boxes_by_instance.get(series.instances.index(key), [])]
+        if isinstance(built, str):
+            # The key image passed on its own and is kept; nothing of the refused stack is shared.
+            stack_refused = built
+        else:
+            stack = built
+            boxes = [*boxes, *stack.boxes_by_instance.get(series.instances.index(key), [])]
     try:
         derivative, deid = await asyncio.to_thread(
             _derivative, key, options, state.settings.session_secret.encode(), boxes
@@ -207,6 +213,8 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
         return f"the de-identified DICOM copy could not be made ({type(exc).__name__})"
     # What the pages say about the series besides the profile (no UID, no date: nothing identifying).
     deid["series"] = {"modality": series.modality, "instances": len(series.instances), "via": via}
+    if stack_refused:
+        deid["series"]["stack_refused"] = stack_refused
     keys: list[str] = []
     try:
         # Hundreds of synced writes: in a thread, so the server keeps answering meanwhile.

@@ -165,3 +165,34 @@ def _display(row: DicomStackImage):  # type: ignore[no-untyped-def]
     from fediverse_cases.media.store import MediaName
 
     return MediaName(row.media_key, "display", ".png" if row.media_type == "image/png" else ".jpg")
+
+
+async def test_a_series_whose_stack_cannot_be_made_keeps_only_its_key_image(client, state) -> None:  # type: ignore[no-untyped-def]
+    import pydicom
+
+    token = await modality_token(state)
+    study = make_study(3)
+    scout = pydicom.dcmread(io.BytesIO(make_study(1, size=256).instances[0]))
+    scout.StudyInstanceUID, scout.SeriesInstanceUID = (
+        dicom_of(study.instances[0]).StudyInstanceUID,
+        study.series_uid,
+    )
+    scout.InstanceNumber = 0  # a smaller localizer first: the frames are not one stack
+    buffer = io.BytesIO()
+    scout.save_as(buffer, enforce_file_format=True)
+    response = await stow(client, token, dicom_parts([buffer.getvalue(), *study.instances]))
+    assert response.status_code == 200, await response.get_data(as_text=True)
+    public_id = response.headers["Location"].rsplit("/", 1)[1]
+    async with state.sessionmaker() as db:
+        [series] = (await db.scalars(select(DicomSeries))).all()
+        assert (await db.scalars(select(DicomStackImage))).all() == []
+    assert series.stack_frames == 0 and series.derivative_keys == [] and series.instance_count == 4
+    assert (
+        "256x256, not" in series.deidentification["series"]["stack_refused"]
+        or "not 256x256" in (series.deidentification["series"]["stack_refused"])
+    )
+    await sign_in(client, "dr_ada")
+    page = await (await client.get(f"/cases/{public_id}")).get_data(as_text=True)
+    assert 'class="stack-viewer' not in page
+    # Only the key image's three files are shared.
+    assert len(media_files(state)) == 3

@@ -121,9 +121,11 @@ async def test_stow_study_becomes_a_hidden_draft_with_a_clean_derivative(client,
     review = await (await client.get(f"/review/{public_id}")).get_data(as_text=True)
     for html in (page, review):
         assert "Patient Identity Removed: YES" in html
-        assert "CT series of 3 images; the middle one is shown" in html
         assert "Text burned into the pixels was found and covered on every frame." in html
         assert "113107 “Retain Longitudinal Temporal Information Modified Dates Option”" in html
+    # The composer shows the key image, the reviewer every frame of the series.
+    assert "CT series of 3 images; the middle one is shown" in page
+    assert "CT series of 3 images; every frame is in the stack viewer" in review
 
 
 async def test_stow_bad_parts_fail_precisely_and_the_rest_is_stored(client, state) -> None:  # type: ignore[no-untyped-def]

@@ -54,16 +54,16 @@
     stage.addEventListener("keydown", function (event) {
       var moves = {
         ArrowDown: index + 1,
-        ArrowRight: index + 1,
         ArrowUp: index - 1,
-        ArrowLeft: index - 1,
         PageDown: index + page,
         PageUp: index - page,
         Home: 0,
         End: total - 1,
       };
+      // Left and Right stay with the page's carousel of images (case-page.js).
       if (!(event.key in moves)) return;
       event.preventDefault();
+      event.stopPropagation();
       show(moves[event.key]);
     });
 
