@@ -6,7 +6,8 @@ Starts one real `fediverse-cases serve` (SQLite, loopback), issues a modality to
 `tokens create` command, builds a CT series of ``--slices`` 512x512 16-bit slices with planted PHI
 in the header and a name burned into the pixels, and POSTs it as one multipart/related request.
 The time is the whole request: parsing and checking every instance, the engine on the key image
-(faces, OCR, redaction), the PS3.15 derivative, the originals into the private store and the
+(faces, OCR, redaction), the stack (every frame searched and rendered at the four CT window
+presets, deidentify/stack.py), the PS3.15 copies, the originals into the private store and the
 rows. Prints the request size, the wall time, instances per second and MB per second.
 """
 
