@@ -89,7 +89,7 @@ async def test_a_ct_series_becomes_a_stack_of_every_frame_in_order_with_nothing_
     await sign_in(client, "rev")
     review = await (await client.get(f"/review/{public_id}")).get_data(as_text=True)
     for html in (page, review):
-        assert 'class="stack-viewer"' in html and "stack-viewer.js" in html
+        assert 'class="stack-viewer' in html and "stack-viewer.js" in html
         assert f"1 / {SLICES}" in html and "Lung (W1500 L−600)" in html
         assert all(f.media_key in html for f in frames)
     # A frame is served to the reviewer like any image of an unpublished case, to nobody else.
