@@ -394,9 +394,9 @@ async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: O
     if consent is None:
         errors["consent"] = "Record the patient's consent before submitting."
     errors.update(scope_errors(case, consent))
-    if await deid_jobs.count_unfinished(db, case.id):
+    if await deid_jobs.count_unfinished(db, case.id, kinds=deid_jobs.SUBMIT_KINDS):
         errors["images"] = (
-            "An image is still being de-identified or waits for your decision; finish it first."
+            "An image or a DICOM stack is still being de-identified or waits for your decision; finish it first."
         )
     phi = await phi_findings(db, case)
     for name in phi:

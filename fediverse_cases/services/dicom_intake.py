@@ -2,9 +2,11 @@
 
 Every instance is read and checked first (``dicom.instances``); the good ones are grouped into
 series, and each series becomes one image of a new draft case through ``compose.add_images`` (the
-same de-identification engine and the same rules as any upload) on its key instance; a series of
-more than one frame also gets its whole stack de-identified for the stack viewer
-(``services.dicom_stack``). The original
+same de-identification engine and the same rules as any upload) on its key instance; the request
+answers once that key image is de-identified. A series of more than one frame also gets its whole
+stack de-identified for the stack viewer, as a durable job queued in the same transaction that
+records the series (``services.dicom_stack_job``): hundreds of frames would hold the PACS's
+connection for many minutes. The original
 instances go to the private store, and the key instance's de-identified PS3.10 derivative (PS3.15
 Basic Profile with Clean Pixel Data, covering what the engine found) is kept beside them with its
 record. A series that fails leaves nothing; a study with no stored series leaves no draft.
@@ -24,7 +26,7 @@ from fediverse_cases.dicom import instances as dicom_instances
 from fediverse_cases.dicom import profile, store_result
 from fediverse_cases.dicom.instances import InstanceRefusal, ReceivedInstance, Series
 from fediverse_cases.dicom.multipart import Part
-from fediverse_cases.services import deid_jobs, dicom_files, dicom_stack
+from fediverse_cases.services import deid_jobs, dicom_files, dicom_stack, dicom_stack_job
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.compose import UploadedFile, add_images, remove_image, start_draft
 from fediverse_cases.services.operator import Operator
@@ -181,45 +183,31 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
         image = await case_repo.get_image(db, case_id, image_id)
         report = dict(image.deid_report) if image else {}
     boxes = profile.covering_boxes(report)
-    options = profile.ProfileOptions(
-        retain_longitudinal_modified_dates=state.settings.dicom.retain_longitudinal_modified_dates,
-        retain_patient_characteristics=state.settings.dicom.retain_patient_characteristics,
-    )
-    stack: dicom_stack.StackFiles | None = None
-    stack_refused: str | None = None
-    if dicom_stack.has_stack(series):
-        # Every frame of the series, searched on its own; what the key image's report covered is
-        # covered on every frame too.
-        built = await asyncio.to_thread(dicom_stack.build_stack, state, series, options, boxes)
-        if isinstance(built, str) and key.frames > 1:
-            # The key instance's own PS3.15 copy needs every one of its frames searched.
-            await _drop_image(state, case_id, image_id)
-            return built
-        if isinstance(built, str):
-            # The key image passed on its own and is kept; nothing of the refused stack is shared.
-            stack_refused = built
-        else:
-            stack = built
-            boxes = [*boxes, *stack.boxes_by_instance.get(series.instances.index(key), [])]
+    options = dicom_stack_job.profile_options(state)
+    # The stack job remakes this copy once every frame was searched (with what the stack found on
+    # the key instance); until then it covers what the key image's report did.
+    stacked = dicom_stack.has_stack(series)
     try:
         derivative, deid = await asyncio.to_thread(
             _derivative, key, options, state.settings.session_secret.encode(), boxes
         )
     except Exception as exc:  # fail closed: the series goes, the rest of the study may still be kept
         log.exception("PS3.15 derivative of series %s failed", series.series_uid)
-        if stack is not None:
-            stack.delete(state)
         await _drop_image(state, case_id, image_id)
         return f"the de-identified DICOM copy could not be made ({type(exc).__name__})"
     # What the pages say about the series besides the profile (no UID, no date: nothing identifying).
     deid["series"] = {"modality": series.modality, "instances": len(series.instances), "via": via}
-    if stack_refused:
-        deid["series"]["stack_refused"] = stack_refused
+    if stacked:
+        # Shown as "stack being prepared" until the stack job records the stack or its refusal.
+        deid["series"][dicom_stack_job.PENDING_KEY] = dicom_stack_job.frame_count(series)
     keys: list[str] = []
     try:
         # Hundreds of synced writes: in a thread, so the server keeps answering meanwhile.
-        await asyncio.to_thread(_put_all, state, [derivative, *(i.data for i in series.instances)], keys)
-        derivative_key = keys[0]
+        # A multi-frame key instance's copy waits for the stack job: only it searches every frame.
+        copy_now = not stacked or key.frames <= 1
+        blobs = [derivative] if copy_now else []
+        await asyncio.to_thread(_put_all, state, [*blobs, *(i.data for i in series.instances)], keys)
+        derivative_key = keys[0] if copy_now else ""
         async with state.transaction() as db:
             image = await case_repo.get_image(db, case_id, image_id)
             if image is None:
@@ -233,20 +221,26 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
                 received_via=via,
                 modality=series.modality[:16],
                 instance_count=len(series.instances),
-                original_keys=keys[1:],
+                original_keys=keys[len(blobs) :],
                 derivative_key=derivative_key,
                 deidentification=deid,
             )
             db.add(row)
-            if stack is not None:
-                await db.flush()
-                dicom_stack.add_rows(db, row, stack)
+            if stacked:
+                deid_jobs.enqueue(
+                    db,
+                    kind=deid_jobs.STACK_KIND,
+                    original_key="",
+                    case_id=case_id,
+                    image_id=image_id,
+                    filename=f"{series.modality or 'series'}.dcm",
+                )
     except BaseException:
         for stored_key in keys:
             state.private_store.delete(stored_key)
-        if stack is not None:
-            stack.delete(state)
         raise
+    if stacked:
+        deid_jobs.wake(state)
     return None
 
 

@@ -1,10 +1,11 @@
 """The stack of a received series (more than one frame): every frame de-identified at every window
 preset into the shared media store, and every instance's PS3.15 copy into the private store.
 
-``build_stack`` runs in a worker thread (it is all CPU and file writes). It returns what the intake
-records (``StackFiles``) or the refusal; on a refusal or an error every file it wrote is deleted
-before it returns, so a refused series leaves nothing. The rows are written by the intake in its
-own transaction (``add_rows``); the reads are in ``storage.repositories.dicom``.
+``build_stack`` runs in a thread of the de-identification worker (it is all CPU and file writes;
+the job is ``services.dicom_stack_job``). It returns what the job records (``StackFiles``) or the
+refusal; on a refusal or an error every file it wrote is deleted before it returns, so a refused
+stack leaves nothing. The job writes the rows in the transaction that settles it (``add_rows``);
+the reads are in ``storage.repositories.dicom``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""A CT series sent by STOW-RS becomes a draft whose stack holds every frame, in InstanceNumber
-order, at every window preset: nothing identifying in any shared frame (OCR read-back) nor in any
+"""A CT series sent by STOW-RS is answered as soon as its key image is de-identified (the draft
+says its stack is being prepared); the queued stack job then gives it a stack of every frame, in
+InstanceNumber order, at every window preset: nothing identifying in any shared frame (OCR read-back) nor in any
 instance's PS3.15 copy (pydicom read-back). Once published, its Note carries evenly spaced key
 frames and a Link to the whole stack, which peers fetch as an OrderedCollection."""
 
@@ -14,12 +15,13 @@ from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.services.case_factory import publish_draft
-from fediverse_cases.storage.models import Case, DicomSeries, DicomStackImage
+from fediverse_cases.storage.models import Case, CaseImage, DeidJob, DicomSeries, DicomStackImage
 from fediverse_cases.storage.repositories.accounts import get_account_by_username
 from tests.dicom.conftest import assert_no_phi_in_header, dicom_of, frame_images
 from tests.dicom.test_stow_rs import media_files, modality_token, stow
 from tests.support.dicom_studies import BURNED_TEXT, PHI_HEADER, dicom_parts, make_study
 from tests.support.instances import create_account
+from tests.support.jobs import run_deid_jobs
 from tests.support.web import csrf_token, sign_in
 
 SLICES = 5
@@ -45,9 +47,25 @@ async def test_a_ct_series_becomes_a_stack_of_every_frame_in_order_with_nothing_
     assert response.status_code == 200, await response.get_data(as_text=True)
     public_id = response.headers["Location"].rsplit("/", 1)[1]
 
+    # The PACS has its answer before the stack exists: the draft has its key image and a queued
+    # stack job, and says so; nothing of the stack is stored yet.
+    async with state.sessionmaker() as db:
+        assert len((await db.scalars(select(CaseImage))).all()) == 1
+        [job] = (await db.scalars(select(DeidJob).where(DeidJob.kind == "stack"))).all()
+        assert (await db.scalars(select(DicomStackImage))).all() == []
+        [pending] = (await db.scalars(select(DicomSeries))).all()
+    assert (job.kind, job.state) == ("stack", "pending")
+    assert pending.stack_frames == 0 and pending.derivative_keys == []
+    await sign_in(client, "dr_ada")
+    draft = await (await client.get(f"/compose/{public_id}")).get_data(as_text=True)
+    assert f"Stack being prepared: {SLICES} frames" in draft
+    await client.post("/logout", form={"csrf_token": await csrf_token(client, "/")})
+
+    assert await run_deid_jobs(state) == 1
     async with state.sessionmaker() as db:
         case = await db.scalar(select(Case).where(Case.public_id == public_id))
         [series] = (await db.scalars(select(DicomSeries))).all()
+        assert (await db.get(DeidJob, job.id)).state == "done"  # type: ignore[union-attr]
         frames = (
             await db.scalars(select(DicomStackImage).order_by(DicomStackImage.frame, DicomStackImage.id))
         ).all()
@@ -107,6 +125,7 @@ async def test_a_published_series_federates_as_key_frames_and_a_link_to_the_whol
     response = await stow(client, token, dicom_parts(make_study(slices, size=256).instances))
     assert response.status_code == 200, await response.get_data(as_text=True)
     public_id = response.headers["Location"].rsplit("/", 1)[1]
+    assert await run_deid_jobs(state) == 1
     async with state.sessionmaker() as db:
         author = await get_account_by_username(db, "dr_ada")
         case = await db.scalar(select(Case).where(Case.public_id == public_id))
@@ -168,6 +187,7 @@ def _display(row: DicomStackImage):  # type: ignore[no-untyped-def]
 
 
 async def test_a_series_whose_stack_cannot_be_made_keeps_only_its_key_image(client, state) -> None:  # type: ignore[no-untyped-def]
+    """The stack job fails; the key image stays and the draft says why."""
     import pydicom
 
     token = await modality_token(state)
@@ -183,9 +203,13 @@ async def test_a_series_whose_stack_cannot_be_made_keeps_only_its_key_image(clie
     response = await stow(client, token, dicom_parts([buffer.getvalue(), *study.instances]))
     assert response.status_code == 200, await response.get_data(as_text=True)
     public_id = response.headers["Location"].rsplit("/", 1)[1]
+    assert await run_deid_jobs(state) == 1
     async with state.sessionmaker() as db:
         [series] = (await db.scalars(select(DicomSeries))).all()
         assert (await db.scalars(select(DicomStackImage))).all() == []
+        assert len((await db.scalars(select(CaseImage))).all()) == 1
+        [job] = (await db.scalars(select(DeidJob).where(DeidJob.kind == "stack"))).all()
+    assert job.state == "failed" and "the stack was refused" in job.last_error
     assert series.stack_frames == 0 and series.derivative_keys == [] and series.instance_count == 4
     assert (
         "256x256, not" in series.deidentification["series"]["stack_refused"]
@@ -194,5 +218,8 @@ async def test_a_series_whose_stack_cannot_be_made_keeps_only_its_key_image(clie
     await sign_in(client, "dr_ada")
     page = await (await client.get(f"/cases/{public_id}")).get_data(as_text=True)
     assert 'class="stack-viewer' not in page
+    draft = await (await client.get(f"/compose/{public_id}")).get_data(as_text=True)
+    assert "Only the middle image is shared: the stack was refused" in draft
+    assert "Stack being prepared" not in draft
     # Only the key image's three files are shared.
     assert len(media_files(state)) == 3
