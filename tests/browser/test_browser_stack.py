@@ -1,11 +1,12 @@
 """The stack viewer in headless Chromium against a real `fediverse-cases serve`: a CT series sent
-by STOW-RS is scrolled through on its draft's case page with the mouse wheel, the keyboard, the
+by STOW-RS (its stack built by the server's de-identification worker after the answer) is scrolled through on its draft's case page with the mouse wheel, the keyboard, the
 slider and a touch drag, a window preset changes the pixels shown, and the reviewer's page has the
 same viewer."""
 
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import httpx
@@ -77,8 +78,14 @@ def test_scroll_a_ct_stack_with_wheel_keys_slider_and_touch_and_switch_window_pr
 
     context, page = sign_in(browser, served.url, "clinician", has_touch=True)
     try:
+        # STOW-RS answered once the key image was de-identified; the server's worker builds the
+        # stack meanwhile, and the viewer appears on the page once it is done.
         page.goto(f"{served.url}/cases/{public_id}")
         viewer = page.locator(".stack-viewer")
+        deadline = time.monotonic() + 600
+        while viewer.count() == 0 and time.monotonic() < deadline:
+            page.wait_for_timeout(1000)
+            page.reload()
         expect(viewer).to_have_attribute("data-ready", "1")
         stage, frame = viewer.locator(".stack-stage"), viewer.locator("img.stack-frame")
         counter, slider = viewer.locator(".stack-counter"), viewer.locator(".stack-slider")
