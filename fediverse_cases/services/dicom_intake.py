@@ -233,7 +233,7 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
                     original_key="",
                     case_id=case_id,
                     image_id=image_id,
-                    filename=f"{series.modality or 'series'}.dcm",
+                    filename=f"The stack of the {series.modality or 'DICOM'} series",  # what the composer names
                 )
     except BaseException:
         for stored_key in keys:
