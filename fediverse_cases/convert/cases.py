@@ -8,30 +8,37 @@ originals and review notes are never read here, so they cannot leak.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fediverse_cases.activitypub.base import InvalidDocument
+from fediverse_cases.activitypub.base import InvalidDocument, drop_none
+from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT
 from fediverse_cases.activitypub.objects import Hashtag, Image, Mention, Note
 from fediverse_cases.convert.html import html_to_text, sanitize_html, text_to_html
-from fediverse_cases.convert.shapes import ActorLike, CaseLike, ImageLike, TagLike
+from fediverse_cases.convert.shapes import ActorLike, CaseLike, ImageLike, StackLike, TagLike
 from fediverse_cases.core import audience
 from fediverse_cases.core.case_access import case_facts, federates
 from fediverse_cases.core.urls import LocalUrls
 
 __all__ = [
     "MAX_ATTACHMENTS",
+    "STACK_KEY_FRAMES",
     "RemoteCase",
     "RemoteImage",
     "as2_datetime",
     "case_facts",
     "case_from_note",
     "note_from_case",
+    "stack_collection",
 ]
 
 MAX_ATTACHMENTS = 10
+# A series shared as a stack is sent as at most this many evenly spaced frames (first and last
+# included; Mastodon shows four) plus a Link to the whole stack; fewer when the case has several
+# images, so that a Note never carries more than MAX_ATTACHMENTS images.
+STACK_KEY_FRAMES = 4
 MAX_TAGS = 30
 
 
@@ -67,12 +74,15 @@ def note_from_case(
     *,
     peers: Iterable[str] = (),
     media_url: Callable[[str, str], str] | None = None,
+    stacks: Mapping[int, StackLike] | None = None,
 ) -> dict:
     """The Note for a local published case. Raises ``audience.NotFederated`` when the case must
     not leave this instance (not approved, hidden, withdrawn, or "this hospital only").
 
     ``peers`` are the instance actors of peer hospitals a "followers and peers" case is shared
     with; ``media_url`` maps (media key, media type) to the public URL of its de-identified display derivative.
+    ``stacks`` (by image position): images that are DICOM series, each sent as its key frames and
+    a ``Link`` to the full stack (``urls.case_stack``).
     """
     if not federates(case_facts(case)):
         raise audience.NotFederated("this case does not federate")
@@ -82,18 +92,48 @@ def note_from_case(
         author_actor.followers_url,
         peers=peers if case.visibility == audience.Visibility.FOLLOWERS else (),
     )
-    attachments = tuple(
-        Image(
-            url=display(image.media_key, image.media_type),
-            media_type=image.media_type,
-            name=image.alt_text or None,
-            width=image.display_width or None,
-            height=image.display_height or None,
-            blurhash=image.blurhash or None,
+    ordered = [image for image in sorted(images, key=lambda i: i.position) if image.media_key]
+    stacks = stacks or {}
+    per_stack = max(1, min(STACK_KEY_FRAMES, MAX_ATTACHMENTS // max(1, len(ordered))))
+    pictures: list[Image] = []
+    links: list[dict[str, Any]] = []
+    for image in ordered:
+        stack = stacks.get(image.position)
+        if stack is None:
+            pictures.append(
+                Image(
+                    url=display(image.media_key, image.media_type),
+                    media_type=image.media_type,
+                    name=image.alt_text or None,
+                    width=image.display_width or None,
+                    height=image.display_height or None,
+                    blurhash=image.blurhash or None,
+                )
+            )
+            continue
+        total = len(stack.frames)
+        for index in stack.key_frames(per_stack):
+            key, media_type = stack.frames[index][stack.default_preset]
+            label = f"image {index + 1} of {total}"
+            pictures.append(
+                Image(
+                    url=display(key, media_type),
+                    media_type=media_type,
+                    name=f"{image.alt_text} ({label})" if image.alt_text else label.capitalize(),
+                    width=stack.width or None,
+                    height=stack.height or None,
+                )
+            )
+        links.append(
+            {
+                "type": "Link",
+                "href": urls.case_stack(case.public_id, image.position),
+                "mediaType": "application/activity+json",
+                "rel": "fediverseCases:stack",
+                "name": f"All {total} images of the series (stack)",
+            }
         )
-        for image in sorted(images, key=lambda i: i.position)[:MAX_ATTACHMENTS]
-        if image.media_key
-    )
+    attachments = tuple(pictures[:MAX_ATTACHMENTS])
     unique_tags: list[str] = []
     for tag in sorted(tags, key=lambda t: (not t.is_specialty, t.tag)):
         if tag.tag not in unique_tags:
@@ -119,6 +159,10 @@ def note_from_case(
         consent_on_file=True,
     )
     document = note.to_json(with_context=True)
+    if links:
+        # Link attachments after the images: Mastodon-style servers skip them (no ``url``),
+        # fediverse-cases peers follow them to the whole stack.
+        document["attachment"] = [*document.get("attachment", []), *links]
     # FEP-7888: the thread lives in one collection at the case's home (see threads.context_collection).
     document["context"] = urls.case_context(case.public_id)
     document["interactionPolicy"] = interaction_policy(
@@ -127,6 +171,58 @@ def note_from_case(
         public=case.visibility == audience.Visibility.PUBLIC,
     )
     return document
+
+
+def stack_collection(case: CaseLike, image: ImageLike, stack: StackLike, urls: LocalUrls) -> dict[str, Any]:
+    """The whole stack of one image of a case (a DICOM series), linked from the Note: every frame
+    in order as an ``Image`` whose ``url`` lists one ``Link`` per window preset (the first is the
+    default), and the presets themselves in ``fediverseCases:windowPresets``."""
+    total = len(stack.frames)
+    items = []
+    for index, frame in enumerate(stack.frames):
+        links = []
+        for preset in stack.presets:
+            key = str(preset["key"])
+            if key in frame:
+                media_key, media_type = frame[key]
+                links.append(
+                    {
+                        "type": "Link",
+                        "href": urls.media_display(media_key, media_type),
+                        "mediaType": media_type,
+                        "name": str(preset["label"]),
+                        "fediverseCases:windowPreset": key,
+                    }
+                )
+        label = f"image {index + 1} of {total}"
+        items.append(
+            {
+                "type": "Image",
+                "name": f"{image.alt_text} ({label})" if image.alt_text else label.capitalize(),
+                "width": stack.width or None,
+                "height": stack.height or None,
+                "url": links,
+            }
+        )
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": urls.case_stack(case.public_id, image.position),
+        "type": "OrderedCollection",
+        "name": f"All {total} images of the series",
+        "context": case.ap_id,
+        "url": urls.case(case.public_id),
+        "totalItems": total,
+        "fediverseCases:windowPresets": [
+            {
+                "key": p["key"],
+                "name": p["label"],
+                "windowCenter": p.get("center"),
+                "windowWidth": p.get("width"),
+            }
+            for p in stack.presets
+        ],
+        "orderedItems": [drop_none(item) for item in items],
+    }
 
 
 def interaction_policy(author_uri: str, audience_iris: Sequence[str], *, public: bool) -> dict[str, Any]:

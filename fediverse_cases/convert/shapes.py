@@ -36,6 +36,21 @@ class ImageLike(Protocol):
     alt_text: str
 
 
+class StackLike(Protocol):
+    """A series shared as a stack (services.dicom_stack.CaseStack): per frame, each window preset's
+    (media key, media type); the first preset is the default."""
+
+    frames: list[dict[str, tuple[str, str]]]
+    presets: list[dict]
+    width: int
+    height: int
+
+    @property
+    def default_preset(self) -> str: ...
+
+    def key_frames(self, count: int) -> list[int]: ...
+
+
 class TagLike(Protocol):
     tag: str
     is_specialty: bool

@@ -56,6 +56,10 @@ class LocalUrls:
     def case_replies(self, public_id: str) -> str:
         return f"{self.case(public_id)}/replies"
 
+    def case_stack(self, public_id: str, position: int) -> str:
+        """The full stack of the case's image at ``position`` (a DICOM series): an OrderedCollection."""
+        return f"{self.case(public_id)}/stacks/{position}"
+
     def case_context(self, public_id: str) -> str:
         """The case's conversation (FEP-7888 ``context``): an ordered collection of the thread."""
         return f"{self.case(public_id)}/context"

@@ -18,18 +18,22 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import decode as decode_mod
 from . import encode as encode_mod
 from . import phi_text, redact, text_passes
+from . import stack as stack_mod
 from .faces import FaceDetector
 from .geometry import Box
 from .model import DeidentificationResult, DeidentifyPolicy, Refusal
 from .report import DeidentificationReport, FaceFinding, TextFinding
 from .text_regions import TextBox, TextDetector, decide, label_like, line_shaped, merge_passes, plan_tiles
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +92,37 @@ class Deidentifier:
             self._faces.load()
         if self.policy.cover_text:
             phi_text.warm_up()
+
+    def pool(self) -> ThreadPoolExecutor:
+        """The engine's worker pool (the stack path encodes on it too)."""
+        return self._executor()
+
+    def stack_frame_boxes(self, renderings: Sequence[tuple[str, Image.Image]]) -> list[Box]:
+        """The boxes to cover on one frame of a stack (stack.py): text searched on every rendering
+        at the frame's own size in one band, faces on the first (the default preset), judged as
+        for photos. Any detector failure refuses (fail closed)."""
+        policy = self.policy
+        pool = self._executor()
+        image = renderings[0][1]
+        text_jobs: list[Future] = []
+        face_jobs: list[Future] = []
+        plan = None
+        if policy.cover_text:
+            text_jobs = [
+                pool.submit(self._text.read_tile, stack_mod.native_tile(view, name, policy.ocr_max_side))
+                for name, view in renderings
+            ]
+        if policy.cover_faces:
+            plan = self._faces.plan(image)
+            face_jobs = [pool.submit(self._faces.search, plan, r) for r in policy.face_rotations]
+        texts = stack_mod.wait_all(text_jobs, "text", others=face_jobs)
+        raw_faces = stack_mod.wait_all(face_jobs, "face")
+        faces = self._faces.merge(plan, raw_faces) if plan is not None else []
+        boxes = [redact.with_margin(face.box, policy.face_margin) for face in faces]
+        for tb, covered, _category in self._judge_text(image, texts):
+            if covered:
+                boxes.append(redact.around_text(tb.box, policy.text_margin))
+        return boxes
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:

@@ -24,6 +24,7 @@ from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case, Comment
 from fediverse_cases.storage.repositories import comments as comments_repo
+from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories.cases import list_images, list_tags
 
@@ -46,8 +47,15 @@ async def case_note(db: AsyncSession, state: FederationState, case: Case) -> dic
     author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     assert author is not None
     peers = await recipients.peer_instance_actors(db) if case.visibility == Visibility.FOLLOWERS else []
+    images = await list_images(db, case.id)
+    by_id = {image.id: image.position for image in images}
+    stacks = {
+        by_id[image_id]: stack
+        for image_id, stack in (await dicom_repo.stacks_of(db, case.id)).items()
+        if image_id in by_id
+    }
     note = note_from_case(
-        case, await list_images(db, case.id), await list_tags(db, case.id), author, state.urls, peers=peers
+        case, images, await list_tags(db, case.id), author, state.urls, peers=peers, stacks=stacks
     )
     return await outcomes.with_outcome(db, case, await polls.with_poll(db, case, note))
 

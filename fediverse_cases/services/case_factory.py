@@ -57,9 +57,42 @@ async def create_published_case(
     refused = [job.last_error or (job.proposed or {}).get("reason") for job in jobs if job.state != "done"]
     if refused:
         raise CaseError(f"an image was refused: {refused[0]}")
+    return await publish_draft(
+        state,
+        author_account,
+        case.id,
+        caption=caption,
+        title=title,
+        tags=tags,
+        visibility=visibility,
+        sensitive=sensitive,
+        content_warning=content_warning,
+        alt_texts=alt_texts,
+        reviewer=reviewer,
+        poll=poll,
+    )
+
+
+async def publish_draft(
+    state: AppState,
+    author_account: Account,
+    case_id: int,
+    *,
+    caption: str,
+    title: str | None = None,
+    tags: Sequence[str] = (),
+    visibility: str = Visibility.PUBLIC,
+    sensitive: bool = False,
+    content_warning: str = "",
+    alt_texts: Sequence[str] = (),
+    reviewer: Operator | None = None,
+    poll: PollInput | None = None,
+) -> Case:
+    """Complete a draft whose images are stored (an upload, or a study from the PACS), record the
+    institutional waiver, submit it and approve it."""
     author = Operator(author_account.id, author_account.username)
     async with state.transaction() as db:
-        case = await case_repo.get_case(db, case.id)
+        case = await case_repo.get_case(db, case_id)
         assert case is not None
         stored = await case_repo.list_images(db, case.id)
         await save_details(

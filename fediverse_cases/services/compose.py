@@ -28,6 +28,7 @@ from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, Consent
 from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories.audit import record
 
 CAPTION_MAX = 5000
@@ -203,9 +204,12 @@ async def remove_image(db: AsyncSession, state: AppState, case: Case, image_id: 
     if image is None:
         raise CaseError("No such image.", status=404)
     dicom_keys = await dicom_files.all_private_keys(db, case.id, image_id)
+    stack_keys = await dicom_repo.stack_media_keys(db, case.id, image_id)
     await db.delete(image)
     await db.flush()
     state.media_store.delete(image.media_key)
+    for key in stack_keys:
+        state.media_store.delete(key)
     if image.original_key:
         state.private_store.delete(image.original_key)
     for key in dicom_keys:
@@ -390,9 +394,9 @@ async def submit_case(db: AsyncSession, state: AppState, case: Case, operator: O
     if consent is None:
         errors["consent"] = "Record the patient's consent before submitting."
     errors.update(scope_errors(case, consent))
-    if await deid_jobs.count_unfinished(db, case.id):
+    if await deid_jobs.count_unfinished(db, case.id, kinds=deid_jobs.SUBMIT_KINDS):
         errors["images"] = (
-            "An image is still being de-identified or waits for your decision; finish it first."
+            "An image or a DICOM stack is still being de-identified or waits for your decision; finish it first."
         )
     phi = await phi_findings(db, case)
     for name in phi:

@@ -15,6 +15,9 @@ runs the engine in a thread while renewing the lease, and writes the outcome:
   proposed boxes; the clinician confirms or changes them (``confirm_boxes``) and the job runs again
   with them as the clinician's own boxes, and the image then carries a note for the reviewer.
 
+A "stack" job (every frame of a DICOM series received from the PACS, ``services.dicom_stack_job``)
+is claimed, leased, retried and failed the same way; its work and its records are its own module's.
+
 A worker killed mid-job only delays the job until its lease runs out; each claim counts an
 attempt, and the retry policy (``federation.retry``) gives up after ``MAX_ATTEMPTS``.
 """
@@ -49,6 +52,9 @@ MAX_ATTEMPTS = 3
 RETRY_BASE = timedelta(seconds=5)
 OPEN_STATES = ("pending", "needs_review")
 IMAGE_KINDS = ("image", "redact")
+STACK_KIND = "stack"
+# What must be finished before a draft is submitted: its images and its series' stacks.
+SUBMIT_KINDS = (*IMAGE_KINDS, STACK_KIND)
 
 
 def job_loop(state: FederationState, lease: timedelta = DEFAULT_LEASE) -> JobLoop:
@@ -127,7 +133,9 @@ def describe(job: DeidJob, now: datetime | None = None) -> dict[str, Any]:
     """What the compose page and its progress poll show about one job."""
     now = now or utcnow()
     running = job.state == "pending" and job.locked_until is not None and job.locked_until > now
-    if job.state == "pending" and running:
+    if job.kind == STACK_KIND:
+        label = _stack_label(job, running)
+    elif job.state == "pending" and running:
         seconds = int((now - job.started_at).total_seconds()) if job.started_at else 0
         label = f"De-identifying (faces, text, metadata)… {seconds} s"
     elif job.state == "pending":
@@ -147,6 +155,14 @@ def describe(job: DeidJob, now: datetime | None = None) -> dict[str, Any]:
         "label": label,
         "reason": job.last_error if job.state == "failed" else "",
     }
+
+
+def _stack_label(job: DeidJob, running: bool) -> str:
+    if job.state == "failed":
+        return f"The stack was not made (the key image is kept): {job.last_error}"
+    if job.state != "pending":
+        return "Done."
+    return "Preparing the stack (every frame de-identified)…" if running else "Stack waiting for a worker…"
 
 
 async def run_once(
@@ -205,6 +221,9 @@ async def _run(state: FederationState, job: DeidJob, lease: timedelta) -> None:
             state, job, f"processing was interrupted {job.attempts - 1} times; upload the image again"
         )
         return
+    if job.kind == STACK_KIND:
+        await _run_stack(state, job, lease)
+        return
     original = state.private_store.read(job.original_key) if job.original_key else None
     if original is None:
         await _fail(state, job, "the uploaded original is no longer kept; upload the image again")
@@ -226,6 +245,27 @@ async def _run(state: FederationState, job: DeidJob, lease: timedelta) -> None:
     finally:
         heartbeat.cancel()
         # A failed renewal only risks a take-over, which _settle detects; never fail the job for it.
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await heartbeat
+
+
+async def _run_stack(state: FederationState, job: DeidJob, lease: timedelta) -> None:
+    # Imported here: the stack job module builds on this one's lease and settle helpers.
+    from fediverse_cases.services import dicom_stack_job
+
+    async def settle_done(db: AsyncSession) -> bool:
+        return await _settle(db, job, state="done", done_at=utcnow(), last_error="")
+
+    heartbeat = asyncio.create_task(_keep_lease(state, job, lease))
+    try:
+        refused = await dicom_stack_job.run(state, job, settle_done)  # type: ignore[arg-type]
+        if refused:
+            await _fail(state, job, refused)
+    except Exception as failure:  # retried with backoff, never lost
+        log.exception("stack job %s failed", job.id)
+        await _retry_or_fail(state, job, f"{type(failure).__name__}: {failure}")
+    finally:
+        heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await heartbeat
 
@@ -349,7 +389,12 @@ async def _retry_or_fail(state: FederationState, job: DeidJob, error: str) -> No
         give_up_after=timedelta(hours=1),
     )
     if decision.final:
-        await _fail(state, job, "the image could not be processed; upload it again")
+        what = (
+            "the stack could not be made"
+            if job.kind == STACK_KIND
+            else "the image could not be processed; upload it again"
+        )
+        await _fail(state, job, what)
         return
     async with state.transaction() as db:
         await _settle(db, job, next_attempt_at=decision.next_attempt_at, last_error=error[:1000])
@@ -361,6 +406,10 @@ async def _fail(state: FederationState, job: DeidJob, reason: str) -> None:
     async with state.transaction() as db:
         if not await _settle(db, job, state="failed", done_at=utcnow(), last_error=reason[:1000]):
             return
+        if job.kind == STACK_KIND:
+            from fediverse_cases.services import dicom_stack_job  # see _run_stack
+
+            await dicom_stack_job.record_refusal(db, job, reason)
         if job.kind == "api_media":
             upload = await db.get(MediaUpload, job.media_upload_id)
             if upload is not None:

@@ -1,4 +1,5 @@
-"""The private files of received DICOM series follow the case's originals: the original instances
+"""The private files of received DICOM series (and the shared frames of their stacks, which go
+with the image or the case: ``storage.repositories.dicom.stack_media_keys``) follow the case's originals: the original instances
 go at publication when ``[uploads] original_retention = "delete_at_publication"`` (the derivative
 is de-identified and stays), and everything goes when the case is withdrawn or the image removed.
 
@@ -33,5 +34,5 @@ async def all_private_keys(db: AsyncSession, case_id: int, image_id: int | None 
     keys: list[str] = []
     for row in await dicom_repo.list_series(db, case_id):
         if image_id is None or row.case_image_id == image_id:
-            keys.extend([*row.original_keys, row.derivative_key])
+            keys.extend([*row.original_keys, row.derivative_key, *row.derivative_keys])
     return [key for key in keys if key]

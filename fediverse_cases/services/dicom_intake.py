@@ -2,7 +2,11 @@
 
 Every instance is read and checked first (``dicom.instances``); the good ones are grouped into
 series, and each series becomes one image of a new draft case through ``compose.add_images`` (the
-same de-identification engine and the same rules as any upload) on its key instance. The original
+same de-identification engine and the same rules as any upload) on its key instance; the request
+answers once that key image is de-identified. A series of more than one frame also gets its whole
+stack de-identified for the stack viewer, as a durable job queued in the same transaction that
+records the series (``services.dicom_stack_job``): hundreds of frames would hold the PACS's
+connection for many minutes. The original
 instances go to the private store, and the key instance's de-identified PS3.10 derivative (PS3.15
 Basic Profile with Clean Pixel Data, covering what the engine found) is kept beside them with its
 record. A series that fails leaves nothing; a study with no stored series leaves no draft.
@@ -18,11 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fediverse_cases.core.accounts import can_post_and_comment
-from fediverse_cases.dicom import frames, profile, store_result
 from fediverse_cases.dicom import instances as dicom_instances
+from fediverse_cases.dicom import profile, store_result
 from fediverse_cases.dicom.instances import InstanceRefusal, ReceivedInstance, Series
 from fediverse_cases.dicom.multipart import Part
-from fediverse_cases.services import deid_jobs, dicom_files
+from fediverse_cases.services import deid_jobs, dicom_files, dicom_stack, dicom_stack_job
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.compose import UploadedFile, add_images, remove_image, start_draft
 from fediverse_cases.services.operator import Operator
@@ -179,17 +183,10 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
         image = await case_repo.get_image(db, case_id, image_id)
         report = dict(image.deid_report) if image else {}
     boxes = profile.covering_boxes(report)
-    if key.frames > 1:
-        # The engine looked at the middle frame only: every other frame is searched as well.
-        found = await _boxes_on_every_frame(state, key)
-        if isinstance(found, str):
-            await _drop_image(state, case_id, image_id)
-            return found
-        boxes.extend(found)
-    options = profile.ProfileOptions(
-        retain_longitudinal_modified_dates=state.settings.dicom.retain_longitudinal_modified_dates,
-        retain_patient_characteristics=state.settings.dicom.retain_patient_characteristics,
-    )
+    options = dicom_stack_job.profile_options(state)
+    # The stack job remakes this copy once every frame was searched (with what the stack found on
+    # the key instance); until then it covers what the key image's report did.
+    stacked = dicom_stack.has_stack(series)
     try:
         derivative, deid = await asyncio.to_thread(
             _derivative, key, options, state.settings.session_secret.encode(), boxes
@@ -200,11 +197,17 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
         return f"the de-identified DICOM copy could not be made ({type(exc).__name__})"
     # What the pages say about the series besides the profile (no UID, no date: nothing identifying).
     deid["series"] = {"modality": series.modality, "instances": len(series.instances), "via": via}
+    if stacked:
+        # Shown as "stack being prepared" until the stack job records the stack or its refusal.
+        deid["series"][dicom_stack_job.PENDING_KEY] = dicom_stack_job.frame_count(series)
     keys: list[str] = []
     try:
         # Hundreds of synced writes: in a thread, so the server keeps answering meanwhile.
-        await asyncio.to_thread(_put_all, state, [derivative, *(i.data for i in series.instances)], keys)
-        derivative_key = keys[0]
+        # A multi-frame key instance's copy waits for the stack job: only it searches every frame.
+        copy_now = not stacked or key.frames <= 1
+        blobs = [derivative] if copy_now else []
+        await asyncio.to_thread(_put_all, state, [*blobs, *(i.data for i in series.instances)], keys)
+        derivative_key = keys[0] if copy_now else ""
         async with state.transaction() as db:
             image = await case_repo.get_image(db, case_id, image_id)
             if image is None:
@@ -212,22 +215,32 @@ async def _store_series(state: AppState, case_id: int, series: Series, via: str)
             # The image's own report carries the record too, so every page that shows the report
             # (review, composer) can say in words what was done to the header.
             image.deid_report = {**image.deid_report, dicom_files.RECORD_KEY: deid}
-            db.add(
-                DicomSeries(
-                    case_id=case_id,
-                    case_image_id=image_id,
-                    received_via=via,
-                    modality=series.modality[:16],
-                    instance_count=len(series.instances),
-                    original_keys=keys[1:],
-                    derivative_key=derivative_key,
-                    deidentification=deid,
-                )
+            row = DicomSeries(
+                case_id=case_id,
+                case_image_id=image_id,
+                received_via=via,
+                modality=series.modality[:16],
+                instance_count=len(series.instances),
+                original_keys=keys[len(blobs) :],
+                derivative_key=derivative_key,
+                deidentification=deid,
             )
+            db.add(row)
+            if stacked:
+                deid_jobs.enqueue(
+                    db,
+                    kind=deid_jobs.STACK_KIND,
+                    original_key="",
+                    case_id=case_id,
+                    image_id=image_id,
+                    filename=f"The stack of the {series.modality or 'DICOM'} series",  # what the composer names
+                )
     except BaseException:
         for stored_key in keys:
             state.private_store.delete(stored_key)
         raise
+    if stacked:
+        deid_jobs.wake(state)
     return None
 
 
@@ -235,19 +248,6 @@ def _put_all(state: AppState, blobs: list[bytes], keys: list[str]) -> None:
     """Each blob into the private store, its key appended as soon as it is written (for cleanup)."""
     for blob in blobs:
         keys.append(state.private_store.put(blob))
-
-
-async def _boxes_on_every_frame(state: AppState, instance: ReceivedInstance) -> list | str:
-    """The covered text boxes of every frame, or the refusal of the first frame the engine refuses."""
-    boxes: list = []
-    for number, frame in enumerate(await asyncio.to_thread(frames.single_frames, instance.data), start=1):
-        result = await asyncio.to_thread(
-            state.deidentifier.process, frame, filename="frame.dcm", declared_type="application/dicom"
-        )
-        if not result.accepted:
-            return f"frame {number} was refused by de-identification: {result.reason}"
-        boxes.extend(profile.covering_boxes(result.report.to_json()))
-    return boxes
 
 
 async def _drop_image(state: AppState, case_id: int, image_id: int) -> None:
@@ -277,9 +277,10 @@ async def _discard(state: AppState, case_id: int) -> None:
         images = await case_repo.list_images(db, case_id)
         series = await dicom_repo.list_series(db, case_id)
         media_keys = [image.media_key for image in images if image.media_key]
+        media_keys += await dicom_repo.stack_media_keys(db, case_id)
         private_keys = [image.original_key for image in images if image.original_key]
         for row in series:
-            private_keys.extend([row.derivative_key, *row.original_keys])
+            private_keys.extend([row.derivative_key, *row.original_keys, *row.derivative_keys])
         await dicom_repo.delete_case(db, case_id)
     for key in media_keys:
         state.media_store.delete(key)

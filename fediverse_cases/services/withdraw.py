@@ -18,6 +18,7 @@ from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Case
 from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories.audit import record
 
 
@@ -28,6 +29,7 @@ async def withdraw_consent(db: AsyncSession, state: AppState, case: Case, operat
         raise CaseError("This case was already withdrawn.", status=409)
     images = await case_repo.list_images(db, case.id)
     media_keys = [image.media_key for image in images if image.media_key]
+    media_keys += await dicom_repo.stack_media_keys(db, case.id)
     original_keys = [image.original_key for image in images if image.original_key]
     original_keys += await dicom_files.all_private_keys(db, case.id)
     previous_state = case.state

@@ -32,6 +32,7 @@ async def _received(client, state):  # type: ignore[no-untyped-def]
     token = await modality_token(state)
     response = await stow(client, token, dicom_parts(make_study(3, size=256, burned=False).instances))
     assert response.status_code == 200, await response.get_json()
+    assert await run_deid_jobs(state) == 1  # the series' stack
     async with state.sessionmaker() as db:
         series = (await db.scalars(select(DicomSeries))).one()
         case = await db.get(Case, series.case_id)

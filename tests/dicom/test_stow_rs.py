@@ -19,6 +19,7 @@ from fediverse_cases.storage.repositories.accounts import get_account_by_usernam
 from tests.dicom.conftest import assert_no_phi_in_header, dicom_of, frame_images
 from tests.support.dicom_studies import BURNED_TEXT, dicom_parts, make_multiframe, make_study, multipart
 from tests.support.instances import create_account
+from tests.support.jobs import run_deid_jobs
 from tests.support.web import csrf_token, sign_in
 
 FAILED, REFERENCED, REASON, SOP_INSTANCE = "00081198", "00081199", "00081197", "00081155"
@@ -82,6 +83,7 @@ async def test_stow_study_becomes_a_hidden_draft_with_a_clean_derivative(client,
     )
 
     response = await stow(client, token, dicom_parts(study.instances))
+    await run_deid_jobs(state)  # the series' stack (tests/dicom/test_stack.py)
     body = await response.get_json()
     assert response.status_code == 200, body
     assert response.content_type.startswith("application/dicom+json")
@@ -121,9 +123,11 @@ async def test_stow_study_becomes_a_hidden_draft_with_a_clean_derivative(client,
     review = await (await client.get(f"/review/{public_id}")).get_data(as_text=True)
     for html in (page, review):
         assert "Patient Identity Removed: YES" in html
-        assert "CT series of 3 images; the middle one is shown" in html
         assert "Text burned into the pixels was found and covered on every frame." in html
         assert "113107 “Retain Longitudinal Temporal Information Modified Dates Option”" in html
+    # The composer shows the key image, the reviewer every frame of the series.
+    assert "CT series of 3 images; the middle one is shown" in page
+    assert "CT series of 3 images; every frame is in the stack viewer" in review
 
 
 async def test_stow_bad_parts_fail_precisely_and_the_rest_is_stored(client, state) -> None:  # type: ignore[no-untyped-def]
@@ -229,6 +233,11 @@ async def test_stow_multiframe_text_is_covered_on_every_frame(client, state, rea
 
     response = await stow(client, token, [("application/dicom", data)])
     assert response.status_code == 200, await response.get_json()
+    async with state.sessionmaker() as db:
+        series = (await db.scalars(select(DicomSeries))).one()
+    # Only the stack job searches every frame, so only it writes the PS3.15 copy.
+    assert series.derivative_key == ""
+    assert await run_deid_jobs(state) == 1
     async with state.sessionmaker() as db:
         series = (await db.scalars(select(DicomSeries))).one()
     derivative = dicom_of(state.private_store.read(series.derivative_key))

@@ -18,7 +18,7 @@ from fediverse_cases.storage.models.cases import (
 )
 from fediverse_cases.storage.models.collections import CaseCollection, CollectionItem
 from fediverse_cases.storage.models.deid_jobs import DeidJob
-from fediverse_cases.storage.models.dicom import DicomSeries
+from fediverse_cases.storage.models.dicom import DicomSeries, DicomStackImage
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
@@ -46,6 +46,7 @@ __all__ = [
     "DeidJob",
     "Delivery",
     "DicomSeries",
+    "DicomStackImage",
     "ErasureCheck",
     "ErasureJob",
     "Flag",

@@ -3,7 +3,9 @@
 One ``DeidJob`` per image waiting for the engine: a new image of a draft case (``kind`` "image",
 ``case_id`` set; the ``CaseImage`` row is written only when the engine accepts it, so a case image
 row always names a clean image), a manual redaction re-run of an existing case image ("redact",
-``image_id`` set) or a client-API upload ("api_media", ``media_upload_id`` set). The un-redacted
+``image_id`` set), a client-API upload ("api_media", ``media_upload_id`` set) or the stack of a
+DICOM series received from the PACS ("stack", ``image_id`` is its key image; the originals are
+the series' own, so ``original_key`` is empty). The un-redacted
 original lives in the private store under ``original_key``. Workers claim rows with a lease
 (``storage.repositories.work_queue``) exactly like deliveries.
 
@@ -28,7 +30,7 @@ class DeidJob(Base):
     __tablename__ = "deid_jobs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # image | redact | api_media
+    # image | redact | api_media | stack
     kind: Mapped[str] = mapped_column(String(16))
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True

@@ -3,7 +3,8 @@
 A ``before_app_request`` hook answers AS2 requests (``Accept: application/activity+json`` or
 ``application/ld+json; profile=...``) for ``/cases/<id>``, ``/cases/<id>/replies`` and
 ``/comments/<id>``, leaving HTML to the case pages; ``/cases/<id>/context`` (FEP-7888) and
-``/cases/<id>/activity`` are ActivityPub-only. Only what ``core.case_access.federates``
+``/cases/<id>/activity`` and ``/cases/<id>/stacks/<position>`` (a DICOM series' whole stack)
+are ActivityPub-only. Only what ``core.case_access.federates``
 allows is served: a withdrawn case answers 410 with a Tombstone, anything else unshareable 404;
 "followers and peers" cases only to signed fetches from allowed peers. Also: the copy-status
 endpoint peers use for erasure re-checks, and the erasure report page of a withdrawn case.
@@ -20,7 +21,7 @@ from quart import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from fediverse_cases.activitypub.constants import ACTIVITY_JSON, DEFAULT_CONTEXT
 from fediverse_cases.convert.activities import create_activity
-from fediverse_cases.convert.cases import as2_datetime, case_facts
+from fediverse_cases.convert.cases import as2_datetime, case_facts, stack_collection
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.core.audience import NotFederated
 from fediverse_cases.core.case_access import Visibility, federates
@@ -30,6 +31,7 @@ from fediverse_cases.federation.signed_fetch import NotAllowed, note_signed_fetc
 from fediverse_cases.storage.models import Case
 from fediverse_cases.storage.repositories import cases as cases_repo
 from fediverse_cases.storage.repositories import comments as comments_repo
+from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import tombstones as tombstones_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.storage.repositories.cases import get_case_by_public_id
@@ -182,6 +184,29 @@ async def context_document(public_id: str) -> Response:
     same rules as the case itself decide who may read it)."""
     try:
         return await _case_document(public_id, replies=False, context=True)
+    except NotAllowed as error:
+        return _refused(error)
+
+
+@blueprint.get("/cases/<public_id>/stacks/<int:position>")
+async def case_stack(public_id: str, position: int) -> Response:
+    """The whole stack of a case's DICOM series (the ``Link`` after the Note's key frames): an
+    OrderedCollection of every frame in order, each at every window preset. Served as the case's
+    Note is: only while the case federates, members-only cases to signed fetches of allowed peers."""
+    state = app_state()
+    try:
+        async with state.transaction() as db:
+            case = await get_case_by_public_id(db, public_id)
+            if case is None or not case.is_local or case.state == "withdrawn":
+                return _not_found()
+            if not federates(case_facts(case)) or not await _may_serve(db, case):
+                return _not_found()
+            images = {image.id: image for image in await cases_repo.list_images(db, case.id)}
+            for image_id, stack in (await dicom_repo.stacks_of(db, case.id)).items():
+                image = images.get(image_id)
+                if image is not None and image.position == position:
+                    return _json(stack_collection(case, image, stack, state.urls))
+            return _not_found()
     except NotAllowed as error:
         return _refused(error)
 

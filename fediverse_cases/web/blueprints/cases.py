@@ -29,6 +29,7 @@ from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
+from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import feeds as feed_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
@@ -42,6 +43,7 @@ from fediverse_cases.web.auth import (
 from fediverse_cases.web.case_views import highlight_segments
 from fediverse_cases.web.doc_cache import cached_page, fresh_for_at_most
 from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.stack_views import stack_view
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("cases", __name__)
@@ -100,6 +102,10 @@ async def _render_case(
             current_app.add_background_task(context_backfill.refresh_when_opened, state, case.id)
         listing = facts.listing
         await feed_repo.attach_media(db, listing)
+        stacks = {
+            image_id: stack_view(stack)
+            for image_id, stack in (await dicom_repo.stacks_of(db, case.id)).items()
+        }
         moderator = can_review(account)
         thread = await comment_repo.thread(db, case.id, include_hidden=moderator)
         likes, liked, consent = facts.likes, facts.liked, facts.consent_on_file
@@ -134,6 +140,7 @@ async def _render_case(
         comment_form=comment_form or {},
         poll=poll,
         outcome=outcome,
+        stacks=stacks,
     )
     return page, status
 

@@ -17,6 +17,7 @@ from fediverse_cases.core.case_access import CaseState, Visibility, can_view_cas
 from fediverse_cases.media import parse_media_name
 from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories.audit import record
 from fediverse_cases.web.auth import client_ip, current_account
 from fediverse_cases.web.media_delivery import media_response
@@ -36,6 +37,9 @@ async def media_file(name: str) -> Response:
     account = current_account()
     async with state.sessionmaker() as db:
         found = await case_repo.get_image_and_case_by_media_key(db, parsed.key)
+        if found is None:
+            # A frame of a series' stack: served exactly as the case's own images.
+            found = await dicom_repo.stack_image_and_case(db, parsed.key)
         if found is None:
             abort(404)
         image, case = found

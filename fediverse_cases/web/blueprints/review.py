@@ -18,6 +18,7 @@ from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.services.withdraw import withdraw_consent
 from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import outcomes as outcomes_repo
 from fediverse_cases.storage.repositories import polls as polls_repo
 from fediverse_cases.web.auth import (
@@ -27,6 +28,7 @@ from fediverse_cases.web.auth import (
     reviewer_required,
 )
 from fediverse_cases.web.case_views import image_view
+from fediverse_cases.web.stack_views import stack_view
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("review", __name__)
@@ -68,7 +70,12 @@ async def _review_context(public_id: str) -> dict[str, Any]:
         decisions = await case_repo.list_review_decisions(db, case.id)
         author = await db.get(Actor, case.author_actor_id)
         poll = await polls_repo.poll_of_case(db, case.id)
+        stacks = {
+            image_id: stack_view(stack)
+            for image_id, stack in (await dicom_repo.stacks_of(db, case.id)).items()
+        }
     return {
+        "stacks": stacks,
         "case": case,
         "images": [image_view(image) for image in images],
         "tags": tags,
