@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_dicom_stack"
-down_revision = "0019_ids_never_reused"
+down_revision = "0023_web_push"
 branch_labels = None
 depends_on = None
 
