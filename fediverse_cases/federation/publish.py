@@ -35,7 +35,7 @@ from fediverse_cases.convert.actors import (
     update_actor_activity,
 )
 from fediverse_cases.core.case_access import case_facts, federates
-from fediverse_cases.federation import erasure, outbox, recipients, threads
+from fediverse_cases.federation import erasure, groups, outbox, recipients, threads
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Account, Actor, Case, Comment, Flag, Follow, Like
 from fediverse_cases.storage.repositories import accounts as account_repo
@@ -74,7 +74,9 @@ async def case_published(db: AsyncSession, state: FederationState, case: Case) -
     author = await _author(db, case.author_actor_id)
     note = await threads.case_note(db, state, case)
     inboxes = await recipients.case_audience(db, case, author)
-    await _enqueue(db, state, create_activity(note), author, inboxes, case.ap_id)
+    activity = create_activity(note)
+    await _enqueue(db, state, activity, author, inboxes, case.ap_id)
+    await groups.case_posted(db, state, case, author, activity)
 
 
 async def case_updated(db: AsyncSession, state: FederationState, case: Case) -> None:

@@ -24,6 +24,7 @@ from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case, Comment
 from fediverse_cases.storage.repositories import comments as comments_repo
+from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories.cases import list_images, list_tags
 
@@ -49,7 +50,18 @@ async def case_note(db: AsyncSession, state: FederationState, case: Case) -> dic
     note = note_from_case(
         case, await list_images(db, case.id), await list_tags(db, case.id), author, state.urls, peers=peers
     )
+    note = with_groups(note, await groups_repo.group_actors_of_case(db, case.id))
     return await outcomes.with_outcome(db, case, await polls.with_poll(db, case, note))
+
+
+def with_groups(note: dict[str, Any], groups: list[Actor]) -> dict[str, Any]:
+    """A case posted to groups names them as FEP-1b12 asks: the group in ``audience`` (the first
+    one: Lemmy reads one) and every group in ``cc``, so each group's home relays it."""
+    if not groups:
+        return note
+    cc = list(note.get("cc") or [])
+    cc += [group.uri for group in groups if group.uri not in cc]
+    return {**note, "audience": groups[0].uri, "cc": cc}
 
 
 async def comment_note(

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from fediverse_cases.federation.handlers import delete, flag, follow, like, outcome, quote, undo
+from fediverse_cases.federation.handlers import announce, delete, flag, follow, like, outcome, quote, undo
 from fediverse_cases.federation.handlers.context import Handler, InboxContext
+
+
+async def _announce(ctx: InboxContext) -> None:
+    """A group's Announce: the embedded activity goes through this same table (forwarded)."""
+    inner = await announce.unwrap(ctx)
+    await dispatch(inner)
+    await announce.record(ctx, inner)
+
 
 HANDLERS: dict[str, Handler] = {
     "Follow": follow.handle_follow,
@@ -18,6 +26,8 @@ HANDLERS: dict[str, Handler] = {
     "Flag": flag.handle_flag,
     "Undo": undo.handle_undo,
     "QuoteRequest": quote.handle_quote_request,
+    # A group relays its members' posts (FEP-1b12); other boosts are not kept.
+    "Announce": _announce,
 }
 
 

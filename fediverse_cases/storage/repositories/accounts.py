@@ -29,7 +29,11 @@ async def username_or_email_taken(session: AsyncSession, username: str, email: s
             )
         )
     ).all()
-    return any(row.username == username for row in rows), any(row.email == email for row in rows)
+    taken = any(row.username == username for row in rows)
+    if username and not taken:
+        # A hosted group's slug is a WebFinger name too (acct:slug@host): a person cannot take it.
+        taken = (await get_local_actor_by_username(session, username)) is not None
+    return taken, any(row.email == email for row in rows)
 
 
 async def list_accounts(session: AsyncSession, *, limit: int = 500) -> Sequence[Account]:
