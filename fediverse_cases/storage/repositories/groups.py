@@ -198,3 +198,13 @@ async def group_actors_of_case(db: AsyncSession, case_id: int) -> list[Actor]:
         .order_by(GroupPost.id)
     )
     return list(rows.scalars())
+
+
+def group_cases_of_member(actor_id: int) -> Select[tuple[int]]:
+    """Ids of the cases shown in the groups ``actor_id`` belongs to (their home feed has them)."""
+    joined = select(Follow.followed_id).where(Follow.follower_id == actor_id, Follow.state == "accepted")
+    return select(GroupPost.case_id).where(
+        GroupPost.group_actor_id.in_(joined),
+        GroupPost.case_id.is_not(None),
+        GroupPost.state.in_(("announced", "received")),
+    )
