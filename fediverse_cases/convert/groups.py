@@ -1,8 +1,9 @@
 """AS2 documents of specialty groups (FEP-1b12): the ``Group`` actor and what it sends.
 
 - ``group_document``: a ``Group`` actor keyed like a person (RSA ``#main-key``, Ed25519
-  ``#ed25519-key``), ``attributedTo`` = its moderators, ``audience`` of its posts = itself;
-  Lemmy's ``postingRestrictedToMods`` says members may post.
+  ``#ed25519-key``); ``attributedTo`` names its moderators as Lemmy does, by the id of an
+  ``OrderedCollection`` of their actor ids (``moderators_document``); Lemmy's
+  ``postingRestrictedToMods`` says members may post.
 - ``announce_activity``: the group relays a member's activity; the activity is embedded exactly
   as its author sent it (its integrity proof still verifies at every hospital).
 - ``undo_announce_activity``: a moderator removed a post from the group.
@@ -18,16 +19,30 @@ from fediverse_cases.convert.shapes import LocalActorLike
 from fediverse_cases.core.urls import LocalUrls
 
 
-def group_document(actor: LocalActorLike, urls: LocalUrls, moderators: list[str]) -> dict[str, Any]:
+def moderators_url(group_uri: str) -> str:
+    return f"{group_uri}/moderators"
+
+
+def group_document(actor: LocalActorLike, urls: LocalUrls) -> dict[str, Any]:
     document = actor_document(actor, urls)
     document["type"] = "Group"
-    document["attributedTo"] = moderators
+    document["attributedTo"] = moderators_url(actor.uri)
     document["postingRestrictedToMods"] = False
     # A group speaks for no one: no professional claim, no teaching sets.
     for key in list(document):
         if key.startswith("fediverseCases:"):
             del document[key]
     return document
+
+
+def moderators_document(group_uri: str, moderators: list[str]) -> dict[str, Any]:
+    return {
+        "@context": DEFAULT_CONTEXT,
+        "id": moderators_url(group_uri),
+        "type": "OrderedCollection",
+        "totalItems": len(moderators),
+        "orderedItems": moderators,
+    }
 
 
 def announce_activity(

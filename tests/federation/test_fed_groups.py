@@ -109,7 +109,10 @@ async def test_group_actor_webfinger_page_and_name_collisions(state, client, wor
     assert doc["type"] == "Group" and doc["id"] == GROUP and doc["preferredUsername"] == "dermatology"
     assert doc["inbox"] == f"{GROUP}/inbox" and doc["followers"] == f"{GROUP}/followers"
     assert doc["outbox"] == f"{GROUP}/outbox"
-    assert doc["attributedTo"] == ["http://cases.test/users/drlee"]
+    assert doc["attributedTo"] == f"{GROUP}/moderators"
+    moderators = await (await client.get("/groups/dermatology/moderators", headers=AS2)).get_json()
+    assert moderators["type"] == "OrderedCollection"
+    assert moderators["orderedItems"] == ["http://cases.test/users/drlee"]
     assert (
         doc["publicKey"]["id"] == f"{GROUP}#main-key"
         and "BEGIN PUBLIC KEY" in doc["publicKey"]["publicKeyPem"]

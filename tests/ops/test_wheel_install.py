@@ -183,6 +183,7 @@ def _sample_values(client: httpx.Client) -> dict[str, str]:
         "flag_id": "1",
         "app_id": "1",
         "code": "413",
+        "slug": "dermatology",
     }
 
 

@@ -12,7 +12,7 @@ from quart import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from fediverse_cases.convert.actors import collection_document, outbox_document
-from fediverse_cases.convert.groups import group_document
+from fediverse_cases.convert.groups import group_document, moderators_document
 from fediverse_cases.services import follow_remote
 from fediverse_cases.services import groups as group_service
 from fediverse_cases.storage.models import Follow
@@ -85,9 +85,8 @@ async def group_page(slug: str) -> Response | str:
             found = await groups_repo.get_group_by_slug(db, slug)
             if found is None:
                 return as2_response({"error": "no such group"}, 404)
-            group, actor = found
-            moderators = await groups_repo.moderator_actor_uris(db, group.id)
-        response = as2_response(group_document(actor, state.urls, moderators))
+            _, actor = found
+        response = as2_response(group_document(actor, state.urls))
         response.headers["Cache-Control"] = "public, max-age=60"
         return response
     account = current_account()
@@ -136,6 +135,17 @@ async def group_outbox(slug: str) -> Response:
             return as2_response({"error": "no such group"}, 404)
         total = await groups_repo.count_announced(db, found[1].id)
     return as2_response(outbox_document(found[1].outbox_url, total))
+
+
+@blueprint.get("/groups/<slug>/moderators")
+async def group_moderators(slug: str) -> Response:
+    """The group's moderators (its ``attributedTo``), as Lemmy publishes them."""
+    async with app_state().sessionmaker() as db:
+        found = await groups_repo.get_group_by_slug(db, slug)
+        if found is None:
+            return as2_response({"error": "no such group"}, 404)
+        moderators = await groups_repo.moderator_actor_uris(db, found[0].id)
+    return as2_response(moderators_document(found[1].uri, moderators))
 
 
 @blueprint.get("/groups/<slug>/followers")
