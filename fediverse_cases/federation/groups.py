@@ -214,12 +214,19 @@ async def undo_announce(db: AsyncSession, state: FederationState, group_actor: A
     )
 
 
-async def case_posted(
-    db: AsyncSession, state: FederationState, case: Case, author: Actor, activity: dict[str, Any]
+async def posted(
+    db: AsyncSession,
+    state: FederationState,
+    author: Actor,
+    activity: dict[str, Any],
+    *,
+    case: Case,
+    comment: Comment | None = None,
 ) -> None:
-    """A local case posted to groups was approved: its Create goes to each remote group's inbox
-    (that group's home checks and announces it); a group of ours announces it at once. The
-    Create is signed (and proven) as the author's, exactly like the one sent to followers."""
+    """A local case posted to groups was approved, or a local comment was written on a case in
+    groups: its Create goes to each remote group's inbox (that group's home checks and
+    announces it); a group of ours announces it at once. The Create carries the author's own
+    proof, exactly like the one sent to followers."""
     remote: set[str] = set()
     ours: list[Actor] = []
     for group_actor in await groups_repo.group_actors_of_case(db, case.id):
@@ -227,17 +234,19 @@ async def case_posted(
             ours.append(group_actor)
         elif group_actor.inbox_url:
             remote.add(group_actor.inbox_url)
+    object_id = comment.ap_id if comment is not None else case.ap_id
     if remote:
-        await outbox.enqueue(
-            db, state, activity=activity, sender=author, inboxes=remote, object_id=case.ap_id
-        )
-    if ours:
-        # The Create the followers get, with the author's own proof, is what the group announces.
-        signed = sign_object(activity, author.ed25519_key_id, author.ed25519_private_pem)
-        admitted = [g for g in ours if await may_post(db, g, author) is None]
-        for group_actor in admitted:
-            post = await groups_repo.get_post(db, group_actor.id, case.ap_id)
-            if post is not None and post.state == "addressed":
-                await db.delete(post)
-                await db.flush()
+        await outbox.enqueue(db, state, activity=activity, sender=author, inboxes=remote, object_id=object_id)
+    admitted = [g for g in ours if await may_post(db, g, author) is None]
+    if not admitted:
+        return
+    signed = sign_object(activity, author.ed25519_key_id, author.ed25519_private_pem)
+    for group_actor in admitted:
+        post = await groups_repo.get_post(db, group_actor.id, object_id)
+        if post is not None and post.state == "addressed":
+            await db.delete(post)
+            await db.flush()
+    if comment is not None:
+        await relay(db, state, signed, admitted, comment=comment)
+    else:
         await relay(db, state, signed, admitted, case=case)

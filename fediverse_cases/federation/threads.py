@@ -77,7 +77,7 @@ async def comment_note(
             parent_ap_id = parent.ap_id
             parent_actor = await remote_actors_repo.get_actor(db, parent.author_actor_id)
             parent_author = parent_actor.uri if parent_actor else None
-    return note_from_comment(
+    note = note_from_comment(
         comment,
         author,
         case_ap_id=case.ap_id,
@@ -88,6 +88,8 @@ async def comment_note(
         parent_author_uri=parent_author,
         context=state.urls.case_context(case.public_id) if case.is_local else None,
     )
+    # A comment on a case posted in groups is addressed to those groups too (FEP-1b12).
+    return with_groups(note, await groups_repo.group_actors_of_case(db, case.id))
 
 
 async def replies_collection(db: AsyncSession, case: Case) -> dict[str, Any]:

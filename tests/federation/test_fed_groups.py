@@ -277,6 +277,39 @@ async def test_a_members_case_is_announced_unchanged_to_every_member(state, clie
     assert "Annular plaque" in await (await client.get("/groups/dermatology")).get_data(as_text=True)
     assert "Annular plaque" in await (await client.get("/feed/following")).get_data(as_text=True)
 
+    # Comments in the group travel the same way: a remote member's reply addressed to the
+    # group, and a local member's reply written on the case page.
+    network.calls.clear()
+    reply = {
+        "id": f"{bob.actor_uri}/comments/1",
+        "type": "Note",
+        "attributedTo": bob.actor_uri,
+        "inReplyTo": create["object"]["id"],
+        "content": "<p>Tinea corporis; scrape for KOH.</p>",
+        "to": [PUBLIC, alice.actor_uri],
+        "cc": [GROUP],
+        "audience": GROUP,
+    }
+    reply_create = bob.with_proof(bob.activity("Create", reply, to=reply["to"], cc=[GROUP], audience=GROUP))
+    await deliver(client, state, bob, reply_create)
+    async with state.sessionmaker() as db:
+        public_id = (
+            await db.execute(select(Case.public_id).where(Case.ap_id == create["object"]["id"]))
+        ).scalar_one()
+    written = await post_form(
+        client,
+        f"/cases/{public_id}/comments",
+        {"content": "Agree, and check the feet."},
+        page=f"/cases/{public_id}",
+    )
+    assert written.status_code == 302
+    await delivery.run_once(state)
+    relayed = [body["object"] for _, body in posts_to(network, "Announce")]
+    assert reply_create in relayed  # bob's reply, unchanged
+    ours = [a for a in relayed if a["actor"] == "http://cases.test/users/drlee"]
+    assert len(ours) == 2 and ours[0]["object"]["audience"] == GROUP  # one per member server
+    assert GROUP in ours[0]["object"]["cc"]
+
     # A non-member (and a non-professional) is not announced.
     network.calls.clear()
     await deliver(client, state, unverified, case_create(unverified, network, 2))
@@ -285,7 +318,7 @@ async def test_a_members_case_is_announced_unchanged_to_every_member(state, clie
 
     # A moderator removes the post: Undo(Announce) to the members, gone from the group page.
     async with state.sessionmaker() as db:
-        post_id = (await db.execute(select(GroupPost.id))).scalar_one()
+        post_id = (await db.execute(select(GroupPost.id).where(GroupPost.comment_id.is_(None)))).scalar_one()
     response = await post_form(
         client, f"/groups/dermatology/posts/{post_id}/remove", {}, page="/groups/dermatology"
     )
