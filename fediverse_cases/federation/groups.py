@@ -29,7 +29,7 @@ from fediverse_cases.federation import outbox, recipients
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case, Comment, Group, GroupPost
 from fediverse_cases.storage.repositories import accounts as account_repo
-from fediverse_cases.storage.repositories import cases as cases_repo
+from fediverse_cases.storage.repositories import deliveries as deliveries_repo
 from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import peers as peers_repo
 
@@ -155,15 +155,26 @@ async def relay(
     return announced
 
 
-async def relay_update_or_delete(db: AsyncSession, state: FederationState, activity: dict[str, Any]) -> None:
-    """An author's Update/Delete of something a group announced goes to the members too."""
-    object_id = id_of(activity.get("object"))
+async def announcing_groups(db: AsyncSession, object_id: str | None) -> list[Actor]:
+    """Our groups that announced ``object_id`` (looked up before a Delete purges the post)."""
     if not object_id:
-        return
-    for group_actor in await addressed_local_groups(db, activity) or await _groups_holding(db, object_id):
-        post = await groups_repo.get_post(db, group_actor.id, object_id)
-        if post is None or post.state != "announced":
-            continue
+        return []
+    return await groups_repo.local_groups_that_announced(db, object_id)
+
+
+async def relay_change(
+    db: AsyncSession, state: FederationState, activity: dict[str, Any], groups: list[Actor]
+) -> None:
+    """An author's accepted Update or Delete of a post our groups announced reaches everyone
+    who got the Announce (and the members now), announced unchanged: a withdrawal of consent
+    must reach every hospital the group brought the case to."""
+    object_id = id_of(activity.get("object"))
+    for group_actor in groups:
+        delivered = {
+            d.inbox_url
+            for d in await deliveries_repo.deliveries_of(db, object_id or "")
+            if d.sender_actor_id == group_actor.id and d.state != "cancelled"
+        }
         await outbox.enqueue(
             db,
             state,
@@ -174,21 +185,9 @@ async def relay_update_or_delete(db: AsyncSession, state: FederationState, activ
                 activity,
             ),
             sender=group_actor,
-            inboxes=await member_inboxes(db, group_actor),
+            inboxes=delivered | await member_inboxes(db, group_actor),
             object_id=object_id,
         )
-
-
-async def _groups_holding(db: AsyncSession, object_id: str) -> list[Actor]:
-    case = await cases_repo.get_case_by_ap_id(db, object_id)
-    if case is None:
-        return []
-    actors = []
-    for post in await groups_repo.posts_of_case(db, case.id):
-        actor = await db.get(Actor, post.group_actor_id)
-        if actor is not None and actor.is_local:
-            actors.append(actor)
-    return actors
 
 
 # --- moderators ------------------------------------------------------------------------------

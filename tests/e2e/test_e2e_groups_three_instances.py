@@ -6,7 +6,8 @@ as always, B delivers the Create to the group's inbox at A, A checks bob's membe
 keeps the case and Announces bob's activity unchanged to the members' servers. Carol at C, who
 does not follow bob, gets the case through the group: C verified bob's own integrity proof (it
 never fetched the case from B) and shows it in the group and in carol's home feed. A moderator
-at A removes the post; C hides it from the group.
+at A removes the post; C hides it from the group. When consent is withdrawn at B, the group
+relays B's Delete and C purges the case.
 """
 
 from __future__ import annotations
@@ -177,3 +178,20 @@ async def test_a_case_at_b_reaches_members_at_a_and_c_through_the_group(live_ins
         return await group_post_state(c, group_url, case.ap_id) == "removed"
 
     await poll(hidden_at_c, "C hiding the removed post")
+
+    # The patient withdraws consent at B: B's Delete reaches the group's home, which relays it
+    # (bob's activity, unchanged) to everyone it announced the case to; C purges its copy.
+    async def withdraw(db: Any, state: Any) -> None:
+        from fediverse_cases.services.operator import Operator
+        from fediverse_cases.services.withdraw import withdraw_consent
+        from fediverse_cases.storage.repositories.cases import get_case_by_ap_id
+
+        await withdraw_consent(db, state, await get_case_by_ap_id(db, case.ap_id), Operator.system())
+
+    await in_transaction(b, withdraw)
+
+    async def gone(instance: LiveInstance) -> bool:
+        return await remote_case(instance, case.ap_id) is None
+
+    await poll(lambda: gone(a), "the case purged at the group's home A")
+    await poll(lambda: gone(c), "the case purged at C, reached through the group")

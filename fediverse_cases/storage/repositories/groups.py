@@ -208,3 +208,12 @@ def group_cases_of_member(actor_id: int) -> Select[tuple[int]]:
         GroupPost.case_id.is_not(None),
         GroupPost.state.in_(("announced", "received")),
     )
+
+
+async def local_groups_that_announced(db: AsyncSession, object_id: str) -> list[Actor]:
+    rows = await db.execute(
+        select(Actor)
+        .join(GroupPost, GroupPost.group_actor_id == Actor.id)
+        .where(GroupPost.object_ap_id == object_id, GroupPost.state == "announced", Actor.is_local.is_(True))
+    )
+    return list(rows.scalars())
