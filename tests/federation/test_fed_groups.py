@@ -310,6 +310,9 @@ async def test_a_members_case_is_announced_unchanged_to_every_member(state, clie
     assert len(ours) == 2 and ours[0]["object"]["audience"] == GROUP  # one per member server
     assert GROUP in ours[0]["object"]["cc"]
 
+    page = await (await client.get("/groups/dermatology")).get_data(as_text=True)
+    assert "Active discussions" in page and "2 comments" in page
+
     # A non-member (and a non-professional) is not announced.
     network.calls.clear()
     await deliver(client, state, unverified, case_create(unverified, network, 2))
