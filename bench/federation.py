@@ -18,10 +18,15 @@ Run from the repository root (one command, both measurements):
    answering 202) run in a separate process so they do not share the worker's event loop.
 
 3. Inbound Updates: the same ingestion with Takahē-shaped Updates (one id reused per post).
+5. Group fan-out (FEP-1b12): a group with ``--inboxes`` remote members, each on its own inbox
+   (no shared inbox, as GoToSocial serves actors), announces one member's case-sized Create
+   through ``federation.groups.relay`` (membership and claim checks, the Announce embedding the
+   activity unchanged, one delivery per distinct inbox) and the delivery worker sends it all.
 4. Context backfill (FEP-7888): cases arrive whose home lists replies we lack in their
    ``context``; every reply is fetched (in-process fake peer), its author checked, and stored.
 
-Targets on 2 cores: >= 1,000 activities/s ingested; <= 5 s for the 1,000-inbox fan-out.
+Targets on 2 cores: >= 1,000 activities/s ingested; <= 5 s for the 1,000-inbox fan-out, of a
+case and of a group post.
 """
 
 from __future__ import annotations
@@ -249,6 +254,75 @@ async def bench_fanout(args: argparse.Namespace, root: Path, database_url: str, 
     return elapsed
 
 
+async def bench_group_fanout(
+    args: argparse.Namespace, root: Path, database_url: str, ports: list[int]
+) -> float:
+    from sqlalchemy import func, select
+
+    from fediverse_cases.federation.groups import relay
+    from fediverse_cases.services import groups as group_service
+    from fediverse_cases.storage.models import Actor, Delivery, Follow
+    from tests.support.case_rows import insert_case
+
+    state = await make_state(make_settings(database_url, root / "group-fanout"))
+    author_account = await create_account(state, "drgroup", role=Role.PROFESSIONAL, verified=True)
+    async with state.transaction() as db:
+        for port in ports:
+            await allow_peer(db, state, f"127.0.0.1:{port}", Operator.system(), scheme="http")
+        _, group = await group_service.create_group(
+            db,
+            state,
+            group_service.NewGroup("radiologybench", "Radiology", specialty="radiology"),
+            Operator.shell(),
+        )
+        author = await get_local_actor_by_username(db, "drgroup")
+        assert author is not None
+        db.add(Follow(follower_id=author.id, followed_id=group.id, state="accepted"))
+        for i in range(args.inboxes):
+            host = f"127.0.0.1:{ports[i % len(ports)]}"
+            member = Actor(
+                uri=f"http://{host}/users/m{i}",
+                username=f"m{i}",
+                host=host,
+                inbox_url=f"http://{host}/users/m{i}/inbox",
+                verified_professional=True,
+            )
+            db.add(member)
+            await db.flush()
+            db.add(Follow(follower_id=member.id, followed_id=group.id, state="accepted"))
+    case = await insert_case(state, author_account)
+    state.transport = Transport(state.settings, state.allow_list)
+    async with state.transaction() as db:
+        author = await get_local_actor_by_username(db, "drgroup")
+        assert author is not None
+        original = case_create(author.uri)
+        queued_at = time.perf_counter()
+        announced = await relay(db, state, original, [group], case=case)
+        written = (
+            await db.execute(select(func.count()).where(Delivery.activity_type == "Announce"))
+        ).scalar_one()
+    enqueue_time = time.perf_counter() - queued_at
+    started = time.perf_counter()
+    while await delivery.run_once(state, limit=args.inboxes):
+        pass
+    elapsed = time.perf_counter() - started
+    async with state.sessionmaker() as db:
+        done = (
+            await db.execute(
+                select(func.count()).where(Delivery.state == "done", Delivery.activity_type == "Announce")
+            )
+        ).scalar_one()
+    await state.close()
+    total = enqueue_time + elapsed
+    print(
+        f"group fan-out: {announced} Announce, {written} deliveries queued in {enqueue_time:.2f} s; "
+        f"sent in {elapsed:.2f} s ({done} done); total {total:.2f} s"
+    )
+    if done != written or written != args.inboxes:
+        raise SystemExit("group fan-out bench: not every member inbox got the Announce")
+    return total
+
+
 async def bench_context_backfill(args: argparse.Namespace, root: Path, database_url: str) -> float:
     """FEP-7888 backfill: ``--backfill-cases`` remote cases arrive whose home lists MAX_ITEMS-1
     replies we lack in each case's ``context``; the real ``backfill_context`` fetches every reply
@@ -329,6 +403,7 @@ def main() -> None:
     )
     parser.add_argument("--inboxes", type=int, default=1000)
     parser.add_argument("--peer-hosts", type=int, default=10)
+    parser.add_argument("--only-groups", action="store_true", help="run the group fan-out bench only")
     parser.add_argument(
         "--backfill-cases", type=int, default=20, help="cases whose conversation is backfilled"
     )
@@ -352,16 +427,26 @@ def main() -> None:
             await engine.dispose()
             load = os.getloadavg()[0]
             print(f"database: {args.database}; cores: {multiprocessing.cpu_count()}; load average {load:.1f}")
+            if args.only_groups:
+                group_seconds = await bench_group_fanout(args, root, url, ports)
+                verdict = "meets" if group_seconds <= 5 else "MISSES"
+                print(
+                    f"summary: group post to {args.inboxes} member inboxes {group_seconds:.2f} s ({verdict} <= 5 s)"
+                )
+                return
             rate = await bench_inbox(args, root, url)
             (root / "updates").mkdir()
             update_rate = await bench_inbox(args, root / "updates", url, "Update")
             seconds = await bench_fanout(args, root, url, ports)
+            group_seconds = await bench_group_fanout(args, root, url, ports)
             backfill_rate = await bench_context_backfill(args, root, url)
             verdict_inbox = "meets" if rate >= 1000 else "MISSES"
             verdict_fanout = "meets" if seconds <= 5 else "MISSES"
+            verdict_group = "meets" if group_seconds <= 5 else "MISSES"
             print(
                 f"summary: ingestion {rate:,.0f}/s ({verdict_inbox} >= 1,000/s); "
                 f"fan-out to {args.inboxes} inboxes {seconds:.2f} s ({verdict_fanout} <= 5 s); "
+                f"group post to {args.inboxes} member inboxes {group_seconds:.2f} s ({verdict_group} <= 5 s); "
                 f"inbound Updates with reused ids {update_rate:,.0f}/s (each edit kept: id + object digest); "
                 f"context backfill {backfill_rate:,.0f} replies/s"
             )

@@ -22,7 +22,7 @@ from fediverse_cases.activitypub.base import (
 )
 from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT, ext
 
-__all__ = ["ACTOR_TYPES", "Actor", "Application", "Multikey", "Person", "PublicKey", "Service"]
+__all__ = ["ACTOR_TYPES", "Actor", "Application", "Group", "Multikey", "Person", "PublicKey", "Service"]
 
 
 @dataclass(frozen=True)
@@ -192,4 +192,17 @@ class Application(Actor):
     TYPE: ClassVar[str] = "Application"
 
 
-ACTOR_TYPES: dict[str, type[Actor]] = {"Person": Person, "Service": Service, "Application": Application}
+@dataclass(frozen=True)
+class Group(Actor):
+    """A FEP-1b12 group (ours, Lemmy's communities, PieFed's, Pixelfed's groups): members follow
+    it and it ``Announce``s what they post to it."""
+
+    TYPE: ClassVar[str] = "Group"
+
+
+ACTOR_TYPES: dict[str, type[Actor]] = {
+    "Person": Person,
+    "Service": Service,
+    "Application": Application,
+    "Group": Group,
+}

@@ -28,6 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_config_argument(init)
     init.add_argument("--admin-username", default="admin")
     init.add_argument("--admin-email", default=None, help="defaults to <username>@<instance host>")
+    init.add_argument(
+        "--default-groups",
+        action="store_true",
+        help="also create the default specialty groups (one per specialty, the admin moderates)",
+    )
     init.set_defaults(handler=run_init)
 
     serve = subparsers.add_parser("serve", help="run the web server (and background workers)")
@@ -72,6 +77,7 @@ def run_init(args: argparse.Namespace) -> int:
         except AccountError as error:
             problems = "; ".join(f"{name}: {text}" for name, text in error.field_errors.items())
             raise CommandError(f"cannot create the admin account: {problems or error.message}") from None
+        groups_line = await _offer_default_groups(state, args)
         print(
             f"Instance ready at {state.settings.instance.base_url}; "
             + (
@@ -80,8 +86,23 @@ def run_init(args: argparse.Namespace) -> int:
                 else "admin account already existed."
             )
         )
+        print(groups_line)
 
     return run_with_state(args, work)
+
+
+async def _offer_default_groups(state: AppState, args: argparse.Namespace) -> str:
+    """Create the default specialty groups when asked; otherwise say how to."""
+    from fediverse_cases.cli.groups import create_defaults
+
+    if not args.default_groups:
+        return (
+            "Specialty groups: none created by this run; `fediverse-cases groups create --defaults` "
+            "(or `init --default-groups`) creates one per specialty."
+        )
+    async with state.transaction() as db:
+        created = await create_defaults(db, state, [args.admin_username])
+    return f"Specialty groups: created {len(created)} ({', '.join(created) or 'all existed'})."
 
 
 def default_admin_email(username: str, host: str) -> str:

@@ -31,7 +31,7 @@ def _without_context(note: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_activity(note: dict[str, Any]) -> dict[str, Any]:
-    return {
+    activity = {
         "@context": DEFAULT_CONTEXT,
         "id": f"{note['id']}/activity",
         "type": "Create",
@@ -41,6 +41,10 @@ def create_activity(note: dict[str, Any]) -> dict[str, Any]:
         "cc": note.get("cc", []),
         "object": _without_context(note),
     }
+    if note.get("audience"):
+        # Posted to a group (FEP-1b12): the activity names the group's audience too, as Lemmy's do.
+        activity["audience"] = note["audience"]
+    return activity
 
 
 def update_activity(note: dict[str, Any]) -> dict[str, Any]:

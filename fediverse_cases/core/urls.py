@@ -34,6 +34,10 @@ class LocalUrls:
     def following(self, username: str) -> str:
         return f"{self.actor(username)}/following"
 
+    def group(self, slug: str) -> str:
+        """A hosted specialty group's actor (and HTML page)."""
+        return f"{self.base_url}/groups/{quote(slug)}"
+
     @property
     def shared_inbox(self) -> str:
         return f"{self.base_url}/inbox"

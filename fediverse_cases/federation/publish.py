@@ -35,10 +35,11 @@ from fediverse_cases.convert.actors import (
     update_actor_activity,
 )
 from fediverse_cases.core.case_access import case_facts, federates
-from fediverse_cases.federation import erasure, outbox, recipients, threads
+from fediverse_cases.federation import erasure, groups, outbox, recipients, threads
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Account, Actor, Case, Comment, Flag, Follow, Like
 from fediverse_cases.storage.repositories import accounts as account_repo
+from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,9 @@ async def case_published(db: AsyncSession, state: FederationState, case: Case) -
     author = await _author(db, case.author_actor_id)
     note = await threads.case_note(db, state, case)
     inboxes = await recipients.case_audience(db, case, author)
-    await _enqueue(db, state, create_activity(note), author, inboxes, case.ap_id)
+    activity = create_activity(note)
+    await _enqueue(db, state, activity, author, inboxes, case.ap_id)
+    await groups.posted(db, state, author, activity, case=case)
 
 
 async def case_updated(db: AsyncSession, state: FederationState, case: Case) -> None:
@@ -113,11 +116,14 @@ async def comment_created(db: AsyncSession, state: FederationState, comment: Com
     if not comment.is_local:
         return
     targets = await recipients.comment_audience(db, comment, case)
-    if not targets:
+    if not targets and not await groups_repo.group_actors_of_case(db, case.id):
         return
     author = await _author(db, comment.author_actor_id)
     note = await threads.comment_note(db, state, comment, case)
-    await _enqueue(db, state, create_activity(note), author, targets, comment.ap_id)
+    activity = create_activity(note)
+    await _enqueue(db, state, activity, author, targets, comment.ap_id)
+    if comment.state == "visible":
+        await groups.posted(db, state, author, activity, case=case, comment=comment)
 
 
 async def comment_updated(db: AsyncSession, state: FederationState, comment: Comment, case: Case) -> None:

@@ -25,6 +25,7 @@ from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.models import Actor, Case, Comment
 from fediverse_cases.storage.repositories import comments as comments_repo
 from fediverse_cases.storage.repositories import dicom as dicom_repo
+from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories.cases import list_images, list_tags
 
@@ -57,7 +58,18 @@ async def case_note(db: AsyncSession, state: FederationState, case: Case) -> dic
     note = note_from_case(
         case, images, await list_tags(db, case.id), author, state.urls, peers=peers, stacks=stacks
     )
+    note = with_groups(note, await groups_repo.group_actors_of_case(db, case.id))
     return await outcomes.with_outcome(db, case, await polls.with_poll(db, case, note))
+
+
+def with_groups(note: dict[str, Any], groups: list[Actor]) -> dict[str, Any]:
+    """A case posted to groups names them as FEP-1b12 asks: the group in ``audience`` (the first
+    one: Lemmy reads one) and every group in ``cc``, so each group's home relays it."""
+    if not groups:
+        return note
+    cc = list(note.get("cc") or [])
+    cc += [group.uri for group in groups if group.uri not in cc]
+    return {**note, "audience": groups[0].uri, "cc": cc}
 
 
 async def comment_note(
@@ -73,7 +85,7 @@ async def comment_note(
             parent_ap_id = parent.ap_id
             parent_actor = await remote_actors_repo.get_actor(db, parent.author_actor_id)
             parent_author = parent_actor.uri if parent_actor else None
-    return note_from_comment(
+    note = note_from_comment(
         comment,
         author,
         case_ap_id=case.ap_id,
@@ -84,6 +96,8 @@ async def comment_note(
         parent_author_uri=parent_author,
         context=state.urls.case_context(case.public_id) if case.is_local else None,
     )
+    # A comment on a case posted in groups is addressed to those groups too (FEP-1b12).
+    return with_groups(note, await groups_repo.group_actors_of_case(db, case.id))
 
 
 async def replies_collection(db: AsyncSession, case: Case) -> dict[str, Any]:

@@ -45,6 +45,11 @@ def new_account_actor(urls: LocalUrls, account: Account) -> Actor:
     return actor
 
 
+def new_group_actor(urls: LocalUrls, slug: str) -> Actor:
+    """A hosted group's actor (FEP-1b12 ``Group``) at ``/groups/<slug>``, keyed like a person."""
+    return _keyed_actor(urls, slug, urls.group(slug), "Group")
+
+
 def sync_actor_from_account(actor: Actor, account: Account) -> bool:
     """The actor document mirrors the account's public facts and its verified claim; True when
     any of them changed (peers must then be told)."""

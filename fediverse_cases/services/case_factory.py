@@ -20,6 +20,7 @@ from fediverse_cases.services.compose import (
     start_draft,
     submit_case,
 )
+from fediverse_cases.services.groups import set_case_groups
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.polls import PollInput, save_draft_poll
 from fediverse_cases.services.review import approve_case
@@ -43,6 +44,7 @@ async def create_published_case(
     alt_texts: Sequence[str] = (),
     reviewer: Operator | None = None,
     poll: PollInput | None = None,
+    groups: Sequence[int] = (),
 ) -> Case:
     """A published case by ``author_account``; raises CaseError if any image is refused."""
     async with state.transaction() as db:
@@ -70,6 +72,7 @@ async def create_published_case(
         alt_texts=alt_texts,
         reviewer=reviewer,
         poll=poll,
+        groups=groups,
     )
 
 
@@ -87,6 +90,7 @@ async def publish_draft(
     alt_texts: Sequence[str] = (),
     reviewer: Operator | None = None,
     poll: PollInput | None = None,
+    groups: Sequence[int] = (),
 ) -> Case:
     """Complete a draft whose images are stored (an upload, or a study from the PACS), record the
     institutional waiver, submit it and approve it."""
@@ -110,6 +114,9 @@ async def publish_draft(
         )
         if poll is not None:
             await save_draft_poll(db, case, poll)
+        if groups:
+            # Group actor ids the author belongs to; sent with the case once approved.
+            await set_case_groups(db, case, case.author_actor_id, groups)
         await record_consent(
             db,
             state,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.core.case_access import Viewer, can_view_case, case_facts
 from fediverse_cases.federation import publish
+from fediverse_cases.services import groups
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -86,6 +87,12 @@ async def follow(db: AsyncSession, state: AppState, follower: Actor, followed: A
     existing = await social_repo.get_follow(db, follower.id, followed.id)
     if existing is not None:
         return existing
+    if followed.actor_type == "Group":
+        # Following a group is joining it: the group's join rule decides (a client's Follow too).
+        try:
+            return await groups.join(db, state, follower, followed)
+        except groups.GroupError as error:
+            raise SocialError(403, str(error)) from None
     # Local people are followed at once; remote follows wait for the peer's Accept.
     new_follow = Follow(
         follower_id=follower.id, followed_id=followed.id, state="accepted" if followed.is_local else "pending"

@@ -184,6 +184,10 @@ def _sample_values(client: httpx.Client) -> dict[str, str]:
         "app_id": "1",
         "code": "413",
         "position": "0",
+        "slug": "dermatology",
+        "follow_id": "1",
+        "decision": "approve",
+        "post_id": "1",
     }
 
 

@@ -419,7 +419,9 @@ def test_unsupported_object_types() -> None:
     with pytest.raises(UnsupportedType):
         parse_any({"id": "https://a.example/a/1", "type": "Event"})
     with pytest.raises(UnsupportedType):
-        parse_actor({**MASTODON_PERSON, "type": "Group"})
+        parse_actor({**MASTODON_PERSON, "type": "Organization"})
+    # Groups (FEP-1b12: ours, Lemmy's communities) are actors people join.
+    assert parse_actor({**MASTODON_PERSON, "type": "Group"}).TYPE == "Group"
 
 
 @pytest.mark.parametrize(

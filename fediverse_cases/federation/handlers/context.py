@@ -36,6 +36,8 @@ class InboxContext:
     signer: Actor  # the verified sender of the HTTP request
     activity: dict[str, Any]
     forwarded: bool = False
+    # Set when the activity came embedded in an Announce by a group a local member belongs to.
+    via_group: Actor | None = None
 
     @property
     def actor_iri(self) -> str:

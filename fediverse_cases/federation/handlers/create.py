@@ -25,6 +25,7 @@ from fediverse_cases.convert import case_from_note, comment_from_note
 from fediverse_cases.core.comment_review import findings_json, hold_decision
 from fediverse_cases.crypto.integrity_proofs import ProofError, verify_object
 from fediverse_cases.deidentify import scan_text
+from fediverse_cases.federation import groups as group_federation
 from fediverse_cases.federation import remote_media, threads
 from fediverse_cases.federation.dereference import fetch_document, get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import Dropped, InboxContext
@@ -276,6 +277,8 @@ async def handle_create(ctx: InboxContext) -> tuple[Case, dict[str, Any]] | None
     if note is None or note.get("type") != "Note":
         return None
     author = await author_of(ctx.db, ctx.state, ctx.activity["actor"])
+    # Addressed to groups we host, by a member they admit: kept here and announced to members.
+    posting = await group_federation.admitted_groups(ctx.db, {**ctx.activity, "object": note}, author)
     if note.get("inReplyTo"):
         existed = await comments_repo.get_comment_by_ap_id(ctx.db, note["id"]) is not None
         comment = await store_remote_comment(ctx.db, ctx.state, note, author, activity=ctx.activity)
@@ -283,6 +286,12 @@ async def handle_create(ctx: InboxContext) -> tuple[Case, dict[str, Any]] | None
             case = await ctx.db.get(Case, comment.case_id)
             if case is not None and case.is_local:
                 await threads.forward_reply(ctx.db, ctx.state, case, ctx.activity, author)
+        if comment is not None and not existed and posting:
+            await group_federation.relay(ctx.db, ctx.state, ctx.activity, posting, comment=comment)
         return None
-    case = await store_remote_case(ctx.db, ctx.state, note, author)
+    # A post a group relayed, or one addressed to a group here, counts as interest like a follow.
+    interest = bool(posting) or ctx.via_group is not None
+    case = await store_remote_case(ctx.db, ctx.state, note, author, requested=interest)
+    if case is not None and posting:
+        await group_federation.relay(ctx.db, ctx.state, ctx.activity, posting, case=case)
     return (case, note) if case is not None else None

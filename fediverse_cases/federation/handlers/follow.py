@@ -11,12 +11,14 @@ from __future__ import annotations
 import uuid
 
 from fediverse_cases.activitypub.base import id_of
-from fediverse_cases.convert.actors import accept_activity
+from fediverse_cases.convert.actors import accept_activity, reject_activity
+from fediverse_cases.federation import groups as group_federation
 from fediverse_cases.federation.handlers.context import Ignored, InboxContext
 from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.storage.models import Actor, Follow
 from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories import follows as follows_repo
+from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories.cases import add_notification
 
 
@@ -32,11 +34,17 @@ async def handle_follow(ctx: InboxContext) -> None:
     followed = await _local_target(ctx, ctx.object_iri)
     follow_id = str(ctx.activity["id"])
     follow = await account_repo.get_follow(ctx.db, follower.id, followed.id)
+    decision = await _group_decision(ctx, followed, follower)
+    if decision == "reject":
+        await _reject(ctx, followed, follower, follow_id)
+        if follow is not None:
+            await follows_repo.delete_follow(ctx.db, follow.id)
+        return
     if follow is None:
         follow = Follow(follower_id=follower.id, followed_id=followed.id)
         ctx.db.add(follow)
     follow.activity_uri = follow_id
-    if followed.manually_approves_followers and follow.state != "accepted":
+    if (followed.manually_approves_followers or decision == "pending") and follow.state != "accepted":
         # Waits for the person's answer (follow requests in the client API).
         follow.state = "pending"
         await ctx.db.flush()
@@ -58,6 +66,32 @@ async def handle_follow(ctx: InboxContext) -> None:
         ctx.state,
         activity=accept_activity(
             f"{followed.uri}#accepts/{uuid.uuid4().hex}",
+            followed.uri,
+            {"id": follow_id, "type": "Follow", "actor": follower.uri, "object": followed.uri},
+            follower.uri,
+        ),
+        sender=followed,
+        inboxes=[follower.inbox_url or follower.shared_inbox_url],
+    )
+
+
+async def _group_decision(ctx: InboxContext, followed: Actor, follower: Actor) -> str | None:
+    """For one of our groups: its join rule's answer (``accept``/``pending``/``reject``)."""
+    if followed.actor_type != "Group":
+        return None
+    group = await groups_repo.get_group_by_actor(ctx.db, followed.id)
+    if group is None:
+        return "reject"
+    return await group_federation.decide_join(ctx.db, group, follower)
+
+
+async def _reject(ctx: InboxContext, followed: Actor, follower: Actor, follow_id: str) -> None:
+    """A group's join rule refused: Reject, so the applicant's server stops waiting."""
+    await enqueue(
+        ctx.db,
+        ctx.state,
+        activity=reject_activity(
+            f"{followed.uri}#rejects/{uuid.uuid4().hex}",
             followed.uri,
             {"id": follow_id, "type": "Follow", "actor": follower.uri, "object": followed.uri},
             follower.uri,

@@ -6,13 +6,14 @@ understood when it names a Follow we stored; anything else is ignored.
 
 from __future__ import annotations
 
-from fediverse_cases.federation.handlers import follow, like
+from fediverse_cases.federation.handlers import announce, follow, like
 from fediverse_cases.federation.handlers.context import Handler, Ignored, InboxContext
 from fediverse_cases.storage.repositories import follows as follows_repo
 
 UNDO_HANDLERS: dict[str, Handler] = {
     "Follow": follow.handle_undo_follow,
     "Like": like.handle_undo_like,
+    "Announce": announce.handle_undo_announce,
 }
 
 

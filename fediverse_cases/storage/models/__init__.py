@@ -21,6 +21,7 @@ from fediverse_cases.storage.models.deid_jobs import DeidJob
 from fediverse_cases.storage.models.dicom import DicomSeries, DicomStackImage
 from fediverse_cases.storage.models.erasure_jobs import ErasureCheck, ErasureJob
 from fediverse_cases.storage.models.federation import Delivery, InboxItem, ObjectFetch, Peer
+from fediverse_cases.storage.models.groups import Group, GroupModerator, GroupPost
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
 from fediverse_cases.storage.models.oidc import OidcIdentity, OidcLoginState
 from fediverse_cases.storage.models.outcomes import CaseOutcome
@@ -51,6 +52,9 @@ __all__ = [
     "ErasureJob",
     "Flag",
     "Follow",
+    "Group",
+    "GroupModerator",
+    "GroupPost",
     "InboxItem",
     "Like",
     "MediaUpload",

@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.storage.models import Account, Actor, Case, Follow
 
+# Actors the client API shows as accounts: people, and groups (``"group": true``).
+ACCOUNT_TYPES = ("Person", "Group")
+
 
 async def get_account(session: AsyncSession, account_id: int) -> Account | None:
     return await session.get(Account, account_id)
@@ -29,7 +32,11 @@ async def username_or_email_taken(session: AsyncSession, username: str, email: s
             )
         )
     ).all()
-    return any(row.username == username for row in rows), any(row.email == email for row in rows)
+    taken = any(row.username == username for row in rows)
+    if username and not taken:
+        # A hosted group's slug is a WebFinger name too (acct:slug@host): a person cannot take it.
+        taken = (await get_local_actor_by_username(session, username)) is not None
+    return taken, any(row.email == email for row in rows)
 
 
 async def list_accounts(session: AsyncSession, *, limit: int = 500) -> Sequence[Account]:
@@ -129,13 +136,13 @@ async def actors_with_accounts(
 
 
 async def get_person_actor(session: AsyncSession, actor_id: int) -> Actor | None:
-    """A person (not the instance's Service actor) by id."""
+    """A person or a group (not the instance's Service actor) by id: the client API's accounts."""
     actor = await session.get(Actor, actor_id)
-    return actor if actor is not None and actor.actor_type == "Person" else None
+    return actor if actor is not None and actor.actor_type in ACCOUNT_TYPES else None
 
 
 async def find_actor_by_handle(session: AsyncSession, username: str, host: str | None) -> Actor | None:
-    query = select(Actor).where(Actor.username == username, Actor.actor_type == "Person")
+    query = select(Actor).where(Actor.username == username, Actor.actor_type.in_(ACCOUNT_TYPES))
     query = query.where(Actor.is_local.is_(True)) if host is None else query.where(Actor.host == host)
     return (await session.execute(query.limit(1))).scalar_one_or_none()
 
@@ -147,7 +154,7 @@ async def search_actors(session: AsyncSession, text: str, *, limit: int) -> Sequ
     result = await session.execute(
         select(Actor)
         .where(
-            Actor.actor_type == "Person",
+            Actor.actor_type.in_(ACCOUNT_TYPES),
             or_(
                 func.lower(Actor.username).like(pattern, escape="\\"),
                 func.lower(Actor.display_name).like(pattern, escape="\\"),

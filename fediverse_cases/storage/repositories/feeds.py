@@ -28,6 +28,7 @@ from fediverse_cases.storage.models import (
     Follow,
     Like,
 )
+from fediverse_cases.storage.repositories.groups import group_cases_of_member
 
 PAGE_SIZE = 20
 
@@ -287,8 +288,11 @@ async def following_feed(
     )
     if not followed:
         return FeedPage([], None)
+    in_my_groups = Case.id.in_(group_cases_of_member(follower_actor_id))
     if len(followed) > MAX_MERGED_AUTHORS:
-        query = select(Case).where(listable(signed_in=True), _unindexed(Case.author_actor_id).in_(followed))
+        query = select(Case).where(
+            listable(signed_in=True), or_(_unindexed(Case.author_actor_id).in_(followed), in_my_groups)
+        )
         return await page_of(session, query, cursor, limit)
     # Newest page of each author (an ordered range of ix_cases_author_feed), merged by the outer
     # ORDER BY: at most limit + 1 rows per author are looked at, however old the page.
@@ -305,6 +309,8 @@ async def following_feed(
         ).subquery()
         for actor_id in followed
     ]
+    # Cases posted in the groups they joined (a group is followed like a person).
+    per_author.append(_ordered(select(Case.id).where(mine, in_my_groups), cursor, limit + 1).subquery())
     newest = union_all(*(select(part.c.id) for part in per_author))
     return await page_of(session, select(Case).where(Case.id.in_(newest)), cursor, limit)
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.storage.models import Case, CaseTag, Follow
 from fediverse_cases.storage.repositories.feeds import listable
+from fediverse_cases.storage.repositories.groups import group_cases_of_member
 from fediverse_cases.storage.repositories.id_pages import IdPage
 
 
@@ -83,8 +84,12 @@ def timeline_query(
             Follow.follower_id == viewer_actor_id, Follow.state == "accepted"
         )
         mine = Case.author_actor_id == viewer_actor_id
+        in_my_groups = Case.id.in_(group_cases_of_member(viewer_actor_id or 0))
         query = select(Case).where(
-            or_(visible & Case.author_actor_id.in_(followed), mine & (Case.state != "withdrawn"))
+            or_(
+                visible & or_(Case.author_actor_id.in_(followed), in_my_groups),
+                mine & (Case.state != "withdrawn"),
+            )
         )
         return query, publication_key(include_unpublished=True)
     if kind == "author":

@@ -55,7 +55,7 @@ def account_json(
         "locked": False,
         "bot": False,
         "discoverable": True,
-        "group": False,
+        "group": actor.actor_type == "Group",
         "created_at": iso(actor.created_at),
         "note": _note(actor, account),
         "url": url,

@@ -20,10 +20,12 @@ from fediverse_cases.core.specialties import SPECIALTIES, specialty_label
 from fediverse_cases.services import audience_change, deid_jobs
 from fediverse_cases.services import compose as compose_service
 from fediverse_cases.services import consent_form as consent_form_service
+from fediverse_cases.services import groups as group_service
 from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services.case_errors import EDITABLE_STATES, CaseError
 from fediverse_cases.storage.models import Case, CaseImage
 from fediverse_cases.storage.repositories import cases as case_repo
+from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.auth import (
     current_account,
@@ -200,6 +202,12 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
         decisions = await case_repo.list_review_decisions(db, case.id)
         jobs = await deid_jobs.open_jobs(db, case.id)
         poll = await stored_poll_values(db, case.id)
+        joined_groups = [
+            actor
+            for follow, actor in await groups_repo.groups_joined(db, case.author_actor_id)
+            if follow.state == "accepted"
+        ]
+        posted_to = [post.group_actor_id for post in await groups_repo.posts_of_case(db, case.id)]
     if values is None:
         values = {
             "title": case.title,
@@ -211,6 +219,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
             "specialties": [t.tag for t in tags if t.is_specialty],
             "free_tags": " ".join(f"#{t.tag}" for t in tags if not t.is_specialty),
             **{f"alt_{image.id}": image.alt_text for image in images},
+            "groups": posted_to,
             **poll,
         }
         if consent is not None:
@@ -233,6 +242,7 @@ async def _edit_context(case: Case, values: dict[str, Any] | None = None) -> dic
         "editable": case.state in EDITABLE_STATES,
         "specialties": SPECIALTIES,
         "visibility_labels": VISIBILITY_LABELS,
+        "joined_groups": joined_groups,
         "consent_methods": compose_service.CONSENT_METHODS,
         "audience_labels": consent_scope.AUDIENCE_LABELS,
         "withdrawal_check": app_state().settings.withdrawal.check,
@@ -255,6 +265,7 @@ def _form_values(form: Any, images: list[CaseImage]) -> dict[str, Any]:
     return {
         **case_text_values(form, images),
         "visibility": text("visibility", 20) or consent_scope.NARROWEST,
+        "groups": [int(v) for v in form.getlist("groups") if str(v).isdigit() and len(str(v)) <= 18],
         "consent_method": text("consent_method", 40),
         "consent_date": text("consent_date", 20),
         "consent_obtained_by": text("consent_obtained_by", 400),
@@ -292,6 +303,7 @@ async def save(public_id: str) -> Any:
             details = case_details(values, images, visibility=values["visibility"])
             await compose_service.save_details(db, fresh, details)
             await poll_service.save_draft_poll(db, fresh, poll_input(values))
+            await group_service.set_case_groups(db, fresh, fresh.author_actor_id, values["groups"])
             if consent_given or scan is not None:
                 await compose_service.record_consent(
                     db,

@@ -12,7 +12,7 @@ from alembic import op
 import fediverse_cases.storage.base
 
 revision = "0023_web_push"
-down_revision = "0019_ids_never_reused"
+down_revision = "0022_groups"
 branch_labels = None
 depends_on = None
 
