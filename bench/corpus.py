@@ -540,6 +540,34 @@ def faint_label_radiograph(seed: int) -> tuple[Sample, str]:
     return Sample(f"faint_{seed}", _png(img), f"faint_{seed}.png", "hard", texts=planted), "faint_grey_label"
 
 
+def faint_dark_label_radiograph(seed: int) -> tuple[Sample, str]:
+    """A dark label (a grey-black sticker or printed band over air) whose small print is only
+    15-25 grey levels lighter than it: light-on-dark at low contrast. The detector, trained mostly
+    on dark print on light paper, sees these lines only in the inverted contrast-normalised
+    rendering (text_passes.PASS_INVERTED)."""
+    rng = random.Random(seed)
+    w, h = rng.choice(((1400, 1700), (1700, 1400)))
+    img = radiograph_background(w, h, seed)
+    size = rng.randint(14, 16)
+    contrast = rng.choice((15, 20, 25))
+    lines = label_block(rng)[:6]
+    x0, y0 = rng.randint(20, 60), rng.randint(20, 60)
+    label_w = max(corpus_text_width(line, size) for line in lines) + 2 * size
+    label_h = int(size * 1.45 * len(lines)) + size
+    dark = rng.randint(35, 60)
+    prng = np.random.default_rng(seed)
+    patch = np.clip(dark + prng.normal(0, 2, (label_h, label_w)), 0, 255).astype(np.uint8)
+    img.paste(Image.fromarray(patch, "L"), (x0 - size // 2, y0 - size // 2))
+    planted = _plant_block(img, lines, (x0, y0), size, contrast)
+    sample = Sample(f"faint_dark_{seed}", _png(img), f"faint_dark_{seed}.png", "hard", texts=planted)
+    return sample, "faint_light_on_dark_label"
+
+
+def corpus_text_width(text: str, size: int) -> int:
+    left, _, right, _ = font(size).getbbox(text)
+    return right - left
+
+
 def thermal_label_radiograph(seed: int) -> tuple[Sample, str]:
     """A thermal-printed label (off-white sticker, dotty faded print, blur sigma 1-3)."""
     rng = random.Random(seed)
@@ -798,6 +826,7 @@ def hard_samples(per_class: int = 2, seed: int = 1700) -> list[tuple[Sample, str
         s = seed + i
         out += [
             faint_label_radiograph(s),
+            faint_dark_label_radiograph(s),
             thermal_label_radiograph(s),
             rotated_text_image(s),
             ecg_printout(s),

@@ -16,7 +16,7 @@ independent OCR engines (RapidOCR and Tesseract) before and after redaction (eac
 crop around its box, upright and turned 90/180/270 degrees, so vertical and upside-down text counts
 too), planted boxes painted solid, faces covered, area redacted on PHI-free images, images handed
 over for review (coverage above the policy's threshold), a table per class of the harder corpus
-(faint grey labels, thermal blurred labels, rotated text, ECG printouts, photographed forms, 16-bit
+(faint grey labels, faint light-on-dark labels, thermal blurred labels, rotated text, ECG printouts, photographed forms, 16-bit
 and palette DICOM, PHI-free rulers/16-bit radiographs/histology), median/p95 wall time per
 12-megapixel photo for each step and in total, process CPU time per photo, the cold CLI call, and
 the load average (the machine is shared).

@@ -312,7 +312,7 @@ class Deidentifier:
         plan = None
         try:
             for rendering in renderings:
-                tiles = plan_tiles(rendering.image, policy, rendering.name)
+                tiles = plan_tiles(rendering.image, policy, rendering.name, rendering.derive)
                 text_jobs += [pool.submit(self._timed, self._text.read_tile, t) for t in tiles]
             if policy.cover_faces:
                 plan = self._faces.plan(image)

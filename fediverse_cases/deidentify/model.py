@@ -64,6 +64,8 @@ class DeidentifyPolicy:
     # "greyscale" images only (radiographs, grey printouts; colour photos keep one pass for
     # speed), "always" or "never"; and up to this many of a 16-bit or palette input's extra windows.
     enhanced_text_pass: str = "greyscale"
+    # The inverted local-contrast pass (faint light print on dark labels), same values.
+    inverted_text_pass: str = "greyscale"
     max_window_passes: int = 2
     # Boxes the recogniser read poorly are read again (enhanced, rotated); at most this many per
     # image, the rest are judged by the label test alone.
@@ -87,8 +89,9 @@ class DeidentifyPolicy:
             raise ValueError("need ocr_bands >= 1 and 0 <= ocr_band_overlap < 0.5")
         if any(r not in (0, 90, 180, 270) for r in self.face_rotations):
             raise ValueError("face_rotations must be multiples of 90 degrees")
-        if self.enhanced_text_pass not in ("always", "greyscale", "never"):
-            raise ValueError('enhanced_text_pass is "always", "greyscale" or "never"')
+        for name in ("enhanced_text_pass", "inverted_text_pass"):
+            if getattr(self, name) not in ("always", "greyscale", "never"):
+                raise ValueError(f'{name} is "always", "greyscale" or "never"')
         if not 0.0 < self.review_coverage <= 1.0:
             raise ValueError("need 0 < review_coverage <= 1")
 

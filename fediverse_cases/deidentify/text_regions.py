@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,7 +113,14 @@ def decide(
         # One or two characters read without conviction are round or barred shapes (coins, rings,
         # vessels read as "O", "CO", "ll"), and would identify no one if they were text.
         return False, "not_text"
+    if not label and set(c for c in tb.text if c.isalnum()) <= _ROUND:
+        # A row of round things (coins, cells, vessels in cross-section) reads as "000000" in a
+        # contrast-normalised pass, at any confidence; zeros alone identify no one.
+        return False, "not_text"
     return policy.cover_text, categorise(tb.text, tb.confidence, policy)
+
+
+_ROUND = frozenset("0Oo")
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -182,9 +190,15 @@ def band_limits(height: int, bands: int, overlap: int) -> list[tuple[int, int]]:
     return out
 
 
-def plan_tiles(image: Image.Image, policy: DeidentifyPolicy, source: str = PASS_ORIGINAL) -> list[TextTile]:
-    """Downscale ``image`` once for detection and cut it into overlapping horizontal bands (one
-    detector pass each; bands run concurrently on separate cores)."""
+def plan_tiles(
+    image: Image.Image,
+    policy: DeidentifyPolicy,
+    source: str = PASS_ORIGINAL,
+    derive: Callable[[Image.Image], Image.Image] | None = None,
+) -> list[TextTile]:
+    """Downscale ``image`` once for detection (then apply ``derive`` to the copy, if given) and cut
+    it into overlapping horizontal bands (one detector pass each; bands run concurrently on
+    separate cores)."""
     width, height = image.size
     scale = detector_scale(width, height, policy.ocr_max_side)
     dw, dh = max(1, round(width * scale)), max(1, round(height * scale))
@@ -195,6 +209,8 @@ def plan_tiles(image: Image.Image, policy: DeidentifyPolicy, source: str = PASS_
         if (dw, dh) == (width, height)
         else image.resize((dw, dh), Image.Resampling.BILINEAR, reducing_gap=1.0)
     )
+    if derive is not None:
+        small = derive(small)
     arr = np.asarray(small if small.mode == "RGB" else small.convert("RGB"))
     bands = policy.ocr_bands if dh >= 2 * DET_MIN_SHORT_SIDE // 3 else 1
     overlap = max(32, round(dh * policy.ocr_band_overlap))

@@ -84,6 +84,21 @@ def test_faint_grey_on_grey_label_block_is_covered(engine, readers) -> None:
     assert line["detector"] == "rapidocr" and line["pass"] and "reread" in line
 
 
+def test_faint_light_print_on_a_dark_label_is_covered(engine, readers) -> None:
+    """Found by the inverted local-contrast pass alone: the same engine without it leaves lines of
+    this label unpainted (so this test fails if the pass is removed or stops being the one that
+    finds them)."""
+    sample, _ = corpus.faint_dark_label_radiograph(SEED)
+    result = _all_covered(engine, readers, sample)
+    covered_by = [set(t.source.split("+")) for t in result.report.text_regions if t.covered]
+    assert "local_contrast_inverted" in result.report.detection_passes
+    assert sum("local_contrast_inverted" in s for s in covered_by) >= len(sample.texts) // 2
+    without = Deidentifier(DeidentifyPolicy(inverted_text_pass="never", cover_faces=False))
+    missed = without.process(sample.data, filename=sample.filename)
+    assert missed.accepted
+    assert any(_painted(missed.image.data, p.box) < 0.9 for p in sample.texts)
+
+
 def test_blurred_thermal_label_is_covered(engine, readers) -> None:
     sample, _ = corpus.thermal_label_radiograph(SEED)
     _all_covered(engine, readers, sample)

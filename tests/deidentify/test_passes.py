@@ -12,7 +12,12 @@ from PIL import Image, ImageDraw
 import fediverse_cases.deidentify as deid
 from fediverse_cases.deidentify import Box, DeidentifyPolicy
 from fediverse_cases.deidentify.pixels import detection_windows
-from fediverse_cases.deidentify.text_passes import has_text_strokes, is_greyscale, renderings
+from fediverse_cases.deidentify.text_passes import (
+    has_text_strokes,
+    is_greyscale,
+    normalised_inverted,
+    renderings,
+)
 from fediverse_cases.deidentify.text_regions import TextBox, decide, label_like, merge_passes
 
 from .conftest import corpus
@@ -64,10 +69,26 @@ def test_enhanced_pass_on_greyscale_only_by_default() -> None:
     colour = corpus.photo_background(300, 200, seed=1)
     policy = DeidentifyPolicy()
     assert is_greyscale(grey) and is_greyscale(grey.convert("RGB")) and not is_greyscale(colour)
-    assert [r.name for r in renderings(grey, (), policy)] == ["original", "local_contrast_sharpened"]
+    assert [r.name for r in renderings(grey, (), policy)] == [
+        "original",
+        "local_contrast_sharpened",
+        "local_contrast_inverted",
+    ]
     assert [r.name for r in renderings(colour, (), policy)] == ["original"]
     always = DeidentifyPolicy(enhanced_text_pass="always")
     assert len(renderings(colour, (), always)) == 2
+    no_inverted = DeidentifyPolicy(inverted_text_pass="never")
+    assert [r.name for r in renderings(grey, (), no_inverted)] == ["original", "local_contrast_sharpened"]
+
+
+def test_inverted_pass_turns_faint_light_print_into_dark_print() -> None:
+    """Print 20 grey levels lighter than a dark label comes out darker than its surroundings and
+    at far more than 20 levels of contrast."""
+    img = Image.new("L", (300, 60), 45)
+    ImageDraw.Draw(img).text((10, 15), "NHS 485 777 3456", fill=65, font=corpus.font(24))
+    ink = np.asarray(img) > 55
+    out = np.asarray(normalised_inverted(img)).astype(int)
+    assert out[ink].mean() + 60 < out[~ink].mean()
 
 
 def test_windows_show_text_a_linear_window_clips() -> None:
