@@ -12,7 +12,6 @@ trouble: the outcome carries ``status=None`` and the reason instead.
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from fediverse_cases.federation.transport import (
     PostOutcome,
     Resolver,
     is_public_address,
+    resolve_addresses,
     system_resolver,
 )
 
@@ -49,15 +49,7 @@ class PushTransport:
         except InvalidHost as error:
             raise HostRefused(f"not an http(s) URL: {url}") from error
         name, port = pin_key(url)
-        try:
-            addresses = [str(ipaddress.ip_address(name))]
-        except ValueError:
-            try:
-                addresses = list(await self.resolver(name, port))
-            except OSError as error:
-                raise HostRefused(f"cannot resolve {name}: {error}") from error
-        if not addresses:
-            raise HostRefused(f"{name} resolves to no address")
+        addresses = await resolve_addresses(self.resolver, name, port)
         private = [a for a in addresses if not is_public_address(a)]
         if private and host not in self.allowed_private_hosts:
             raise HostRefused(

@@ -170,15 +170,7 @@ class Transport:
         expires, addresses = self._resolved.get((name, port), (0.0, []))
         if expires > time.monotonic():
             return addresses
-        try:
-            addresses = [str(ipaddress.ip_address(name))]
-        except ValueError:
-            try:
-                addresses = list(await self.resolver(name, port))
-            except OSError as error:
-                raise HostRefused(f"cannot resolve {name}: {error}") from error
-        if not addresses:
-            raise HostRefused(f"{name} resolves to no address")
+        addresses = await resolve_addresses(self.resolver, name, port)
         self._resolved[(name, port)] = (time.monotonic() + RESOLVE_CACHE_SECONDS, addresses)
         return addresses
 
@@ -258,3 +250,18 @@ class Transport:
         for client in [*self._clients.values(), *([self.client] if self.client is not None else [])]:
             await client.aclose()
         self._clients.clear()
+
+
+async def resolve_addresses(resolver: Resolver, name: str, port: int) -> list[str]:
+    """The addresses ``name`` stands for (itself when it is an IP literal); raise HostRefused."""
+    try:
+        return [str(ipaddress.ip_address(name))]
+    except ValueError:
+        pass
+    try:
+        addresses = list(await resolver(name, port))
+    except OSError as error:
+        raise HostRefused(f"cannot resolve {name}: {error}") from error
+    if not addresses:
+        raise HostRefused(f"{name} resolves to no address")
+    return addresses

@@ -9,6 +9,8 @@ remote follower's follow.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from fediverse_cases.activitypub.base import id_of
 from fediverse_cases.convert.actors import accept_activity, reject_activity
@@ -61,18 +63,7 @@ async def handle_follow(ctx: InboxContext) -> None:
             from_actor_id=follower.id,
             message=f"{follower.handle} followed you",
         )
-    await enqueue(
-        ctx.db,
-        ctx.state,
-        activity=accept_activity(
-            f"{followed.uri}#accepts/{uuid.uuid4().hex}",
-            followed.uri,
-            {"id": follow_id, "type": "Follow", "actor": follower.uri, "object": followed.uri},
-            follower.uri,
-        ),
-        sender=followed,
-        inboxes=[follower.inbox_url or follower.shared_inbox_url],
-    )
+    await _answer(ctx, accept_activity, "accepts", followed, follower, follow_id)
 
 
 async def _group_decision(ctx: InboxContext, followed: Actor, follower: Actor) -> str | None:
@@ -87,11 +78,23 @@ async def _group_decision(ctx: InboxContext, followed: Actor, follower: Actor) -
 
 async def _reject(ctx: InboxContext, followed: Actor, follower: Actor, follow_id: str) -> None:
     """A group's join rule refused: Reject, so the applicant's server stops waiting."""
+    await _answer(ctx, reject_activity, "rejects", followed, follower, follow_id)
+
+
+async def _answer(
+    ctx: InboxContext,
+    make: Callable[[str, str, dict[str, Any], str], dict[str, Any]],
+    kind: str,
+    followed: Actor,
+    follower: Actor,
+    follow_id: str,
+) -> None:
+    """Send ``follower`` our Accept or Reject of their Follow ``follow_id``."""
     await enqueue(
         ctx.db,
         ctx.state,
-        activity=reject_activity(
-            f"{followed.uri}#rejects/{uuid.uuid4().hex}",
+        activity=make(
+            f"{followed.uri}#{kind}/{uuid.uuid4().hex}",
             followed.uri,
             {"id": follow_id, "type": "Follow", "actor": follower.uri, "object": followed.uri},
             follower.uri,
