@@ -13,6 +13,7 @@ the signer (case and comment objects: peers that fetched a case get its Delete).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -79,6 +80,10 @@ class DocumentCache:
         self.signal = signal
         self.max_entries = max_entries
         self._entries: dict[str, CachedDocument] = {}
+        # Renders under way, by key: a request that misses while one runs waits for its result
+        # instead of rendering the same document again (an expired page under load would
+        # otherwise be rendered by every waiting connection at once).
+        self._rendering: dict[str, asyncio.Future[CachedDocument | None]] = {}
 
     def lookup(self, key: str) -> CachedDocument | None:
         entry = self._entries.get(key)
@@ -89,6 +94,24 @@ class DocumentCache:
             self._entries.pop(key, None)
             return None
         return entry
+
+    def rendering(self, key: str) -> asyncio.Future[CachedDocument | None] | None:
+        """The render of ``key`` under way in this process, if any (none when caching is off)."""
+        return self._rendering.get(key) if self.max_entries > 0 else None
+
+    def start_render(self, key: str) -> asyncio.Future[CachedDocument | None]:
+        future: asyncio.Future[CachedDocument | None] = asyncio.get_running_loop().create_future()
+        self._rendering[key] = future
+        return future
+
+    def end_render(
+        self, key: str, future: asyncio.Future[CachedDocument | None], entry: CachedDocument | None
+    ) -> None:
+        """Hands the render's entry (None: not cacheable, or it failed) to the requests waiting."""
+        if self._rendering.get(key) is future:
+            del self._rendering[key]
+        if not future.done():
+            future.set_result(entry)
 
     def store(self, key: str, entry: CachedDocument) -> None:
         if self.max_entries <= 0:
@@ -156,15 +179,43 @@ async def cached_document(
         return await _with_etag(await render())
     key = f"{kind} {request.path}?{request.query_string.decode('latin-1')}"
     entry = cache.lookup(key)
+    if entry is None:
+        under_way = cache.rendering(key)
+        if under_way is not None:
+            entry = await asyncio.shield(under_way)
+            if entry is not None and not cache.signal.fresh(entry.versions):
+                # Something this document shows changed while it was being rendered.
+                entry = None
     if entry is not None:
         request.scope[SCOPE_KEY] = (key, entry.etag)
         return entry.response()
+    future = cache.start_render(key)
+    entry = None
+    try:
+        response, entry = await _render_entry(cache, render, cache_control, depends_on, max_age)
+    finally:
+        cache.end_render(key, future, entry)
+    if entry is None:
+        return response
+    cache.store(key, entry)
+    request.scope[SCOPE_KEY] = (key, entry.etag)
+    return entry.response()
+
+
+async def _render_entry(
+    cache: DocumentCache,
+    render: Callable[[], Awaitable[Response]],
+    cache_control: str,
+    depends_on: Iterable[str],
+    max_age: float | None,
+) -> tuple[Response, CachedDocument | None]:
+    """The render's response, and the entry to keep (None when it must not be kept)."""
     snapshot = cache.signal.snapshot()
     with cache.signal.capture() as keys:
         response = await render()
     if response.status_code not in _KEPT_STATUSES or g.get(_NO_STORE) or session.modified:
         # A session the render wrote to (a CSRF token) belongs to this visitor alone.
-        return response
+        return response, None
     lifetimes = [seconds for seconds in (max_age, g.get(_FRESH_UNTIL)) if seconds is not None]
     body = await response.get_data()
     headers = tuple((name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers)
@@ -176,9 +227,7 @@ async def cached_document(
         versions=cache.signal.versions(snapshot, {*keys, *depends_on}),
         expires_at=time.monotonic() + min(lifetimes) if lifetimes else None,
     )
-    cache.store(key, entry)
-    request.scope[SCOPE_KEY] = (key, entry.etag)
-    return entry.response()
+    return response, entry
 
 
 def do_not_cache() -> None:

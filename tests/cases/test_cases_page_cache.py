@@ -6,6 +6,7 @@ list at once. Anyone with a cookie gets a page rendered for them, never the visi
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from tests.federation.test_fed_document_cache import counted_statements
@@ -95,3 +96,19 @@ async def test_a_page_that_sets_a_cookie_is_not_cached_for_the_next_visitor(logi
         _response, html = await _page(visitor, "/login")
         tokens.append(re.search(r'name="csrf_token" value="([^"]+)"', html).group(1))  # type: ignore[union-attr]
     assert tokens[0] != tokens[1]
+
+
+async def test_visitors_arriving_together_share_one_render(login, submitted, state) -> None:  # type: ignore[no-untyped-def]
+    # When a page has expired, every connection waiting for it must not render it again: a
+    # burst of visitors costs the database what one visitor costs (and comes back as fast).
+    _clinician, public_id = await submitted()
+    assert (await (await login("reviewer")).decide(public_id, "approve")).status_code == 302
+    visitor = (await login(None)).client
+    with counted_statements(state) as one_render:
+        alone, _html = await _page(visitor, "/feed/local?from=alone")
+    assert alone.status_code == 200 and one_render
+    with counted_statements(state) as burst:
+        answers = await asyncio.gather(*(_page(visitor, "/feed/local") for _ in range(16)))
+    assert {response.status_code for response, _html in answers} == {200}
+    assert len({html for _response, html in answers}) == 1 and f'id="case-{public_id}"' in answers[0][1]
+    assert len(burst) == len(one_render)
