@@ -1,0 +1,62 @@
+"""Sending a page to group members at other hospitals: one Create(Note) to each member's server
+(shared inbox), addressed to the members and mentioning them, signed and delivered through
+the transactional outbox like every activity. Each hospital decides which of its members to
+tell (those on call, or all of them when the page escalated): ``federation.handlers.page``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.convert.activities import create_activity
+from fediverse_cases.convert.pages import PageNote, note_from_page
+from fediverse_cases.core.case_titles import case_title
+from fediverse_cases.federation import outbox, recipients
+from fediverse_cases.federation.state import FederationState
+from fediverse_cases.storage.base import utcnow
+from fediverse_cases.storage.models import Actor, Case, Page
+
+
+async def deliver_page(
+    db: AsyncSession,
+    state: FederationState,
+    page: Page,
+    *,
+    requester: Actor,
+    group_actor: Actor,
+    case: Case,
+    members: Sequence[Actor],
+    escalated: bool,
+) -> int:
+    """Queue the page Note, addressed to the remote ``members``, for each of their servers
+    (shared inbox, once each). Returns the number of deliveries queued."""
+    people = [m for m in members if not m.is_local and recipients.inbox_of(m)]
+    if not people:
+        return 0
+    note = note_from_page(
+        PageNote(
+            # The escalation is a Note of its own that names the page it escalates.
+            ap_id=f"{page.ap_id}/escalation" if escalated else page.ap_id,
+            requester_uri=requester.uri,
+            group_uri=group_actor.uri,
+            case_uri=case.ap_id,
+            case_url=case.ap_id,
+            case_title=case_title(case),
+            urgency=page.urgency,
+            question=page.question,
+            recipients=tuple((p.uri, f"@{p.handle}") for p in people),
+            escalated=escalated,
+            escalates=page.ap_id if escalated else "",
+            published=utcnow(),
+        )
+    )
+    return await outbox.enqueue(
+        db,
+        state,
+        activity=create_activity(note),
+        sender=requester,
+        inboxes={recipients.inbox_of(p) for p in people},
+        object_id=page.ap_id,
+    )
