@@ -39,6 +39,7 @@ from fediverse_cases.core.paging import (
     response_stats,
 )
 from fediverse_cases.federation import paging as page_federation
+from fediverse_cases.federation.workers import JobLoop
 from fediverse_cases.services import push_jobs
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
@@ -48,6 +49,8 @@ from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories.cases import add_notification
 
 ESCALATION_BATCH = 50
+# Escalations are due minutes after a page; looking twice a minute keeps them on time.
+ESCALATION_POLL_SECONDS = 30.0
 
 
 class PagingError(Exception):
@@ -201,6 +204,11 @@ async def mark_seen(
 
 
 # --- escalation --------------------------------------------------------------------------------
+
+
+def job_loop(state: AppState) -> JobLoop:
+    """Escalation as one more worker loop (inside ``serve`` or ``fediverse-cases worker``)."""
+    return JobLoop("paging", lambda: escalate_due(state), state.wake.paging, ESCALATION_POLL_SECONDS)
 
 
 async def escalate_due(state: AppState, *, now: datetime | None = None) -> int:
