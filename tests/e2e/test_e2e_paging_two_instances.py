@@ -77,8 +77,8 @@ async def _first(db: Any, statement: Any) -> Any:
 
 
 async def test_a_page_from_a_reaches_the_on_call_member_at_b_escalates_and_is_answered(
-    live_instances,
-) -> None:  # noqa: F811
+    live_instances,  # noqa: F811
+) -> None:
     a = await live_instances("a", settings={"paging": {"escalate_after_minutes": 15}})
     b = await live_instances("b", allow=[a.host])
     await a.allow_peer(b.host)
