@@ -17,6 +17,7 @@ signed inbox POSTs and the push queue:
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,12 +30,13 @@ from fediverse_cases.core.accounts import Role
 from fediverse_cases.core.case_access import CaseState
 from fediverse_cases.federation import delivery
 from fediverse_cases.federation.dereference import get_or_fetch_actor
+from fediverse_cases.federation.workers import Workers
 from fediverse_cases.services import groups as group_service
 from fediverse_cases.services import paging as paging_service
 from fediverse_cases.services import push_jobs
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
-from fediverse_cases.storage.models import Notification, Page, PageRecipient
+from fediverse_cases.storage.models import Comment, Notification, Page, PageRecipient
 from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
 from tests.federation.test_fed_groups import FakeGroup
 from tests.support.api_server import bearer, user_token
@@ -42,7 +44,7 @@ from tests.support.case_rows import insert_case
 from tests.support.fed_peer import FakePeer, deliver, install_fake_network
 from tests.support.instances import create_account
 from tests.support.push_receiver import PushReceiver, b64url
-from tests.support.web import csrf_token, sign_in
+from tests.support.web import csrf_token, post_form, sign_in
 
 GROUP = "http://cases.test/groups/dermatology"
 AS2 = {"Accept": "application/activity+json"}
@@ -295,12 +297,12 @@ async def test_a_page_reaches_members_on_call_and_the_first_answer_tells_the_req
     assert "Response to pages" not in plain_member
 
 
-async def test_reading_the_notification_through_the_api_marks_the_page_seen(
-    state, app, client, world
-) -> None:  # type: ignore[no-untyped-def]
+async def test_reading_the_notification_marks_the_page_seen(state, app, client, world) -> None:  # type: ignore[no-untyped-def]
+    """Through the client API (dismiss, or the notifications read marker) and the web UI's
+    "Mark all as read"; the notifications page links to the page."""
     case = world["case"]
     group_id = await group_actor_id(state)
-    for name in ("dr_on", "dr_off"):
+    for name in ("dr_on", "dr_off", "dr_mod"):
         await set_on_call(await browser(app, name), group_id, enabled="on")
     requester = await browser(app, "dr_req")
     page_url = (await send_page(requester, case.id, "Biopsy today?", urgency="today")).headers["Location"]
@@ -321,14 +323,45 @@ async def test_reading_the_notification_through_the_api_marks_the_page_seen(
     )
     assert marker.status_code == 200
     assert (await marker.get_json())["notifications"]["last_read_id"] == off_list[0]["id"]
+    moderator = await browser(app, "dr_mod")
+    listing = await (await moderator.get("/notifications")).get_data(as_text=True)
+    assert f'href="{page_url}">Open the page' in listing
+    async with state.sessionmaker() as db:
+        mod_actor = await get_local_actor_by_username(db, "dr_mod")
+        unseen = (
+            await db.execute(select(PageRecipient).where(PageRecipient.actor_id == mod_actor.id))
+        ).scalar_one()
+        assert unseen.seen_at is None  # listing is not reading
+    token = await csrf_token(moderator, "/notifications")
+    assert (await moderator.post("/notifications/read", form={"csrf_token": token})).status_code == 302
     async with state.sessionmaker() as db:
         rows = (await db.execute(select(PageRecipient).order_by(PageRecipient.id))).scalars().all()
         seen = {r.actor_id: r.seen_at is not None for r in rows}
-        on_actor = await get_local_actor_by_username(db, "dr_on")
-        off_actor = await get_local_actor_by_username(db, "dr_off")
-    assert seen[on_actor.id] and seen[off_actor.id]
+        actors = [await get_local_actor_by_username(db, n) for n in ("dr_on", "dr_off", "dr_mod")]
+    assert all(seen[a.id] for a in actors)
     view = await (await requester.get(page_url)).get_data(as_text=True)
-    assert view.count("seen ") == 2 and "Page (today)" in view
+    assert view.count("seen ") == 3 and "Page (today)" in view
+
+
+async def test_the_workers_escalation_loop_escalates_a_page_that_is_due(state, app, client, world) -> None:  # type: ignore[no-untyped-def]
+    """The loop ``serve`` and ``fediverse-cases worker`` run (not only its step)."""
+    await send_page(await browser(app, "dr_req"), world["case"].id, "Anyone?")
+    async with state.transaction() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+        # Sent 31 minutes ago (the default wait is 30).
+        page.sent_at = datetime.now(UTC) - timedelta(minutes=31)
+    workers = Workers(state, jobs=[paging_service.job_loop(state)], federation=False)
+    workers.start()
+    try:
+        for _ in range(100):
+            if [k for k, _ in await kinds(state, "dr_off")] == ["page"]:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await workers.stop()
+    assert [k for k, _ in await kinds(state, "dr_off")] == ["page"]
+    async with state.sessionmaker() as db:
+        assert (await db.execute(select(Page.escalated_at))).scalar_one() is not None
 
 
 async def test_urgent_review_goes_first_tells_reviewers_and_pages_on_approval(
@@ -475,3 +508,32 @@ async def test_a_page_from_another_hospital_tells_the_members_on_call_here(state
     await deliver(client, state, eve, eve.activity("Create", fake, to=fake["to"]))
     async with state.sessionmaker() as db:
         assert len((await db.execute(select(Page))).scalars().all()) == 1
+
+
+async def test_a_held_answer_answers_the_page_only_once_the_reviewer_approves_it(
+    state, app, client, world
+) -> None:  # type: ignore[no-untyped-def]
+    case = world["case"]
+    await set_on_call(await browser(app, "dr_on"), await group_actor_id(state), enabled="on")
+    await send_page(await browser(app, "dr_req"), case.id, "Seen this before?")
+    on = await browser(app, "dr_on")
+    path = f"/cases/{case.public_id}"
+    held = await post_form(
+        on,
+        f"{path}/comments",
+        {"content": "Reminds me of Mary Jones from ward 4, who lives on Elm Street", "send_for_review": "1"},
+        page=path,
+    )
+    assert held.status_code == 302
+    assert "page_answered" not in [k for k, _ in await kinds(state, "dr_req")]
+    async with state.sessionmaker() as db:
+        assert (await db.execute(select(Page.first_answer_at))).scalar_one() is None
+        held_id = (await db.execute(select(Comment.public_id))).scalar_one()
+    reviewer = await browser(app, "reviewer")
+    decided = await post_form(
+        reviewer, f"/review/comments/{held_id}", {"decision": "approve"}, page="/review/comments"
+    )
+    assert decided.status_code == 302
+    assert "page_answered" in [k for k, _ in await kinds(state, "dr_req")]
+    async with state.sessionmaker() as db:
+        assert (await db.execute(select(Page.first_answer_at))).scalar_one() is not None

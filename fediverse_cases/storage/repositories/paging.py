@@ -131,6 +131,18 @@ async def mark_seen(
     return result.rowcount or 0
 
 
+async def pages_of_notifications(db: AsyncSession, notification_ids: Sequence[int]) -> dict[int, int]:
+    """Notification id -> the page it told of (for links from the notifications page)."""
+    if not notification_ids:
+        return {}
+    rows = await db.execute(
+        select(PageRecipient.notification_id, PageRecipient.page_id).where(
+            PageRecipient.notification_id.in_(list(notification_ids))
+        )
+    )
+    return {notification_id: page_id for notification_id, page_id in rows if notification_id is not None}
+
+
 async def sent_pages_of_case(db: AsyncSession, case_id: int) -> Sequence[Page]:
     rows = await db.execute(
         select(Page).where(Page.case_id == case_id, Page.state == "sent").order_by(Page.id)
