@@ -3,6 +3,7 @@
 - ``send_page``: the requester (a member of a group hosted here) pages it with one of their
   cases: a published one, or one still waiting for review ("urgent review": it goes to the top
   of the review queue and the reviewers are notified; the page is sent once it is approved).
+- The question is scanned for identifiers like every text (a finding refuses the page).
 - Sending: every local member on call (toggle or weekly schedule) gets a "page" notification
   (web UI, client API, Web Push with high urgency); members at other hospitals get the page
   Note (``federation.paging``) and their hospital tells those on call there.
@@ -38,6 +39,7 @@ from fediverse_cases.core.paging import (
     check_urgency,
     response_stats,
 )
+from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import paging as page_federation
 from fediverse_cases.federation.workers import JobLoop
 from fediverse_cases.services import push_jobs
@@ -88,6 +90,11 @@ async def send_page(
         question = check_question(new.question)
     except PagingRuleError as error:
         raise PagingError(str(error)) from None
+    # The question reaches phones' lock screens at every hospital: never an identifier.
+    findings = scan_text(question)
+    if findings:
+        kinds = ", ".join(sorted({f.category for f in findings}))
+        raise PagingError(f"The question may identify a patient ({kinds}): rephrase it without identifiers.")
     case = new.case
     if not case.is_local or case.author_actor_id != requester.id:
         raise PagingError("Page with one of your own cases.")

@@ -36,7 +36,8 @@ from fediverse_cases.services import paging as paging_service
 from fediverse_cases.services import push_jobs
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
-from fediverse_cases.storage.models import Comment, Notification, Page, PageRecipient
+from fediverse_cases.services.withdraw import withdraw_consent
+from fediverse_cases.storage.models import Case, Comment, Notification, Page, PageRecipient
 from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
 from tests.federation.test_fed_groups import FakeGroup
 from tests.support.api_server import bearer, user_token
@@ -537,3 +538,52 @@ async def test_a_held_answer_answers_the_page_only_once_the_reviewer_approves_it
     assert "page_answered" in [k for k, _ in await kinds(state, "dr_req")]
     async with state.sessionmaker() as db:
         assert (await db.execute(select(Page.first_answer_at))).scalar_one() is not None
+
+
+async def test_identifiers_never_travel_in_a_page_and_withdrawal_removes_pages(
+    state, app, client, world
+) -> None:  # type: ignore[no-untyped-def]
+    case, bob, remote_group, network = world["case"], world["bob"], world["remote_group"], world["network"]
+    await set_on_call(await browser(app, "dr_on"), await group_actor_id(state), enabled="on")
+    requester = await browser(app, "dr_req")
+    refused = await send_page(requester, case.id, "Mr John Smith, MRN 12345678: tinea?")
+    assert refused.status_code == 422 and "may identify a patient" in await refused.get_data(as_text=True)
+    assert await kinds(state, "dr_on") == []
+    assert (await send_page(requester, case.id, "Tinea or granuloma annulare?")).status_code == 302
+    assert [k for k, _ in await kinds(state, "dr_on")] == ["page"]
+
+    # From a peer: a flagged question is withheld here, the page still arrives.
+    async with state.transaction() as db:
+        me = await get_local_actor_by_username(db, "dr_off")
+        await group_service.join(db, state, me, await get_or_fetch_actor(db, state, remote_group.actor_uri))
+    await delivery.run_once(state)
+    follow = [json.loads(r.content) for r in network.calls if r.method == "POST"][-1]
+    await deliver(client, state, remote_group, remote_group.activity("Accept", follow))
+    off = await browser(app, "dr_off")
+    await set_on_call(off, await group_actor_id(state, remote_group.actor_uri), back="/groups", enabled="on")
+    flagged = "Reminds me of Mary Jones from ward 4, who lives on Elm Street"
+    note = {
+        "id": f"{bob.actor_uri}/pages/5",
+        "type": "Note",
+        "attributedTo": bob.actor_uri,
+        "to": ["http://cases.test/users/dr_off"],
+        "context": f"{bob.actor_uri}/cases/5",
+        "content": f"<p>{flagged}</p>",
+        "tag": [{"type": "Mention", "href": "http://cases.test/users/dr_off"}],
+        "fediverseCases:page": {
+            "fediverseCases:urgency": "today",
+            "fediverseCases:group": remote_group.actor_uri,
+            "fediverseCases:question": flagged,
+        },
+    }
+    await deliver(client, state, bob, bob.activity("Create", note, to=note["to"]))
+    ((kind, message),) = await kinds(state, "dr_off")
+    assert kind == "page" and "Mary Jones" not in message and "withheld" in message
+
+    # Consent withdrawn: the pages about the case, their questions and notifications go too.
+    async with state.transaction() as db:
+        await withdraw_consent(db, state, await db.get(Case, case.id), Operator.system())
+    assert await kinds(state, "dr_on") == []
+    async with state.sessionmaker() as db:
+        assert (await db.execute(select(Page).where(Page.case_id == case.id))).scalars().all() == []
+        assert (await db.execute(select(PageRecipient))).scalars().all() != []  # bob's page stays

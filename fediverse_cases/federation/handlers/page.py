@@ -6,7 +6,8 @@ Checks, beyond those of every Create (signature, the Note on its author's host, 
 forwarded): the author is a verified professional believed here (as for comments), the group is
 a group, and each mentioned person is a local member of it. Only members on call here (toggle
 or schedule) are told, unless the page escalated (nobody answered in time): then everyone it
-names. A duplicate delivery tells nobody twice. The case is fetched from its origin when we do
+names. A duplicate delivery tells nobody twice. A question our identifier scanner flags is
+withheld (the notification says so and links the case). The case is fetched from its origin when we do
 not hold it yet (a page counts as interest, like a follow).
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 
 from fediverse_cases.convert.pages import page_from_note
 from fediverse_cases.core.hosts import InvalidHost, host_of
+from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import Dropped, InboxContext
 from fediverse_cases.storage.base import utcnow
@@ -26,6 +28,8 @@ from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import paging as paging_repo
 
 log = logging.getLogger(__name__)
+
+WITHHELD = "(question withheld here: it may identify a patient; open the case)"
 
 
 def _same_host(a: str, b: str) -> bool:
@@ -44,6 +48,8 @@ async def receive_page(
         raise Dropped("page not understood", str(note.get("id")))
     if not _same_host(received.ap_id, author.uri):
         raise Dropped("page escalates a page of another host", received.ap_id)
+    # A question our scanner flags is not shown here (nor on lock screens); the case link is.
+    question = WITHHELD if scan_text(received.question) else received.question
     db = ctx.db
     group = await get_or_fetch_actor(db, ctx.state, received.group_uri)
     if group.actor_type != "Group":
@@ -60,7 +66,7 @@ async def receive_page(
             case_id=case.id if case is not None else None,
             case_ap_id=received.case_uri,
             urgency=received.urgency,
-            question=received.question,
+            question=question,
             state="sent",
             sent_at=utcnow(),
         )

@@ -137,8 +137,14 @@ async def list_cases_by_author(session: AsyncSession, actor_id: int, *, limit: i
 
 async def purge_case_content(session: AsyncSession, case_id: int) -> None:
     """Remove everything a withdrawn case showed: images, tags, comments, likes, flags, edits,
-    its poll (votes go with it), its outcome and its places in collections."""
-    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision, Poll, CaseOutcome, CollectionItem):
+    its poll (votes go with it), its outcome, its places in collections, and the pages about it
+    (their questions, recipients and notifications)."""
+    await session.execute(
+        delete(Notification).where(
+            Notification.case_id == case_id, Notification.kind.in_(("page", "page_answered", "urgent_review"))
+        )
+    )
+    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision, Poll, CaseOutcome, CollectionItem, Page):
         await session.execute(delete(model).where(model.case_id == case_id))
     # Replies reference their parent comment, so clear the thread links first.
     await session.execute(update(Comment).where(Comment.case_id == case_id).values(parent_id=None))
