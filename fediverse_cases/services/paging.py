@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.core.accounts import can_post_and_comment, can_review
+from fediverse_cases.core.accounts import Role, can_post_and_comment, can_review
 from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.case_titles import case_title
 from fediverse_cases.core.paging import (
@@ -128,7 +128,9 @@ async def send_page(
 
 async def _ask_reviewers(db: AsyncSession, page: Page, case: Case, requester: Actor) -> None:
     """Urgent review: every reviewer here hears of it (high urgency push)."""
-    reviewers = await db.execute(select(Account).where(Account.disabled.is_(False)))
+    reviewers = await db.execute(
+        select(Account).where(Account.disabled.is_(False), Account.role.in_((Role.REVIEWER, Role.ADMIN)))
+    )
     for reviewer in reviewers.scalars():
         if can_review(reviewer) and reviewer.id != requester.account_id:
             add_notification(

@@ -389,6 +389,7 @@ async def test_urgent_review_goes_first_tells_reviewers_and_pages_on_approval(
     assert "page" not in [k for k, _ in await kinds(state, "dr_on")]  # nothing before review
     queue = await (await reviewer.get("/review")).get_data(as_text=True)
     assert queue.index(urgent.public_id) < queue.index(older.public_id)
+    assert queue.count("Urgent review: a page waits on it") == 1
 
     token = await csrf_token(reviewer, f"/review/{urgent.public_id}")
     decided = await reviewer.post(

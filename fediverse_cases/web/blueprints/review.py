@@ -51,8 +51,10 @@ async def queue() -> str:
         edited = await case_repo.cases_with_pending_edits(db)
         handed_over = await case_repo.cases_with_handed_over_images(db, [case.id for case in cases])
         outcomes = await outcomes_repo.cases_with_pending_outcomes(db)
+        urgent = await paging_repo.case_ids_waiting_urgent_review(db)
     return await render_template(
         "review/queue.html",
+        urgent=urgent,
         cases=cases,
         authors=authors,
         edited=edited,
