@@ -1,7 +1,8 @@
 """Page Notes: a page (a clinician asking a group's on-call members about a case) as the Note
 that carries it to members at other hospitals, and back.
 
-The Note is addressed to the members it is for (``to`` and a ``Mention`` tag each), is not
+The Note is addressed to the members it is for at the server it is sent to (``to`` and a
+``Mention`` tag each; ``page_activity``), is not
 public, names the case in ``context`` and links it in its content, and carries
 ``fediverseCases:page``: ``fediverseCases:urgency`` (now | today), ``fediverseCases:group``
 (the group's id), ``fediverseCases:case`` (the case's id) and ``fediverseCases:escalated``
@@ -12,6 +13,7 @@ the page it escalates in ``fediverseCases:escalates``) and
 
 from __future__ import annotations
 
+import hashlib
 import html
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +21,7 @@ from typing import Any
 
 from fediverse_cases.activitypub.base import ext_value, id_of
 from fediverse_cases.activitypub.constants import DEFAULT_CONTEXT, ext
+from fediverse_cases.convert.activities import create_activity
 from fediverse_cases.convert.cases import as2_datetime
 from fediverse_cases.convert.html import html_to_text
 from fediverse_cases.core.paging import Urgency
@@ -71,6 +74,15 @@ def note_from_page(page: PageNote) -> dict[str, Any]:
             **({ext("escalates"): page.escalates} if page.escalates else {}),
         },
     }
+
+
+def page_activity(page: PageNote, inbox: str) -> dict[str, Any]:
+    """The ``Create`` of the page Note for one server's inbox (the Note names that server's
+    members only, so a page to many servers costs each of them one small document). Each inbox
+    gets its own activity id: a server without a shared inbox receives one per member."""
+    activity = create_activity(note_from_page(page))
+    activity["id"] = f"{page.ap_id}/activity/{hashlib.sha256(inbox.encode()).hexdigest()[:12]}"
+    return activity
 
 
 @dataclass(frozen=True)

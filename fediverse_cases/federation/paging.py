@@ -1,17 +1,17 @@
 """Sending a page to group members at other hospitals: one Create(Note) to each member's server
-(shared inbox), addressed to the members and mentioning them, signed and delivered through
+(shared inbox), addressed to that server's members and mentioning them, signed and delivered through
 the transactional outbox like every activity. Each hospital decides which of its members to
 tell (those on call, or all of them when the page escalated): ``federation.handlers.page``.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.convert.activities import create_activity
-from fediverse_cases.convert.pages import PageNote, note_from_page
+from fediverse_cases.convert.pages import PageNote, page_activity
 from fediverse_cases.core.case_titles import case_title
 from fediverse_cases.federation import outbox, recipients
 from fediverse_cases.federation.state import FederationState
@@ -30,13 +30,16 @@ async def deliver_page(
     members: Sequence[Actor],
     escalated: bool,
 ) -> int:
-    """Queue the page Note, addressed to the remote ``members``, for each of their servers
-    (shared inbox, once each). Returns the number of deliveries queued."""
-    people = [m for m in members if not m.is_local and recipients.inbox_of(m)]
-    if not people:
-        return 0
-    note = note_from_page(
-        PageNote(
+    """Queue the page Note for each remote member's server (shared inbox preferred), naming
+    that server's members only. Returns the number of deliveries queued."""
+    by_inbox: dict[str, list[Actor]] = defaultdict(list)
+    for member in members:
+        if not member.is_local and recipients.inbox_of(member):
+            by_inbox[recipients.inbox_of(member)].append(member)
+    queued = 0
+    published = utcnow()
+    for inbox, people in by_inbox.items():
+        note = PageNote(
             # The escalation is a Note of its own that names the page it escalates.
             ap_id=f"{page.ap_id}/escalation" if escalated else page.ap_id,
             requester_uri=requester.uri,
@@ -49,14 +52,14 @@ async def deliver_page(
             recipients=tuple((p.uri, f"@{p.handle}") for p in people),
             escalated=escalated,
             escalates=page.ap_id if escalated else "",
-            published=utcnow(),
+            published=published,
         )
-    )
-    return await outbox.enqueue(
-        db,
-        state,
-        activity=create_activity(note),
-        sender=requester,
-        inboxes={recipients.inbox_of(p) for p in people},
-        object_id=page.ap_id,
-    )
+        queued += await outbox.enqueue(
+            db,
+            state,
+            activity=page_activity(note, inbox),
+            sender=requester,
+            inboxes=[inbox],
+            object_id=page.ap_id,
+        )
+    return queued

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fediverse_cases.convert.activities import create_activity
-from fediverse_cases.convert.pages import PageNote, note_from_page, page_from_note
+from fediverse_cases.convert.pages import PageNote, page_activity, page_from_note
 from fediverse_cases.core.paging import (
     PagingRuleError,
     Schedule,
@@ -110,22 +109,21 @@ def _documented_page() -> dict:  # type: ignore[type-arg]
 
 def test_federation_md_shows_exactly_the_page_we_send_and_we_read_it_back() -> None:
     documented = _documented_page()
-    sent = create_activity(
-        note_from_page(
-            PageNote(
-                ap_id="https://a.example/pages/notes/3f9a1c",
-                requester_uri="https://a.example/users/dr_req",
-                group_uri="https://a.example/groups/dermatology",
-                case_uri="https://a.example/cases/77d0",
-                case_url="https://a.example/cases/77d0",
-                case_title="Annular plaque on the forearm",
-                urgency="now",
-                question="Granuloma annulare or tinea? Patient still in clinic.",
-                recipients=(("https://b.example/users/bob", "@bob@b.example"),),
-                escalated=False,
-                published=datetime(2026, 12, 2, 15, 0, tzinfo=UTC),
-            )
-        )
+    sent = page_activity(
+        PageNote(
+            ap_id="https://a.example/pages/notes/3f9a1c",
+            requester_uri="https://a.example/users/dr_req",
+            group_uri="https://a.example/groups/dermatology",
+            case_uri="https://a.example/cases/77d0",
+            case_url="https://a.example/cases/77d0",
+            case_title="Annular plaque on the forearm",
+            urgency="now",
+            question="Granuloma annulare or tinea? Patient still in clinic.",
+            recipients=(("https://b.example/users/bob", "@bob@b.example"),),
+            escalated=False,
+            published=datetime(2026, 12, 2, 15, 0, tzinfo=UTC),
+        ),
+        "https://b.example/inbox",
     )
     sent.pop("@context")
     assert sent == documented
