@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,8 +37,8 @@ async def deliver_page(
     for member in members:
         if not member.is_local and recipients.inbox_of(member):
             by_inbox[recipients.inbox_of(member)].append(member)
-    queued = 0
     published = utcnow()
+    activities: list[tuple[str, dict[str, Any]]] = []
     for inbox, people in by_inbox.items():
         note = PageNote(
             # The escalation is a Note of its own that names the page it escalates.
@@ -54,12 +55,5 @@ async def deliver_page(
             escalates=page.ap_id if escalated else "",
             published=published,
         )
-        queued += await outbox.enqueue(
-            db,
-            state,
-            activity=page_activity(note, inbox),
-            sender=requester,
-            inboxes=[inbox],
-            object_id=page.ap_id,
-        )
-    return queued
+        activities.append((inbox, page_activity(note, inbox)))
+    return await outbox.enqueue_each(db, state, activities=activities, sender=requester, object_id=page.ap_id)
