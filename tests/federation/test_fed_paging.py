@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.core.case_access import CaseState
+from fediverse_cases.crypto.integrity_proofs import verify_object
 from fediverse_cases.federation import delivery
 from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.federation.workers import Workers
@@ -245,6 +246,10 @@ async def test_a_page_reaches_members_on_call_and_the_first_answer_tells_the_req
     assert marker["fediverseCases:urgency"] == "now" and marker["fediverseCases:group"] == GROUP
     assert marker["fediverseCases:case"] == case.ap_id and marker["fediverseCases:escalated"] is False
     assert "https://www.w3.org/ns/activitystreams#Public" not in json.dumps(create)
+    async with state.sessionmaker() as db:
+        requester_actor = await get_local_actor_by_username(db, "dr_req")
+    verify_object(create, requester_actor.ed25519_public_multibase)  # the requester's own proof
+    assert create["proof"]["verificationMethod"] == requester_actor.ed25519_key_id
 
     # The page view: dr_on paged, not seen yet; alice's hospital tells her.
     view = await (await requester.get(page_url)).get_data(as_text=True)
