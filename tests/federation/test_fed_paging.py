@@ -172,6 +172,27 @@ async def test_a_page_reaches_members_on_call_and_the_first_answer_tells_the_req
     off = await browser(app, "dr_off")
     other_day = str((datetime.now(UTC).weekday() + 3) % 7)
     assert (await set_on_call(off, group_id, days=other_day, start="08:00", end="09:00")).status_code == 302
+    # dr_mod's schedule covers now (every day, from an hour ago to an hour ahead, UTC).
+    now = datetime.now(UTC)
+    window = {
+        "start": (now - timedelta(hours=1)).strftime("%H:%M"),
+        "end": (now + timedelta(hours=1)).strftime("%H:%M"),
+    }
+    mod = await browser(app, "dr_mod")
+    mod_form = await (await mod.get("/groups/dermatology")).get_data(as_text=True)
+    assert 'name="days" value="6"' in mod_form
+    token = await csrf_token(mod, "/groups/dermatology")
+    scheduled = await mod.post(
+        "/on-call",
+        form=[
+            ("group", str(group_id)),
+            ("next", "/groups/dermatology"),
+            ("csrf_token", token),
+            *[("days", str(d)) for d in range(7)],
+            *window.items(),
+        ],
+    )
+    assert scheduled.status_code == 302
 
     # dr_on's phone: a client-API push subscription that wants mentions.
     receiver.vapid_public_key = (await (await client.get("/api/v2/instance")).get_json())["configuration"][
@@ -207,10 +228,12 @@ async def test_a_page_reaches_members_on_call_and_the_first_answer_tells_the_req
     assert sent.status_code == 302
     page_url = sent.headers["Location"]
 
-    # On call: told. Off call (schedule elsewhere in the week), the requester, the moderator: not.
+    # On call (toggle, or a schedule covering now): told. Off call (a schedule elsewhere in the
+    # week) and the requester: not.
     assert [k for k, _ in await kinds(state, "dr_on")] == ["page"]
+    assert [k for k, _ in await kinds(state, "dr_mod")] == ["page"]
     assert "Tinea or granuloma annulare?" in (await kinds(state, "dr_on"))[0][1]
-    for name in ("dr_off", "dr_mod", "dr_req"):
+    for name in ("dr_off", "dr_req"):
         assert "page" not in [k for k, _ in await kinds(state, name)], name
 
     # The client API shows it as a mention whose status is the case (Tusky and Ivory show it).
