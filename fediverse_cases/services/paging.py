@@ -7,13 +7,14 @@
 - Sending: every local member on call (toggle or weekly schedule) gets a "page" notification
   (web UI, client API, Web Push with high urgency); members at other hospitals get the page
   Note (``federation.paging``) and their hospital tells those on call there.
-- ``record_answers``: a comment on the case by a recipient (written here or arriving from a
-  peer) answers the page; the first answer notifies the requester at once.
+- Answers (``storage.repositories.paging.record_answers``, called wherever a comment becomes
+  visible: written here, approved after being held, or arriving from a peer): a recipient's
+  comment on the case answers the page; the first answer notifies the requester at once.
 - ``escalate_due``: a page nobody answered within ``[paging] escalate_after_minutes`` goes to
   every member of the group, once (run by the worker; ``now`` is injectable for tests and for
   ``fediverse-cases paging tick --now``).
-- ``mark_seen``: opening the page, the case's page, or reading the notification through the
-  client API marks the page seen by that recipient.
+- Seen (``storage.repositories.paging.mark_seen``): opening the page, the case's page, or
+  reading the notification (client API or web UI) marks the page seen by that recipient.
 
 Each function works in the caller's transaction except ``escalate_due`` (its own, per page).
 """
@@ -21,7 +22,6 @@ Each function works in the caller's transaction except ``escalate_due`` (its own
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,11 +43,13 @@ from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import paging as page_federation
 from fediverse_cases.federation.workers import JobLoop
 from fediverse_cases.services import push_jobs
+from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
-from fediverse_cases.storage.models import Account, Actor, Case, Comment, Group, OnCall, Page
+from fediverse_cases.storage.models import Account, Actor, Case, Group, OnCall, Page
 from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import paging as paging_repo
+from fediverse_cases.storage.repositories.audit import record
 from fediverse_cases.storage.repositories.cases import add_notification
 
 ESCALATION_BATCH = 50
@@ -80,6 +82,7 @@ async def send_page(
     group: Group,
     group_actor: Actor,
     new: NewPage,
+    operator: Operator | None = None,
 ) -> Page:
     if not can_post_and_comment(account):
         raise PagingError("Only verified healthcare professionals page a group.")
@@ -119,6 +122,17 @@ async def send_page(
     )
     db.add(page)
     await db.flush()
+    if operator is not None:
+        record(
+            db,
+            operator.entry(
+                "page.send",
+                target_type="page",
+                target_id=str(page.id),
+                case_id=case.id,
+                details={"group": group_actor.uri, "urgency": page.urgency, "urgent_review": waiting},
+            ),
+        )
     if waiting:
         await _ask_reviewers(db, page, case, requester)
     else:
@@ -189,26 +203,6 @@ async def _dispatch(
         case=case,
         members=remote,
         escalated=False,
-    )
-
-
-# --- answers and seen --------------------------------------------------------------------------
-
-
-async def record_answers(db: AsyncSession, comment: Comment, author: Actor) -> int:
-    return await paging_repo.record_answers(db, comment, author)
-
-
-async def mark_seen(
-    db: AsyncSession,
-    actor_id: int,
-    *,
-    page_id: int | None = None,
-    case_id: int | None = None,
-    notification_ids: Sequence[int] = (),
-) -> int:
-    return await paging_repo.mark_seen(
-        db, actor_id, page_id=page_id, case_id=case_id, notification_ids=notification_ids
     )
 
 

@@ -38,7 +38,7 @@ from fediverse_cases.services import push_jobs
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.services.withdraw import withdraw_consent
-from fediverse_cases.storage.models import Case, Comment, Notification, Page, PageRecipient
+from fediverse_cases.storage.models import AuditEvent, Case, Comment, Notification, Page, PageRecipient
 from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
 from tests.federation.test_fed_groups import FakeGroup
 from tests.support.api_server import bearer, user_token
@@ -227,6 +227,9 @@ async def test_a_page_reaches_members_on_call_and_the_first_answer_tells_the_req
     sent = await send_page(requester, case.id, "Tinea or granuloma annulare? Patient waiting in clinic.")
     assert sent.status_code == 302
     page_url = sent.headers["Location"]
+    async with state.sessionmaker() as db:
+        audited = (await db.execute(select(AuditEvent).where(AuditEvent.action == "page.send"))).scalar_one()
+    assert audited.case_id == case.id and audited.actor_label == "dr_req"
 
     # On call (toggle, or a schedule covering now): told. Off call (a schedule elsewhere in the
     # week) and the requester: not.

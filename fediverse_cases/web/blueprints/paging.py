@@ -24,7 +24,7 @@ from fediverse_cases.storage.models import Account, Actor, Case, Group, OnCall, 
 from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
-from fediverse_cases.web.auth import current_account, login_required
+from fediverse_cases.web.auth import current_account, current_operator, login_required
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("paging", __name__)
@@ -125,6 +125,7 @@ async def send_page(slug: str) -> Response | tuple[str, int] | str:
                 group,
                 actor,
                 paging_service.NewPage(case=case, urgency=values["urgency"], question=values["question"]),
+                current_operator(),
             )
             page_id, waiting = page.id, page.state == "review"
     except paging_service.PagingError as error:
