@@ -534,6 +534,23 @@ async def test_a_page_from_another_hospital_tells_the_members_on_call_here(state
         pages = (await db.execute(select(Page))).scalars().all()
     assert len(pages) == 1 and pages[0].escalated_at is not None and not pages[0].is_local
 
+    # A page for nobody on call here keeps nothing and fetches nothing; nor does a page through a
+    # group nobody here joined.
+    fetches = network.gets_of(case_doc["id"])
+    quiet = {
+        **page_note(f"{bob.actor_uri}/pages/3"),
+        "tag": [{"type": "Mention", "href": "http://cases.test/users/dr_off"}],
+    }
+    await deliver(client, state, bob, bob.activity("Create", quiet, to=quiet["to"]))
+    stranger = page_note(f"{bob.actor_uri}/pages/4")
+    stranger["fediverseCases:page"]["fediverseCases:group"] = "https://other.example/groups/unknown"
+    await deliver(client, state, bob, bob.activity("Create", stranger, to=stranger["to"]))
+    async with state.sessionmaker() as db:
+        assert len((await db.execute(select(Page))).scalars().all()) == 1
+    assert network.gets_of(case_doc["id"]) == fetches and fetches >= 1
+    assert network.gets_of("https://other.example/groups/unknown") == 0
+    assert [k for k, _ in await kinds(state, "dr_on")] == ["page"]
+
     # An unverified sender's page is dropped.
     eve = FakePeer("other.example", "eve", verified=False)
     network.peers.append(eve)

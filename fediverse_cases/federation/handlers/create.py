@@ -278,10 +278,8 @@ async def store_remote_comment(
 
 
 async def page_case(ctx: InboxContext, note: dict[str, Any]) -> Case | None:
-    """The case a page names, fetched from its origin when not held here yet (a page from a
-    believed professional counts as interest, like a follow); None when it cannot be had."""
-    if not await may_comment(ctx.db, await author_of(ctx.db, ctx.state, ctx.activity["actor"])):
-        raise Dropped("page by someone not a verified or vouched professional", ctx.actor_iri)
+    """The case a page names, fetched from its origin when not held here yet (a page for a
+    member here counts as interest, like a follow); None when it cannot be had."""
     received = page_from_note(note)
     if received is None:
         return None
@@ -306,7 +304,9 @@ async def handle_create(ctx: InboxContext) -> tuple[Case, dict[str, Any]] | None
         return None
     author = await author_of(ctx.db, ctx.state, ctx.activity["actor"])
     if page_marker(note) is not None:
-        await receive_page(ctx, note, author, await page_case(ctx, note))
+        if not await may_comment(ctx.db, author):
+            raise Dropped("page by someone not a verified or vouched professional", author.uri)
+        await receive_page(ctx, note, author, lambda: page_case(ctx, note))
         return None
     # Addressed to groups we host, by a member they admit: kept here and announced to members.
     posting = await group_federation.admitted_groups(ctx.db, {**ctx.activity, "object": note}, author)

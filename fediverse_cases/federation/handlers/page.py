@@ -4,7 +4,8 @@
 
 Checks, beyond those of every Create (signature, the Note on its author's host, its proof when
 forwarded): the author is a verified professional believed here (as for comments), the group is
-a group, and each mentioned person is a local member of it. Only members on call here (toggle
+a group known here (one a member joined), and each mentioned person is a local member of it.
+A page for nobody here keeps nothing and fetches nothing. Only members on call here (toggle
 or schedule) are told, unless the page escalated (nobody answered in time): then everyone it
 names. A duplicate delivery tells nobody twice. A question our identifier scanner flags is
 withheld (the notification says so and links the case). The case is fetched from its origin when we do
@@ -14,12 +15,14 @@ not hold it yet (a page counts as interest, like a follow).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.convert.pages import page_from_note
 from fediverse_cases.core.hosts import InvalidHost, host_of
 from fediverse_cases.deidentify import scan_text
-from fediverse_cases.federation.dereference import get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import Dropped, InboxContext
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, Page
@@ -40,24 +43,35 @@ def _same_host(a: str, b: str) -> bool:
 
 
 async def receive_page(
-    ctx: InboxContext, note: dict[str, Any], author: Actor, case: Case | None
+    ctx: InboxContext,
+    note: dict[str, Any],
+    author: Actor,
+    load_case: Callable[[], Awaitable[Case | None]],
 ) -> Page | None:
-    """Record the page and tell the local members it is for; None when nobody here is."""
+    """Record the page and tell the local members it is for; None when nobody here is (then
+    nothing is kept and the case is not fetched)."""
     received = page_from_note(note)
     if received is None:
         raise Dropped("page not understood", str(note.get("id")))
     if not _same_host(received.ap_id, author.uri):
         raise Dropped("page escalates a page of another host", received.ap_id)
-    # A question our scanner flags is not shown here (nor on lock screens); the case link is.
-    question = WITHHELD if scan_text(received.question) else received.question
     db = ctx.db
-    group = await get_or_fetch_actor(db, ctx.state, received.group_uri)
-    if group.actor_type != "Group":
-        raise Dropped("page to something not a group", received.group_uri)
+    # Only a group some member here joined is known; nobody here is paged through another.
+    group = await account_repo.get_actor_by_uri(db, received.group_uri)
+    if group is None or group.actor_type != "Group":
+        raise Dropped("page to a group nobody here belongs to", received.group_uri)
     page = await paging_repo.get_page_by_ap_id(db, received.ap_id)
     if page is not None and page.requester_actor_id != author.id:
         raise Dropped("page by someone else", received.ap_id)
+    told = await paging_repo.recipient_actor_ids(db, page.id) if page is not None else set()
+    members = await _members_to_tell(db, group, received.mentioned, told, escalated=received.escalated)
+    if not members and page is None:
+        log.info("page %s from %s: nobody here on call for it", received.ap_id, author.uri)
+        return None
+    case = await load_case()
     if page is None:
+        # A question our scanner flags is not shown here (nor on lock screens); the case link is.
+        question = WITHHELD if scan_text(received.question) else received.question
         page = Page(
             ap_id=received.ap_id,
             is_local=False,
@@ -76,23 +90,6 @@ async def receive_page(
         page.case_id = case.id
     if received.escalated and page.escalated_at is None:
         page.escalated_at = utcnow()
-    told = await paging_repo.recipient_actor_ids(db, page.id)
-    members: list[Actor] = []
-    for uri in received.mentioned:
-        member = await account_repo.get_actor_by_uri(db, uri)
-        if (
-            member is not None
-            and member.is_local
-            and member.account_id is not None
-            and member.id not in told
-            and await groups_repo.is_member(db, group.id, member.id)
-        ):
-            members.append(member)
-    if not received.escalated:
-        on_call = await paging_repo.on_call_account_ids(
-            db, group.id, [m.account_id for m in members if m.account_id is not None], utcnow()
-        )
-        members = [m for m in members if m.account_id in on_call]
     group_name = group.display_name or group.username
     lead = "Escalated page" if received.escalated else "Page"
     message = f"{lead} ({page.urgency}) from {author.handle} to {group_name}: {page.question}"
@@ -105,3 +102,26 @@ async def receive_page(
     await paging_repo.link_notifications(db, added)
     log.info("page %s from %s: %d member(s) told here", received.ap_id, author.uri, len(added))
     return page
+
+
+async def _members_to_tell(
+    db: AsyncSession, group: Actor, mentioned: Sequence[str], told: set[int], *, escalated: bool
+) -> list[Actor]:
+    """Mentioned local members of the group not told yet; on call now unless it escalated."""
+    members: list[Actor] = []
+    for uri in mentioned:
+        member = await account_repo.get_actor_by_uri(db, uri)
+        if (
+            member is not None
+            and member.is_local
+            and member.account_id is not None
+            and member.id not in told
+            and await groups_repo.is_member(db, group.id, member.id)
+        ):
+            members.append(member)
+    if escalated:
+        return members
+    on_call = await paging_repo.on_call_account_ids(
+        db, group.id, [m.account_id for m in members if m.account_id is not None], utcnow()
+    )
+    return [m for m in members if m.account_id in on_call]
