@@ -162,6 +162,14 @@ class WebPushSettings:
 
 
 @dataclass(frozen=True)
+class PagingSettings:
+    """``[paging]``: a page nobody answered within ``escalate_after_minutes`` goes to every
+    member of the group (once)."""
+
+    escalate_after_minutes: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings
     database_url: str
@@ -182,6 +190,7 @@ class Settings:
     sso: SsoSettings = field(default_factory=SsoSettings)
     dicom: DicomSettings = field(default_factory=DicomSettings)
     web_push: WebPushSettings = field(default_factory=WebPushSettings)
+    paging: PagingSettings = field(default_factory=PagingSettings)
     config_path: Path | None = None
 
     @property
@@ -218,6 +227,7 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         "withdrawal": WithdrawalSettings,
         "dicom": DicomSettings,
         "web_push": WebPushSettings,
+        "paging": PagingSettings,
         "database": None,
         "media": None,
         "session": None,
@@ -331,6 +341,11 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
     if dicom.listener_in_serve and server.workers > 1:
         raise SettingsError("dicom.listener_in_serve needs server.workers = 1 (one process can own the port)")
     web_push = _web_push(_section(raw, "web_push"))
+    paging = PagingSettings(
+        escalate_after_minutes=_int(
+            _section(raw, "paging"), "paging.escalate_after_minutes", 30, 1, 7 * 24 * 60
+        )
+    )
     media_dir = _path(media, "media.dir", base_dir, "media")
     private_dir = _path(media, "media.private_dir", base_dir, "private")
     return Settings(
@@ -357,6 +372,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         sso=sso,
         dicom=dicom,
         web_push=web_push,
+        paging=paging,
         config_path=config_path,
     )
 

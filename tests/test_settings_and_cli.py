@@ -134,7 +134,7 @@ def test_worker_once_processes_what_is_due_and_exits(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith(
         "deliveries attempted: 0; inbox items processed: 0; erasure re-checks run: 0; "
-        "de-identification jobs run: 0; push rows handled: 0"
+        "de-identification jobs run: 0; push rows handled: 0; pages escalated: 0"
     )
 
 

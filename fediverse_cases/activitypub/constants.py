@@ -36,7 +36,8 @@ PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
 
 # Our extension vocabulary. The IRI is an identifier, never dereferenced: it must not change,
 # because peers compare expanded terms. Terms: verifiedProfessional, profession, consentOnFile,
-# outcome (ConfirmedOutcome: diagnosis, code, codeSystem, certainty, confirmedBy, followUp, recordedAt).
+# outcome (ConfirmedOutcome: diagnosis, code, codeSystem, certainty, confirmedBy, followUp, recordedAt),
+# page (Page: urgency, group, case, question, escalated, escalates).
 FEDIVERSE_CASES_NS = "https://fediverse-cases.example/ns#"
 FEDIVERSE_CASES_PREFIX = "fediverseCases"
 
@@ -67,6 +68,10 @@ DEFAULT_CONTEXT: list[Any] = [
         # A case's confirmed outcome (fediverseCases:outcome); the code system is an IRI.
         f"{FEDIVERSE_CASES_PREFIX}:codeSystem": {"@type": "@id"},
         f"{FEDIVERSE_CASES_PREFIX}:recordedAt": {"@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
+        # A page (fediverseCases:page) names its group, its case and the page it escalates by id.
+        f"{FEDIVERSE_CASES_PREFIX}:group": {"@type": "@id"},
+        f"{FEDIVERSE_CASES_PREFIX}:case": {"@type": "@id"},
+        f"{FEDIVERSE_CASES_PREFIX}:escalates": {"@type": "@id"},
         # GoToSocial's interaction policies (Mastodon 4.5 reads canQuote from them).
         "gts": "https://gotosocial.org/ns#",
         "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},

@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, str] = {
     "case.withdraw": "Case withdrawn (consent withdrawn)",
     "consent.form_printed": "Consent form printed",
     "comment.create": "Comment posted",
+    "page.send": "Group paged about a case",
     "comment.edit": "Comment edited",
     "comment.delete": "Comment deleted",
     "comment.remove": "Comment removed by a reviewer",

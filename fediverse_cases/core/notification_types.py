@@ -13,6 +13,9 @@ NOTIFICATION_TYPES = {
     "case_changes_requested": "fediverse_cases.case_changes_requested",
     "flag": "admin.report",
     "comment_rejected": "fediverse_cases.comment_rejected",
+    # A page names the person it is for, with the case as its status: a mention in every client.
+    "page": "mention",
+    "page_answered": "mention",
 }
 
 

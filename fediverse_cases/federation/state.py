@@ -42,9 +42,10 @@ class WakeEvents:
     erasure: asyncio.Event = field(default_factory=asyncio.Event)
     deid: asyncio.Event = field(default_factory=asyncio.Event)
     push: asyncio.Event = field(default_factory=asyncio.Event)
+    paging: asyncio.Event = field(default_factory=asyncio.Event)
 
     def all(self) -> tuple[asyncio.Event, ...]:
-        return (self.delivery, self.inbox, self.erasure, self.deid, self.push)
+        return (self.delivery, self.inbox, self.erasure, self.deid, self.push, self.paging)
 
 
 def pool_size(settings: Settings) -> int:

@@ -35,6 +35,8 @@ class JobLoop:
     name: str
     step: Callable[[], Awaitable[int]]
     wake: asyncio.Event
+    # How often to look when nothing woke it (None: the workers' poll interval).
+    poll_seconds: float | None = None
 
 
 class Workers:
@@ -59,7 +61,10 @@ class Workers:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._loop(job.name, job.step, job.wake)) for job in self.jobs]
+        self._tasks = [
+            asyncio.create_task(self._loop(job.name, job.step, job.wake, job.poll_seconds))
+            for job in self.jobs
+        ]
         if not self.federation:
             return
         events = self.state.wake

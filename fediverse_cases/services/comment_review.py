@@ -19,6 +19,7 @@ from fediverse_cases.services.comments import CommentError, notify_new_comment
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import Account, Actor, Case, Comment
+from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories.audit import record
 from fediverse_cases.storage.repositories.cases import add_notification
 from fediverse_cases.storage.repositories.deliveries import deliveries_of
@@ -57,6 +58,8 @@ async def approve_comment(
     )
     parent = await db.get(Comment, comment.parent_id) if comment.parent_id else None
     await notify_new_comment(db, case, comment, parent, author)
+    # Once visible, a page recipient's comment answers the page (as if just written).
+    await paging_repo.record_answers(db, comment, author)
     if comment.is_local:
         if comment.edited_at is not None and comment.ap_id and await _was_sent(db, comment):
             await publish.comment_updated(db, state, comment, case)

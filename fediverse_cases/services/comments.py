@@ -25,6 +25,7 @@ from fediverse_cases.services.social import SocialError, require_visible
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Account, Actor, Case, Comment
+from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories.audit import record
 from fediverse_cases.storage.repositories.cases import add_notification
 from fediverse_cases.storage.repositories.comments import mark_held
@@ -125,6 +126,8 @@ async def post_comment(
     )
     if not held:
         await notify_new_comment(db, case, comment, replied_to, actor)
+        # A recipient's comment answers the pages on this case (the first tells the requester).
+        await paging_repo.record_answers(db, comment, actor)
         await publish.comment_created(db, state, comment, case)
     return comment
 

@@ -325,6 +325,9 @@ def _title(kind: str, name: str, instance_name: str) -> str:
         "case_changes_requested": "Changes were requested on your case",
         "comment_rejected": "Your comment was not published",
         "flag": "Something was flagged for review",
+        "page": f"{name} paged you",
+        "page_answered": f"{name} answered your page",
+        "urgent_review": "Urgent review requested",
     }
     return titles.get(kind, instance_name)
 
@@ -345,7 +348,9 @@ async def push_payload(
     name = (sender.display_name or sender.username) if sender is not None else state.settings.instance.name
     case = await db.get(Case, notification.case_id) if notification.case_id else None
     comment = await db.get(Comment, notification.comment_id) if notification.comment_id else None
-    if comment is not None and comment.state == "visible":
+    if notification.kind == "page":
+        body = notification.message  # the question, not only the case's title
+    elif comment is not None and comment.state == "visible":
         body = comment.content
     elif case is not None:
         body = case_title(case)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.case_access import CaseState
 from fediverse_cases.federation import publish
-from fediverse_cases.services import dicom_files
+from fediverse_cases.services import dicom_files, paging
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.state import AppState
@@ -93,6 +93,8 @@ async def approve_case(
         f"Your case {case_name(case)} was approved and published.",
     )
     await publish.case_published(db, state, case)
+    # Pages that asked for an urgent review of this case go out now.
+    await paging.case_approved(db, state, case)
 
 
 async def reject_case(db: AsyncSession, state: AppState, case: Case, operator: Operator, reason: str) -> None:

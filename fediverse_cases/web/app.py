@@ -16,6 +16,7 @@ from fediverse_cases.core.finding_labels import image_text_label, metadata_label
 from fediverse_cases.federation.peers import seed_from_settings
 from fediverse_cases.federation.workers import Workers
 from fediverse_cases.services import deid_jobs, push_jobs
+from fediverse_cases.services import paging as paging_jobs
 from fediverse_cases.settings import Settings
 from fediverse_cases.storage.repositories.cases import count_review_queue, count_unread_notifications
 from fediverse_cases.storage.repositories.comments import count_held_comments
@@ -39,6 +40,7 @@ from fediverse_cases.web.blueprints import (
     media,
     outcomes,
     pages,
+    paging,
     polls,
     profile,
     review,
@@ -144,6 +146,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         collections,
         feeds,
         groups,
+        paging,
         activitypub,
         activitypub_objects,
         federation_admin,
@@ -171,7 +174,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
             # run `fediverse-cases worker` processes (on other machines too, sharing PostgreSQL).
             jobs = [deid_jobs.job_loop(state)] if server.run_deidentify_jobs else []
             if server.run_background_workers:
-                jobs.append(push_jobs.job_loop(state))
+                jobs += [push_jobs.job_loop(state), paging_jobs.job_loop(state)]
             workers.append(Workers(state, jobs=jobs, federation=server.run_background_workers))
             workers[0].start()
 

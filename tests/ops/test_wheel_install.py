@@ -188,6 +188,7 @@ def _sample_values(client: httpx.Client) -> dict[str, str]:
         "follow_id": "1",
         "decision": "approve",
         "post_id": "1",
+        "page_id": "1",
     }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.activitypub.base import VocabularyError
 from fediverse_cases.activitypub.objects import Note
 from fediverse_cases.convert import case_from_note, comment_from_note
+from fediverse_cases.convert.pages import page_from_note, page_marker
 from fediverse_cases.core.comment_review import findings_json, hold_decision
 from fediverse_cases.crypto.integrity_proofs import ProofError, verify_object
 from fediverse_cases.deidentify import scan_text
@@ -29,6 +30,7 @@ from fediverse_cases.federation import groups as group_federation
 from fediverse_cases.federation import remote_media, threads
 from fediverse_cases.federation.dereference import fetch_document, get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import Dropped, InboxContext
+from fediverse_cases.federation.handlers.page import receive_page
 from fediverse_cases.federation.handlers.remote_text import hold_if_identifying, remote_texts
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
@@ -36,6 +38,7 @@ from fediverse_cases.storage.models import Actor, Case, CaseTag, Comment
 from fediverse_cases.storage.repositories import cases as cases_repo
 from fediverse_cases.storage.repositories import comments as comments_repo
 from fediverse_cases.storage.repositories import follows as follows_repo
+from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories import peers as peers_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
 from fediverse_cases.storage.repositories import tombstones as tombstones_repo
@@ -267,8 +270,31 @@ async def store_remote_comment(
     case_author = await remote_actors_repo.get_actor(db, case.author_actor_id)
     if not held and case_author is not None and case_author.is_local:
         _notify(db, case_author.account_id, "comment", case, f"{author.handle} commented on your case.")
+    if not held:
+        # A page recipient's comment answers the page (the first answer tells the requester).
+        await paging_repo.record_answers(db, comment, author)
     log.info("stored remote comment %s on case %s", remote.ap_id, case.ap_id)
     return comment
+
+
+async def page_case(ctx: InboxContext, note: dict[str, Any]) -> Case | None:
+    """The case a page names, fetched from its origin when not held here yet (a page for a
+    member here counts as interest, like a follow); None when it cannot be had."""
+    received = page_from_note(note)
+    if received is None:
+        return None
+    case = await cases_repo.get_case_by_ap_id(ctx.db, received.case_uri)
+    if case is not None:
+        return case
+    try:
+        document = await fetch_note(ctx.state, received.case_uri)
+        case_author = await author_of(ctx.db, ctx.state, Note.from_json(document).attributed_to)
+        if host_of(case_author.uri) != host_of(received.case_uri):
+            return None
+        return await store_remote_case(ctx.db, ctx.state, document, case_author, requested=True)
+    except Exception as error:  # the page still reaches people; its link leads to the origin
+        log.info("case %s of page %s not fetched: %s", received.case_uri, note.get("id"), error)
+        return None
 
 
 async def handle_create(ctx: InboxContext) -> tuple[Case, dict[str, Any]] | None:
@@ -277,6 +303,11 @@ async def handle_create(ctx: InboxContext) -> tuple[Case, dict[str, Any]] | None
     if note is None or note.get("type") != "Note":
         return None
     author = await author_of(ctx.db, ctx.state, ctx.activity["actor"])
+    if page_marker(note) is not None:
+        if not await may_comment(ctx.db, author):
+            raise Dropped("page by someone not a verified or vouched professional", author.uri)
+        await receive_page(ctx, note, author, lambda: page_case(ctx, note))
+        return None
     # Addressed to groups we host, by a member they admit: kept here and announced to members.
     posting = await group_federation.admitted_groups(ctx.db, {**ctx.activity, "object": note}, author)
     if note.get("inReplyTo"):

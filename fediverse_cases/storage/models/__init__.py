@@ -25,6 +25,7 @@ from fediverse_cases.storage.models.groups import Group, GroupModerator, GroupPo
 from fediverse_cases.storage.models.oauth import MediaUpload, OAuthApp, OAuthAuthorizationCode, OAuthToken
 from fediverse_cases.storage.models.oidc import OidcIdentity, OidcLoginState
 from fediverse_cases.storage.models.outcomes import CaseOutcome
+from fediverse_cases.storage.models.paging import OnCall, Page, PageRecipient
 from fediverse_cases.storage.models.peer_drops import PeerDrop
 from fediverse_cases.storage.models.polls import Poll, PollVote
 from fediverse_cases.storage.models.tombstones import ContentTombstone
@@ -65,6 +66,9 @@ __all__ = [
     "ObjectFetch",
     "OidcIdentity",
     "OidcLoginState",
+    "OnCall",
+    "Page",
+    "PageRecipient",
     "Peer",
     "PeerDrop",
     "Poll",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case as sql_case
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.storage.models import (
@@ -23,6 +24,7 @@ from fediverse_cases.storage.models import (
     Flag,
     Like,
     Notification,
+    Page,
     Poll,
     ReviewDecision,
 )
@@ -99,10 +101,12 @@ async def list_review_decisions(session: AsyncSession, case_id: int) -> Sequence
 
 
 async def review_queue(session: AsyncSession) -> Sequence[Case]:
+    """Oldest first, except that cases a page waits on (urgent review) come before all others."""
+    urgent = exists().where(Page.case_id == Case.id, Page.state == "review")
     result = await session.execute(
         select(Case)
         .where(Case.is_local.is_(True), Case.state == "pending")
-        .order_by(Case.submitted_at, Case.id)
+        .order_by(sql_case((urgent, 0), else_=1), Case.submitted_at, Case.id)
     )
     return result.scalars().all()
 
@@ -133,8 +137,14 @@ async def list_cases_by_author(session: AsyncSession, actor_id: int, *, limit: i
 
 async def purge_case_content(session: AsyncSession, case_id: int) -> None:
     """Remove everything a withdrawn case showed: images, tags, comments, likes, flags, edits,
-    its poll (votes go with it), its outcome and its places in collections."""
-    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision, Poll, CaseOutcome, CollectionItem):
+    its poll (votes go with it), its outcome, its places in collections, and the pages about it
+    (their questions, recipients and notifications)."""
+    await session.execute(
+        delete(Notification).where(
+            Notification.case_id == case_id, Notification.kind.in_(("page", "page_answered", "urgent_review"))
+        )
+    )
+    for model in (CaseImage, CaseTag, Like, Flag, CaseRevision, Poll, CaseOutcome, CollectionItem, Page):
         await session.execute(delete(model).where(model.case_id == case_id))
     # Replies reference their parent comment, so clear the thread links first.
     await session.execute(update(Comment).where(Comment.case_id == case_id).values(parent_id=None))

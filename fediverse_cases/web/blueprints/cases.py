@@ -31,6 +31,7 @@ from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import feeds as feed_repo
+from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.storage.repositories.audit import record
@@ -115,6 +116,9 @@ async def _render_case(
         outcome = await outcome_service.view_of(
             db, case, account, actor, answered_poll=bool(poll and poll.voted)
         )
+        if actor is not None:
+            # Opening the case is seeing the pages about it that were for me.
+            await paging_repo.mark_seen(db, actor.id, case_id=case.id)
         if account is not None:
             record(
                 db,

@@ -18,8 +18,10 @@ from fediverse_cases.services import groups as group_service
 from fediverse_cases.storage.models import Follow
 from fediverse_cases.storage.repositories import feeds as feed_repo
 from fediverse_cases.storage.repositories import groups as groups_repo
+from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.auth import current_account, current_operator, login_required
+from fediverse_cases.web.blueprints import paging as paging_views
 from fediverse_cases.web.blueprints.activitypub import (
     _receive,
     _refuse_unallowed_signer,
@@ -48,10 +50,13 @@ async def index() -> str:
     async with app_state().sessionmaker() as db:
         hosted = await groups_repo.list_groups(db)
         joined = []
+        on_call = {}
         if account is not None:
             me = await get_actor_for_account(db, account.id)
             joined = await groups_repo.groups_joined(db, me.id) if me else []
-    return await render_template("groups/index.html", hosted=hosted, joined=joined)
+            for _, group_actor in joined:
+                on_call[group_actor.id] = await paging_repo.get_on_call(db, account.id, group_actor.id)
+    return await render_template("groups/index.html", hosted=hosted, joined=joined, on_call=on_call)
 
 
 @blueprint.post("/groups/join-remote")
@@ -102,6 +107,7 @@ async def group_page(slug: str) -> Response | str:
         candidates = groups_repo.visible_case_ids(actor.id)
         page = await feed_repo.candidates_page(db, candidates, signed_in=account is not None, cursor=None)
         discussions = await groups_repo.active_discussions(db, actor.id, limit=5)
+        paging = await paging_views.panel(db, account, me, group, actor, is_moderator)
     return await render_template(
         "groups/group.html",
         group=group,
@@ -114,6 +120,7 @@ async def group_page(slug: str) -> Response | str:
         posts=posts,
         case_list=case_list(page, "", "No cases in this group yet."),
         discussions=discussions,
+        paging=paging,
         handle=f"{actor.username}@{state.settings.instance.host}",
     )
 

@@ -20,7 +20,9 @@ from fediverse_cases.storage.models import Actor
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import outcomes as outcomes_repo
+from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories import polls as polls_repo
+from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.auth import (
     current_account,
     current_operator,
@@ -49,8 +51,10 @@ async def queue() -> str:
         edited = await case_repo.cases_with_pending_edits(db)
         handed_over = await case_repo.cases_with_handed_over_images(db, [case.id for case in cases])
         outcomes = await outcomes_repo.cases_with_pending_outcomes(db)
+        urgent = await paging_repo.case_ids_waiting_urgent_review(db)
     return await render_template(
         "review/queue.html",
+        urgent=urgent,
         cases=cases,
         authors=authors,
         edited=edited,
@@ -176,7 +180,10 @@ async def notifications() -> str:
         # Thumbnails only of what anyone may see: an unpublished case's image is an audited view.
         shown = [case.id for case in cases.values() if case.state == "published" and not case.hidden]
         thumbnails = await case_repo.first_images(db, shown)
-    return await render_template("notifications.html", items=items, cases=cases, thumbnails=thumbnails)
+        pages = await paging_repo.pages_of_notifications(db, [n.id for n in items if n.kind == "page"])
+    return await render_template(
+        "notifications.html", items=items, cases=cases, thumbnails=thumbnails, pages=pages
+    )
 
 
 @blueprint.post("/notifications/read")
@@ -185,5 +192,9 @@ async def mark_read() -> Response:
     account = current_account()
     assert account is not None
     async with app_state().transaction() as db:
+        unread = [n.id for n in await case_repo.list_notifications(db, account.id, limit=1000) if not n.read]
         await case_repo.mark_notifications_read(db, account.id)
+        me = await get_actor_for_account(db, account.id)
+        if me is not None:  # reading a page's notification is seeing the page
+            await paging_repo.mark_seen(db, me.id, notification_ids=unread)
     return redirect(url_for("review.notifications"))

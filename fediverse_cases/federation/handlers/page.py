@@ -1,0 +1,127 @@
+"""A page from a member of a group at another hospital (a Note carrying
+``fediverseCases:page``): the local members it mentions are told, as a "page" notification
+(web UI, client API, Web Push with high urgency).
+
+Checks, beyond those of every Create (signature, the Note on its author's host, its proof when
+forwarded): the author is a verified professional believed here (as for comments), the group is
+a group known here (one a member joined), and each mentioned person is a local member of it.
+A page for nobody here keeps nothing and fetches nothing. Only members on call here (toggle
+or schedule) are told, unless the page escalated (nobody answered in time): then everyone it
+names. A duplicate delivery tells nobody twice. A question our identifier scanner flags is
+withheld (the notification says so and links the case). The case is fetched from its origin when we do
+not hold it yet (a page counts as interest, like a follow).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.convert.pages import page_from_note
+from fediverse_cases.core.hosts import InvalidHost, host_of
+from fediverse_cases.deidentify import scan_text
+from fediverse_cases.federation.handlers.context import Dropped, InboxContext
+from fediverse_cases.storage.base import utcnow
+from fediverse_cases.storage.models import Actor, Case, Page
+from fediverse_cases.storage.repositories import accounts as account_repo
+from fediverse_cases.storage.repositories import groups as groups_repo
+from fediverse_cases.storage.repositories import paging as paging_repo
+
+log = logging.getLogger(__name__)
+
+WITHHELD = "(question withheld here: it may identify a patient; open the case)"
+
+
+def _same_host(a: str, b: str) -> bool:
+    try:
+        return host_of(a) == host_of(b)
+    except InvalidHost:
+        return False
+
+
+async def receive_page(
+    ctx: InboxContext,
+    note: dict[str, Any],
+    author: Actor,
+    load_case: Callable[[], Awaitable[Case | None]],
+) -> Page | None:
+    """Record the page and tell the local members it is for; None when nobody here is (then
+    nothing is kept and the case is not fetched)."""
+    received = page_from_note(note)
+    if received is None:
+        raise Dropped("page not understood", str(note.get("id")))
+    if not _same_host(received.ap_id, author.uri):
+        raise Dropped("page escalates a page of another host", received.ap_id)
+    db = ctx.db
+    # Only a group some member here joined is known; nobody here is paged through another.
+    group = await account_repo.get_actor_by_uri(db, received.group_uri)
+    if group is None or group.actor_type != "Group":
+        raise Dropped("page to a group nobody here belongs to", received.group_uri)
+    page = await paging_repo.get_page_by_ap_id(db, received.ap_id)
+    if page is not None and page.requester_actor_id != author.id:
+        raise Dropped("page by someone else", received.ap_id)
+    told = await paging_repo.recipient_actor_ids(db, page.id) if page is not None else set()
+    members = await _members_to_tell(db, group, received.mentioned, told, escalated=received.escalated)
+    if not members and page is None:
+        log.info("page %s from %s: nobody here on call for it", received.ap_id, author.uri)
+        return None
+    case = await load_case()
+    if page is None:
+        # A question our scanner flags is not shown here (nor on lock screens); the case link is.
+        question = WITHHELD if scan_text(received.question) else received.question
+        page = Page(
+            ap_id=received.ap_id,
+            is_local=False,
+            group_actor_id=group.id,
+            requester_actor_id=author.id,
+            case_id=case.id if case is not None else None,
+            case_ap_id=received.case_uri,
+            urgency=received.urgency,
+            question=question,
+            state="sent",
+            sent_at=utcnow(),
+        )
+        db.add(page)
+        await db.flush()
+    elif page.case_id is None and case is not None:
+        page.case_id = case.id
+    if received.escalated and page.escalated_at is None:
+        page.escalated_at = utcnow()
+    group_name = group.display_name or group.username
+    lead = "Escalated page" if received.escalated else "Page"
+    message = f"{lead} ({page.urgency}) from {author.handle} to {group_name}: {page.question}"
+    added = [
+        paging_repo.add_recipient(
+            db, page, m, on_call=not received.escalated, message=message, from_actor_id=author.id
+        )
+        for m in members
+    ]
+    await paging_repo.link_notifications(db, added)
+    log.info("page %s from %s: %d member(s) told here", received.ap_id, author.uri, len(added))
+    return page
+
+
+async def _members_to_tell(
+    db: AsyncSession, group: Actor, mentioned: Sequence[str], told: set[int], *, escalated: bool
+) -> list[Actor]:
+    """Mentioned local members of the group not told yet; on call now unless it escalated."""
+    members: list[Actor] = []
+    for uri in mentioned:
+        member = await account_repo.get_actor_by_uri(db, uri)
+        if (
+            member is not None
+            and member.is_local
+            and member.account_id is not None
+            and member.id not in told
+            and await groups_repo.is_member(db, group.id, member.id)
+        ):
+            members.append(member)
+    if escalated:
+        return members
+    on_call = await paging_repo.on_call_account_ids(
+        db, group.id, [m.account_id for m in members if m.account_id is not None], utcnow()
+    )
+    return [m for m in members if m.account_id in on_call]

@@ -1,0 +1,295 @@
+"""Paging a group: a verified professional asks the group's on-call members about a case.
+
+- ``send_page``: the requester (a member of a group hosted here) pages it with one of their
+  cases: a published one, or one still waiting for review ("urgent review": it goes to the top
+  of the review queue and the reviewers are notified; the page is sent once it is approved).
+- The question is scanned for identifiers like every text (a finding refuses the page).
+- Sending: every local member on call (toggle or weekly schedule) gets a "page" notification
+  (web UI, client API, Web Push with high urgency); members at other hospitals get the page
+  Note (``federation.paging``) and their hospital tells those on call there.
+- Answers (``storage.repositories.paging.record_answers``, called wherever a comment becomes
+  visible: written here, approved after being held, or arriving from a peer): a recipient's
+  comment on the case answers the page; the first answer notifies the requester at once.
+- ``escalate_due``: a page nobody answered within ``[paging] escalate_after_minutes`` goes to
+  every member of the group, once (run by the worker; ``now`` is injectable for tests and for
+  ``fediverse-cases paging tick --now``).
+- Seen (``storage.repositories.paging.mark_seen``): opening the page, the case's page, or
+  reading the notification (client API or web UI) marks the page seen by that recipient.
+
+Each function works in the caller's transaction except ``escalate_due`` (its own, per page).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse_cases.core.accounts import Role, can_post_and_comment, can_review
+from fediverse_cases.core.case_access import CaseState, Visibility
+from fediverse_cases.core.case_titles import case_title
+from fediverse_cases.core.paging import (
+    PagingRuleError,
+    ResponseStats,
+    Schedule,
+    check_question,
+    check_urgency,
+    response_stats,
+)
+from fediverse_cases.deidentify import scan_text
+from fediverse_cases.federation import paging as page_federation
+from fediverse_cases.federation.workers import JobLoop
+from fediverse_cases.services import push_jobs
+from fediverse_cases.services.operator import Operator
+from fediverse_cases.services.state import AppState
+from fediverse_cases.storage.base import utcnow
+from fediverse_cases.storage.models import Account, Actor, Case, Group, OnCall, Page
+from fediverse_cases.storage.repositories import groups as groups_repo
+from fediverse_cases.storage.repositories import paging as paging_repo
+from fediverse_cases.storage.repositories.audit import record
+from fediverse_cases.storage.repositories.cases import add_notification
+
+ESCALATION_BATCH = 50
+# Escalations are due minutes after a page; looking twice a minute keeps them on time.
+ESCALATION_POLL_SECONDS = 30.0
+
+
+class PagingError(Exception):
+    """A refused page or setting; the message is for the person who asked."""
+
+
+@dataclass(frozen=True)
+class NewPage:
+    case: Case
+    urgency: str
+    question: str
+
+
+def _describe(requester: Actor, group_actor: Actor, page: Page, *, escalated: bool = False) -> str:
+    group = group_actor.display_name or group_actor.username
+    lead = "Escalated page" if escalated else "Page"
+    return f"{lead} ({page.urgency}) from {requester.username} to {group}: {page.question}"
+
+
+async def send_page(
+    db: AsyncSession,
+    state: AppState,
+    account: Account,
+    requester: Actor,
+    group: Group,
+    group_actor: Actor,
+    new: NewPage,
+    operator: Operator | None = None,
+) -> Page:
+    if not can_post_and_comment(account):
+        raise PagingError("Only verified healthcare professionals page a group.")
+    if not await groups_repo.is_member(db, group_actor.id, requester.id):
+        raise PagingError("Join the group before paging it.")
+    try:
+        urgency = check_urgency(new.urgency)
+        question = check_question(new.question)
+    except PagingRuleError as error:
+        raise PagingError(str(error)) from None
+    # The question reaches phones' lock screens at every hospital: never an identifier.
+    findings = scan_text(question)
+    if findings:
+        kinds = ", ".join(sorted({f.category for f in findings}))
+        raise PagingError(f"The question may identify a patient ({kinds}): rephrase it without identifiers.")
+    case = new.case
+    if not case.is_local or case.author_actor_id != requester.id:
+        raise PagingError("Page with one of your own cases.")
+    if case.visibility != Visibility.PUBLIC:
+        raise PagingError("Page with a public case: every member of the group may open it.")
+    if case.state == CaseState.PENDING:
+        waiting = True
+    elif case.state == CaseState.PUBLISHED and not case.hidden:
+        waiting = False
+    else:
+        raise PagingError("Page with a published case, or one waiting for review (urgent review).")
+    page = Page(
+        ap_id=f"{state.settings.instance.base_url}/pages/notes/{secrets.token_hex(12)}",
+        is_local=True,
+        group_actor_id=group_actor.id,
+        requester_actor_id=requester.id,
+        case_id=case.id,
+        case_ap_id=case.ap_id,
+        urgency=urgency.value,
+        question=question,
+        state="review" if waiting else "sent",
+    )
+    db.add(page)
+    await db.flush()
+    if operator is not None:
+        record(
+            db,
+            operator.entry(
+                "page.send",
+                target_type="page",
+                target_id=str(page.id),
+                case_id=case.id,
+                details={"group": group_actor.uri, "urgency": page.urgency, "urgent_review": waiting},
+            ),
+        )
+    if waiting:
+        await _ask_reviewers(db, page, case, requester)
+    else:
+        await _dispatch(db, state, page, requester, group_actor, case)
+    return page
+
+
+async def _ask_reviewers(db: AsyncSession, page: Page, case: Case, requester: Actor) -> None:
+    """Urgent review: every reviewer here hears of it (high urgency push)."""
+    reviewers = await db.execute(
+        select(Account).where(Account.disabled.is_(False), Account.role.in_((Role.REVIEWER, Role.ADMIN)))
+    )
+    for reviewer in reviewers.scalars():
+        if can_review(reviewer) and reviewer.id != requester.account_id:
+            add_notification(
+                db,
+                account_id=reviewer.id,
+                kind="urgent_review",
+                case_id=case.id,
+                message=f"Urgent review: {requester.username} paged a group with {case_title(case)}.",
+                from_actor_id=requester.id,
+                push_urgency="high",
+            )
+
+
+async def case_approved(db: AsyncSession, state: AppState, case: Case) -> int:
+    """The reviewer approved a case pages were waiting on: send them now."""
+    sent = 0
+    for page in await paging_repo.pages_waiting_review(db, case.id):
+        requester = await db.get(Actor, page.requester_actor_id)
+        group_actor = await db.get(Actor, page.group_actor_id)
+        if requester is None or group_actor is None:
+            continue
+        page.state = "sent"
+        await _dispatch(db, state, page, requester, group_actor, case)
+        sent += 1
+    return sent
+
+
+async def _dispatch(
+    db: AsyncSession, state: AppState, page: Page, requester: Actor, group_actor: Actor, case: Case
+) -> None:
+    page.sent_at = utcnow()
+    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
+    local = [m for m in members if m.is_local and m.account_id is not None]
+    on_call = await paging_repo.on_call_account_ids(
+        db, group_actor.id, [m.account_id for m in local if m.account_id is not None], page.sent_at
+    )
+    message = _describe(requester, group_actor, page)
+    added = [
+        paging_repo.add_recipient(db, page, m, on_call=True, message=message, from_actor_id=requester.id)
+        for m in local
+        if m.account_id in on_call
+    ]
+    # Members elsewhere: their hospital knows who of them is on call and tells those.
+    remote = [m for m in members if not m.is_local]
+    added += [
+        paging_repo.add_recipient(db, page, m, on_call=True, message=message, from_actor_id=requester.id)
+        for m in remote
+    ]
+    await paging_repo.link_notifications(db, added)
+    await page_federation.deliver_page(
+        db,
+        state,
+        page,
+        requester=requester,
+        group_actor=group_actor,
+        case=case,
+        members=remote,
+        escalated=False,
+    )
+
+
+# --- escalation --------------------------------------------------------------------------------
+
+
+def job_loop(state: AppState) -> JobLoop:
+    """Escalation as one more worker loop (inside ``serve`` or ``fediverse-cases worker``)."""
+    return JobLoop("paging", lambda: escalate_due(state), state.wake.paging, ESCALATION_POLL_SECONDS)
+
+
+async def escalate_due(state: AppState, *, now: datetime | None = None) -> int:
+    """Escalate every page unanswered for ``escalate_after_minutes`` at ``now``: all members of
+    the group (not yet told) are notified, members elsewhere get the escalation Note. Each
+    page in its own transaction, claimed so two workers never escalate it twice."""
+    now = now or utcnow()
+    after = timedelta(minutes=state.settings.paging.escalate_after_minutes)
+    async with state.sessionmaker() as db:
+        due = [p.id for p in await paging_repo.escalation_candidates(db, now - after, ESCALATION_BATCH)]
+    escalated = 0
+    for page_id in due:
+        async with state.transaction() as db:
+            if not await paging_repo.claim_escalation(db, page_id, now):
+                continue
+            page = await db.get(Page, page_id)
+            assert page is not None
+            await _escalate(db, state, page)
+            escalated += 1
+    if escalated:
+        push_jobs.wake(state)
+        state.wake.delivery.set()
+    return escalated
+
+
+async def _escalate(db: AsyncSession, state: AppState, page: Page) -> None:
+    requester = await db.get(Actor, page.requester_actor_id)
+    group_actor = await db.get(Actor, page.group_actor_id)
+    case = await db.get(Case, page.case_id) if page.case_id else None
+    if requester is None or group_actor is None or case is None:
+        return
+    told = await paging_repo.recipient_actor_ids(db, page.id)
+    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
+    message = _describe(requester, group_actor, page, escalated=True)
+    added = [
+        paging_repo.add_recipient(db, page, m, on_call=False, message=message, from_actor_id=requester.id)
+        for m in members
+        if m.is_local and m.account_id is not None and m.id not in told
+    ]
+    remote = [m for m in members if not m.is_local]
+    added += [
+        paging_repo.add_recipient(db, page, m, on_call=False, message=message, from_actor_id=requester.id)
+        for m in remote
+        if m.id not in told
+    ]
+    await paging_repo.link_notifications(db, added)
+    await page_federation.deliver_page(
+        db,
+        state,
+        page,
+        requester=requester,
+        group_actor=group_actor,
+        case=case,
+        members=remote,
+        escalated=True,
+    )
+
+
+# --- on call and figures -----------------------------------------------------------------------
+
+
+async def set_on_call(
+    db: AsyncSession, account: Account, group_actor: Actor, *, enabled: bool, schedule: Schedule
+) -> OnCall:
+    setting = await paging_repo.get_on_call(db, account.id, group_actor.id)
+    if setting is None:
+        setting = OnCall(account_id=account.id, group_actor_id=group_actor.id)
+        db.add(setting)
+    setting.enabled = enabled
+    setting.schedule_days, setting.schedule_start, setting.schedule_end = (
+        schedule.days,
+        schedule.start,
+        schedule.end,
+    )
+    setting.updated_at = utcnow()
+    await db.flush()
+    return setting
+
+
+async def group_stats(db: AsyncSession, group_actor_id: int) -> ResponseStats:
+    return response_stats(await paging_repo.answer_times(db, group_actor_id))
