@@ -49,7 +49,9 @@ async def test_a_stack_job_retried_after_its_worker_was_killed_leaves_no_files_o
     from fediverse_cases.services.operator import Operator
     from fediverse_cases.storage.repositories.accounts import get_account_by_username
 
-    a = await live_instances("a", settings={"server": {"run_background_workers": False}})
+    a = await live_instances(
+        "a", settings={"server": {"run_background_workers": False, "run_deidentify_jobs": False}}
+    )
     await a.create_account("dr_ada", Role.PROFESSIONAL, verified=True)
     async with a.state() as state, state.transaction() as db:
         account = await get_account_by_username(db, "dr_ada")
