@@ -16,7 +16,10 @@ runs the engine in a thread while renewing the lease, and writes the outcome:
   with them as the clinician's own boxes, and the image then carries a note for the reviewer.
 
 A "stack" job (every frame of a DICOM series received from the PACS, ``services.dicom_stack_job``)
-is claimed, leased, retried and failed the same way; its work and its records are its own module's.
+and a "remote_stack" job (the stacks a peer's case links, ``services.remote_stack_job``) are
+claimed, leased, retried and failed the same way; their work and their records are their own
+modules'. Each attempt first records a fresh seed in ``output_key`` and writes every file under a
+key derived from it (``media.attempt_keys``), so the next attempt removes all a killed one wrote.
 
 A worker killed mid-job only delays the job until its lease runs out; each claim counts an
 attempt, and the retry policy (``federation.retry``) gives up after ``MAX_ATTEMPTS``.
