@@ -17,7 +17,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from fediverse_cases.deidentify.rendered_stack import deidentify_rendered_stack
 from fediverse_cases.deidentify.stack import StackFrame
-from fediverse_cases.federation.remote_stack import MAX_FRAMES, StackRefused, parse_stack, stack_links
+from fediverse_cases.federation.remote_stack import (
+    MAX_FRAMES,
+    MAX_PRESETS,
+    MAX_STACKS,
+    StackRefused,
+    parse_stack,
+    stack_links,
+)
 from tests.support.dicom_studies import BURNED_TEXT, FONT
 
 CASE = "https://a.example/cases/3f2a"
@@ -140,3 +147,67 @@ def test_a_notes_stack_links_count_only_on_its_own_host() -> None:
         ],
     }
     assert stack_links(note) == [HREF]
+    many = {
+        "id": CASE,
+        "attachment": [
+            {"type": "Link", "href": f"{CASE}/stacks/{i}", "rel": "fediverseCases:stack"} for i in range(12)
+        ],
+    }
+    assert stack_links(many) == [f"{CASE}/stacks/{i}" for i in range(MAX_STACKS)]
+
+
+def test_only_the_first_presets_are_fetched() -> None:
+    document = collection(2)
+    names = [f"p{i}" for i in range(MAX_PRESETS + 2)]
+    document["fediverseCases:windowPresets"] = [{"key": n, "name": n} for n in names]
+    for item in document["orderedItems"]:
+        item["url"] = [
+            {
+                "type": "Link",
+                "href": f"https://a.example/media/{n}.png",
+                "mediaType": "image/png",
+                "fediverseCases:windowPreset": n,
+            }
+            for n in names
+        ]
+    stack = parse_stack(document, HREF, CASE)
+    assert [p["key"] for p in stack.presets] == names[:MAX_PRESETS]
+    assert all(len(frame.renderings) == MAX_PRESETS for frame in stack.frames)
+
+
+async def test_a_stack_whose_origin_cannot_be_reached_is_tried_again_later(state) -> None:  # type: ignore[no-untyped-def]
+    """The job (not the inbox) meets the unreachable origin: it stays pending, retried with
+    backoff; the case keeps its key frames meanwhile."""
+    from fediverse_cases.federation.remote_stack import queue_fetch
+    from fediverse_cases.services import deid_jobs
+    from fediverse_cases.services.operator import Operator
+    from fediverse_cases.services.peers import allow_peer
+    from fediverse_cases.storage.base import utcnow
+    from fediverse_cases.storage.models import Actor, Case, DeidJob
+    from tests.support.live import free_port
+
+    host = f"127.0.0.1:{free_port()}"  # an allowed peer that nothing answers for
+    async with state.transaction() as db:
+        await allow_peer(db, state, host, Operator.system(), scheme="http")
+        actor = Actor(uri=f"http://{host}/users/ada", username="ada", host=host, is_local=False)
+        db.add(actor)
+        await db.flush()
+        case = Case(
+            public_id="f" * 20,
+            ap_id=f"http://{host}/cases/{'f' * 20}",
+            author_actor_id=actor.id,
+            is_local=False,
+            state="published",
+            visibility="public",
+        )
+        db.add(case)
+        await db.flush()
+        queued = queue_fetch(db, case)
+        await db.flush()
+        job_id = queued.id
+    assert await deid_jobs.run_once(state) == 1
+    async with state.sessionmaker() as db:
+        job = await db.get(DeidJob, job_id)
+    assert job is not None and job.kind == "remote_stack"
+    assert (job.state, job.attempts) == ("pending", 1), job.last_error
+    assert "cannot fetch" in job.last_error and job.next_attempt_at > utcnow()

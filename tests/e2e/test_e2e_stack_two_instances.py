@@ -161,6 +161,24 @@ async def test_a_peer_fetches_the_whole_stack_and_deletes_it_on_withdrawal(live_
     frame_files = [path for f in frames for path in media_files(b) if path.name.startswith(f.media_key)]
     assert len(frame_files) == len(frames) * 3  # full, display, thumb
 
+    # The client API on B lists the case's four key frames, not its stack.
+    async with httpx.AsyncClient(base_url=b.url, timeout=30) as http:
+        status = (await http.get(f"/api/v1/statuses/{copy.id * 2}")).json()
+    assert sorted(m["url"].rsplit("/", 1)[1].split("-")[0] for m in status["media_attachments"]) == sorted(
+        image.media_key for image in images
+    )
+
+    # The bounds hold against the live origin: a stack larger than the byte budget is refused.
+    from fediverse_cases.federation import remote_stack
+
+    async with b.state() as state:
+        href = series.deidentification["remote_stack"]["href"]
+        assert href == f"{a.url}/cases/{public_id}/stacks/0"
+        stack = await remote_stack.fetch_stack(state, href, case.ap_id)
+        assert len(stack.frames) == SLICES
+        with pytest.raises(remote_stack.StackRefused, match="larger than"):
+            await remote_stack.download_frames(state, stack, case.ap_id, max_bytes=20_000)
+
     # A withdraws: B's copy goes, its stack frames and their files with it.
     from fediverse_cases.services.operator import Operator
     from fediverse_cases.services.withdraw import withdraw_consent
