@@ -211,3 +211,17 @@ async def test_a_stack_whose_origin_cannot_be_reached_is_tried_again_later(state
     assert job is not None and job.kind == "remote_stack"
     assert (job.state, job.attempts) == ("pending", 1), job.last_error
     assert "cannot fetch" in job.last_error and job.next_attempt_at > utcnow()
+
+
+def test_the_bounds_are_the_documented_values() -> None:
+    """FEDERATION.md, Receiving a stack: "at most 10 stacks per case, 500 frames per stack, 4
+    window presets per frame ... and 256 MiB per stack in all" (the byte budget's refusal is
+    driven against a live origin in tests/e2e/test_e2e_stack_two_instances.py)."""
+    import inspect
+
+    from fediverse_cases.federation import remote_stack
+
+    assert (remote_stack.MAX_STACKS, remote_stack.MAX_FRAMES, remote_stack.MAX_PRESETS) == (10, 500, 4)
+    assert remote_stack.MAX_STACK_BYTES == 256 * 1024 * 1024
+    default = inspect.signature(remote_stack.download_frames).parameters["max_bytes"].default
+    assert default == remote_stack.MAX_STACK_BYTES
