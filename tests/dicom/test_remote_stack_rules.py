@@ -14,6 +14,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
 
 from fediverse_cases.deidentify.rendered_stack import deidentify_rendered_stack
 from fediverse_cases.deidentify.stack import StackFrame
@@ -225,3 +226,60 @@ def test_the_bounds_are_the_documented_values() -> None:
     assert remote_stack.MAX_STACK_BYTES == 256 * 1024 * 1024
     default = inspect.signature(remote_stack.download_frames).parameters["max_bytes"].default
     assert default == remote_stack.MAX_STACK_BYTES
+
+
+async def test_purging_a_peer_deletes_the_frames_of_its_cases_stacks(state) -> None:  # type: ignore[no-untyped-def]
+    """Removing a peer with its content (``peers remove --purge``) deletes the files of the stacks
+    fetched for its cases along with their images."""
+    from fediverse_cases.deidentify.encode import build_clean_image
+    from fediverse_cases.services.operator import Operator
+    from fediverse_cases.services.peers import allow_peer, remove_peer
+    from fediverse_cases.storage.models import Actor, Case, CaseImage, DicomSeries, DicomStackImage
+
+    def stored() -> str:
+        clean = build_clean_image(Image.open(io.BytesIO(rendering(0))), state.deidentifier.policy)
+        return state.media_store.save(clean).key
+
+    host = "peer.example"
+    async with state.transaction() as db:
+        await allow_peer(db, state, host, Operator.system())
+        actor = Actor(uri=f"https://{host}/users/ada", username="ada", host=host, is_local=False)
+        db.add(actor)
+        await db.flush()
+        case = Case(
+            public_id="e" * 20,
+            ap_id=f"https://{host}/cases/1",
+            author_actor_id=actor.id,
+            is_local=False,
+            state="published",
+        )
+        db.add(case)
+        await db.flush()
+        image = CaseImage(case_id=case.id, position=0, media_key=stored(), media_type="image/png")
+        db.add(image)
+        await db.flush()
+        series = DicomSeries(case_id=case.id, case_image_id=image.id, received_via="remote", stack_frames=2)
+        db.add(series)
+        await db.flush()
+        frames = [stored(), stored()]
+        for index, key in enumerate(frames):
+            db.add(
+                DicomStackImage(
+                    case_id=case.id,
+                    series_id=series.id,
+                    frame=index,
+                    preset="soft_tissue",
+                    media_key=key,
+                    media_type="image/png",
+                    width=256,
+                    height=256,
+                )
+            )
+    keys = [image.media_key, *frames]
+    assert all(state.media_store.files(key) for key in keys)
+    async with state.transaction() as db:
+        result = await remove_peer(db, state, host, Operator.system(), purge=True)
+    assert result.purged_media == 3
+    assert not any(state.media_store.files(key) for key in keys)
+    async with state.sessionmaker() as db:
+        assert (await db.scalars(select(DicomStackImage))).all() == []
