@@ -30,6 +30,7 @@ __all__ = [
     "as2_datetime",
     "case_facts",
     "case_from_note",
+    "key_frames_per_stack",
     "note_from_case",
     "stack_collection",
 ]
@@ -40,6 +41,12 @@ MAX_ATTACHMENTS = 10
 # images, so that a Note never carries more than MAX_ATTACHMENTS images.
 STACK_KEY_FRAMES = 4
 MAX_TAGS = 30
+
+
+def key_frames_per_stack(images: int) -> int:
+    """How many key frames each stack of a case with ``images`` images shows (in its Note and its
+    client-API status): at most STACK_KEY_FRAMES, fewer with several images, at least one."""
+    return max(1, min(STACK_KEY_FRAMES, MAX_ATTACHMENTS // max(1, images)))
 
 
 def as2_datetime(moment: datetime | None) -> str | None:
@@ -94,7 +101,7 @@ def note_from_case(
     )
     ordered = [image for image in sorted(images, key=lambda i: i.position) if image.media_key]
     stacks = stacks or {}
-    per_stack = max(1, min(STACK_KEY_FRAMES, MAX_ATTACHMENTS // max(1, len(ordered))))
+    per_stack = key_frames_per_stack(len(ordered))
     pictures: list[Image] = []
     links: list[dict[str, Any]] = []
     for image in ordered:

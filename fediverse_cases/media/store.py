@@ -100,12 +100,21 @@ class LocalMediaStore:
         return path if path.is_file() else None
 
     def delete(self, key: str) -> None:
-        """Every variant of ``key``; missing files are fine (deleting twice is harmless)."""
+        """Every variant of ``key``, and what a write killed halfway left (its temporary files);
+        missing files are fine (deleting twice is harmless)."""
         if not _KEY_RE.match(key):
             return
         for extension in _EXTENSION_TYPES:
             for variant in MEDIA_VARIANTS:
                 self._path(key, variant, extension).unlink(missing_ok=True)
+        for partial in (self.root / key[:2]).glob(f".{key}-*.tmp"):
+            partial.unlink(missing_ok=True)
+
+    def has_any(self, key: str) -> bool:
+        """Some file of ``key`` exists, complete or half-written."""
+        if not _KEY_RE.match(key):
+            return False
+        return bool(self.files(key)) or any((self.root / key[:2]).glob(f".{key}-*.tmp"))
 
     def files(self, key: str) -> list[Path]:
         """The files stored under ``key`` (tests and withdrawal checks use this)."""
@@ -125,8 +134,10 @@ class LocalPrivateStore:
             raise ValueError("not a private store key")
         return self.root / key[:2] / key
 
-    def put(self, data: bytes) -> str:
-        key = new_key()
+    def put(self, data: bytes, key: str | None = None) -> str:
+        """Store ``data`` under ``key`` (a new random key by default; a job passes the key it
+        derived from its recorded seed, see ``media.attempt_keys``)."""
+        key = key or new_key()
         _write_atomically(self._path(key), data)
         return key
 
@@ -145,3 +156,11 @@ class LocalPrivateStore:
     def delete(self, key: str) -> None:
         if _KEY_RE.match(key):
             self._path(key).unlink(missing_ok=True)
+            for partial in (self.root / key[:2]).glob(f".{key}.*.tmp"):
+                partial.unlink(missing_ok=True)
+
+    def has_any(self, key: str) -> bool:
+        """``key`` is stored, or a write of it was killed halfway."""
+        if not _KEY_RE.match(key):
+            return False
+        return self.exists(key) or any((self.root / key[:2]).glob(f".{key}.*.tmp"))

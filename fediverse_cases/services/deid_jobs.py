@@ -16,7 +16,10 @@ runs the engine in a thread while renewing the lease, and writes the outcome:
   with them as the clinician's own boxes, and the image then carries a note for the reviewer.
 
 A "stack" job (every frame of a DICOM series received from the PACS, ``services.dicom_stack_job``)
-is claimed, leased, retried and failed the same way; its work and its records are its own module's.
+and a "remote_stack" job (the stacks a peer's case links, ``services.remote_stack_job``) are
+claimed, leased, retried and failed the same way; their work and their records are their own
+modules'. Each attempt first records a fresh seed in ``output_key`` and writes every file under a
+key derived from it (``media.attempt_keys``), so the next attempt removes all a killed one wrote.
 
 A worker killed mid-job only delays the job until its lease runs out; each claim counts an
 attempt, and the retry policy (``federation.retry``) gives up after ``MAX_ATTEMPTS``.
@@ -35,9 +38,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.deidentify import Box, DeidentificationResult
-from fediverse_cases.federation import retry
+from fediverse_cases.federation import remote_stack, retry
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.federation.workers import JobLoop
+from fediverse_cases.media import attempt_keys
 from fediverse_cases.media.image_fields import copy_image_fields, stored_image_fields
 from fediverse_cases.media.store import new_key
 from fediverse_cases.services import dicom_files
@@ -53,6 +57,9 @@ RETRY_BASE = timedelta(seconds=5)
 OPEN_STATES = ("pending", "needs_review")
 IMAGE_KINDS = ("image", "redact")
 STACK_KIND = "stack"
+# The whole stack of a remote case, fetched from its origin (services.remote_stack_job).
+REMOTE_STACK_KIND = remote_stack.JOB_KIND
+STACK_KINDS = (STACK_KIND, REMOTE_STACK_KIND)
 # What must be finished before a draft is submitted: its images and its series' stacks.
 SUBMIT_KINDS = (*IMAGE_KINDS, STACK_KIND)
 
@@ -133,7 +140,7 @@ def describe(job: DeidJob, now: datetime | None = None) -> dict[str, Any]:
     """What the compose page and its progress poll show about one job."""
     now = now or utcnow()
     running = job.state == "pending" and job.locked_until is not None and job.locked_until > now
-    if job.kind == STACK_KIND:
+    if job.kind in STACK_KINDS:
         label = _stack_label(job, running)
     elif job.state == "pending" and running:
         seconds = int((now - job.started_at).total_seconds()) if job.started_at else 0
@@ -214,14 +221,17 @@ async def process_now(
 
 
 async def _run(state: FederationState, job: DeidJob, lease: timedelta) -> None:
-    if job.output_key:  # what an earlier, killed attempt may have written
+    # What an earlier, killed attempt may have written: one image's key, or a stack's seed.
+    if job.output_key and job.kind in STACK_KINDS:
+        await asyncio.to_thread(attempt_keys.purge, state.media_store, state.private_store, job.output_key)
+    elif job.output_key:
         state.media_store.delete(job.output_key)
     if job.attempts > MAX_ATTEMPTS:
         await _fail(
             state, job, f"processing was interrupted {job.attempts - 1} times; upload the image again"
         )
         return
-    if job.kind == STACK_KIND:
+    if job.kind in STACK_KINDS:
         await _run_stack(state, job, lease)
         return
     original = state.private_store.read(job.original_key) if job.original_key else None
@@ -250,15 +260,23 @@ async def _run(state: FederationState, job: DeidJob, lease: timedelta) -> None:
 
 
 async def _run_stack(state: FederationState, job: DeidJob, lease: timedelta) -> None:
-    # Imported here: the stack job module builds on this one's lease and settle helpers.
-    from fediverse_cases.services import dicom_stack_job
+    # Imported here: the stack job modules build on this one's lease and settle helpers.
+    from fediverse_cases.services import dicom_stack_job, remote_stack_job
 
     async def settle_done(db: AsyncSession) -> bool:
-        return await _settle(db, job, state="done", done_at=utcnow(), last_error="")
+        # The seed's files are now the stack's own: no later attempt may purge them.
+        return await _settle(db, job, state="done", done_at=utcnow(), last_error="", output_key="")
 
+    # The seed is recorded before any file is written (a killed attempt's files are then found).
+    seed = attempt_keys.new_seed()
+    async with state.transaction() as db:
+        recorded = await db.execute(update(DeidJob).where(*_still_ours(job)).values(output_key=seed))
+    if (recorded.rowcount or 0) != 1:
+        return  # taken over by another worker
+    module = remote_stack_job if job.kind == REMOTE_STACK_KIND else dicom_stack_job
     heartbeat = asyncio.create_task(_keep_lease(state, job, lease))
     try:
-        refused = await dicom_stack_job.run(state, job, settle_done)  # type: ignore[arg-type]
+        refused = await module.run(state, job, settle_done, seed)  # type: ignore[arg-type]
         if refused:
             await _fail(state, job, refused)
     except Exception as failure:  # retried with backoff, never lost
@@ -391,7 +409,7 @@ async def _retry_or_fail(state: FederationState, job: DeidJob, error: str) -> No
     if decision.final:
         what = (
             "the stack could not be made"
-            if job.kind == STACK_KIND
+            if job.kind in STACK_KINDS
             else "the image could not be processed; upload it again"
         )
         await _fail(state, job, what)
@@ -410,6 +428,7 @@ async def _fail(state: FederationState, job: DeidJob, reason: str) -> None:
             from fediverse_cases.services import dicom_stack_job  # see _run_stack
 
             await dicom_stack_job.record_refusal(db, job, reason)
+        # A remote stack that cannot be fetched or is refused: the case keeps its key frames.
         if job.kind == "api_media":
             upload = await db.get(MediaUpload, job.media_upload_id)
             if upload is not None:

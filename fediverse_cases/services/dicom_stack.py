@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.deidentify.stack import StackFrame, deidentify_stack
 from fediverse_cases.dicom import profile
 from fediverse_cases.dicom.instances import Series
+from fediverse_cases.media.attempt_keys import KeySequence
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import DicomSeries, DicomStackImage
 
@@ -62,11 +63,14 @@ def build_stack(
     series: Series,
     options: profile.ProfileOptions,
     extra_boxes: Sequence[tuple[int, int, int, int]],
+    seed: str,
 ) -> StackFiles | str:
-    """The stored stack, or the sentence saying why it was refused (nothing then stays stored)."""
+    """The stored stack, or the sentence saying why it was refused (nothing then stays stored).
+    Every file is written under a key derived from ``seed`` (``media.attempt_keys``), which the
+    job recorded first: what a killed worker leaves, the next attempt finds and removes."""
     files = StackFiles()
     try:
-        return _build(state, series, options, extra_boxes, files)
+        return _build(state, series, options, extra_boxes, files, seed)
     except BaseException:
         files.delete(state)
         raise
@@ -78,12 +82,15 @@ def _build(
     options: profile.ProfileOptions,
     extra_boxes: Sequence[tuple[int, int, int, int]],
     files: StackFiles,
+    seed: str,
 ) -> StackFiles | str:
     frame_instances: list[int] = []
+    media_keys = KeySequence(seed, "media")
+    private_keys = KeySequence(seed, "private")
 
     def sink(frame: StackFrame) -> None:
         for preset, image in zip(frame.presets, frame.images, strict=True):
-            stored = state.media_store.save(image)
+            stored = state.media_store.save(image, media_keys.next())
             files.stored.append(
                 StoredFrame(
                     frame.index,
@@ -117,7 +124,8 @@ def _build(
                     options,
                     secret,
                     files.boxes_by_instance.get(number, []),
-                )
+                ),
+                private_keys.next(),
             )
         )
     log.info("stack of %d frames de-identified, %.2f s per frame", result.frames, result.seconds_per_frame)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.dicom import instances as dicom_instances
 from fediverse_cases.dicom import profile
 from fediverse_cases.dicom.instances import Series
+from fediverse_cases.media import attempt_keys
 from fediverse_cases.services import dicom_files, dicom_stack
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import CaseImage, DeidJob, DicomSeries
@@ -65,9 +66,10 @@ def _read_series(state: AppState, row: DicomSeries) -> Series | str:
     return Series(first.study_uid, first.series_uid, first.modality, tuple(received))
 
 
-async def run(state: AppState, job: DeidJob, settle_done: Settle) -> str | None:
+async def run(state: AppState, job: DeidJob, settle_done: Settle, seed: str) -> str | None:
     """Build and record the stack; the refusal reason (the caller fails the job), or None when the
-    job was settled here (or taken over by another worker, which then writes instead)."""
+    job was settled here (or taken over by another worker, which then writes instead). ``seed``:
+    recorded on the job before this attempt writes anything (``media.attempt_keys``)."""
     async with state.sessionmaker() as db:
         row, image = await _series_of(db, job)
         if row is None or image is None or not row.original_keys:
@@ -78,7 +80,7 @@ async def run(state: AppState, job: DeidJob, settle_done: Settle) -> str | None:
     if isinstance(series, str):
         return series
     options = profile_options(state)
-    built = await asyncio.to_thread(dicom_stack.build_stack, state, series, options, boxes)
+    built = await asyncio.to_thread(dicom_stack.build_stack, state, series, options, boxes, seed)
     if isinstance(built, str):
         return built
     key = series.key_instance
@@ -92,7 +94,9 @@ async def run(state: AppState, job: DeidJob, settle_done: Settle) -> str | None:
             state.settings.session_secret.encode(),
             key_boxes,
         )
-        derivative_key = state.private_store.put(derivative)
+        derivative_key = state.private_store.put(
+            derivative, attempt_keys.private_key(seed, len(built.derivative_keys))
+        )
     except BaseException:
         built.delete(state)
         raise

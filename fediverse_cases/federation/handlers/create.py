@@ -27,7 +27,7 @@ from fediverse_cases.core.comment_review import findings_json, hold_decision
 from fediverse_cases.crypto.integrity_proofs import ProofError, verify_object
 from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import groups as group_federation
-from fediverse_cases.federation import remote_media, threads
+from fediverse_cases.federation import remote_media, remote_stack, threads
 from fediverse_cases.federation.dereference import fetch_document, get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import Dropped, InboxContext
 from fediverse_cases.federation.handlers.page import receive_page
@@ -164,6 +164,10 @@ async def store_remote_case(
         db.add(CaseTag(case_id=case.id, tag=tag, is_specialty=False))
     remote_media.store_prepared(db, state, case, prepared)
     hold_if_identifying(db, case, remote_texts(remote), author.host)
+    if remote_stack.stack_links(note):
+        # The whole stack is fetched by a de-identification worker, never in the inbox: the case
+        # shows its key frames until then.
+        remote_stack.queue_fetch(db, case)
     await db.flush()
     log.info("stored remote case %s with %d image(s)", remote.ap_id, len(prepared))
     return case

@@ -3,9 +3,10 @@
 One ``DeidJob`` per image waiting for the engine: a new image of a draft case (``kind`` "image",
 ``case_id`` set; the ``CaseImage`` row is written only when the engine accepts it, so a case image
 row always names a clean image), a manual redaction re-run of an existing case image ("redact",
-``image_id`` set), a client-API upload ("api_media", ``media_upload_id`` set) or the stack of a
+``image_id`` set), a client-API upload ("api_media", ``media_upload_id`` set), the stack of a
 DICOM series received from the PACS ("stack", ``image_id`` is its key image; the originals are
-the series' own, so ``original_key`` is empty). The un-redacted
+the series' own, so ``original_key`` is empty) or the stacks a peer's case links
+("remote_stack", ``case_id`` the remote case; fetched from its origin). The un-redacted
 original lives in the private store under ``original_key``. Workers claim rows with a lease
 (``storage.repositories.work_queue``) exactly like deliveries.
 
@@ -30,7 +31,7 @@ class DeidJob(Base):
     __tablename__ = "deid_jobs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # image | redact | api_media | stack
+    # image | redact | api_media | stack | remote_stack
     kind: Mapped[str] = mapped_column(String(16))
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True
@@ -52,8 +53,9 @@ class DeidJob(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Media key the running attempt writes under, recorded before the files are written, so the
-    # next attempt removes what a killed worker left half-written.
+    # Media key the running attempt writes under (for the stack kinds: the seed its many keys are
+    # derived from, media.attempt_keys), recorded before the files are written, so the next
+    # attempt removes what a killed worker left half-written.
     output_key: Mapped[str] = mapped_column(String(64), default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
     # needs_review: {"boxes": [...], "coverage": 0.62, "threshold": 0.35, "reason": "..."}

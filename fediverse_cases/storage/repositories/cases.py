@@ -21,6 +21,7 @@ from fediverse_cases.storage.models import (
     CollectionItem,
     Comment,
     Consent,
+    DicomStackImage,
     Flag,
     Like,
     Notification,
@@ -237,8 +238,12 @@ async def get_case_by_ap_id(session: AsyncSession, ap_id: str) -> Case | None:
 
 
 async def image_keys(session: AsyncSession, case_id: int) -> list[str]:
+    """Shared media keys of the case's images and of its stacks' frames (for deleters)."""
     rows = await session.execute(select(CaseImage.media_key).where(CaseImage.case_id == case_id))
-    return [r[0] for r in rows if r[0]]
+    frames = await session.execute(
+        select(DicomStackImage.media_key).where(DicomStackImage.case_id == case_id)
+    )
+    return [r[0] for r in rows if r[0]] + [r[0] for r in frames]
 
 
 async def pending_revision(session: AsyncSession, case_id: int) -> CaseRevision | None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -59,6 +59,9 @@ class CaseStack:
     frames: list[dict[str, tuple[str, str]]]
     width: int
     height: int
+    # A peer's stack (received_via "remote"): the other key frames of the case the viewer shows
+    # instead (its own image is ``image_id``); the pages leave them out while the stack is shown.
+    covers: tuple[int, ...] = ()
 
     @property
     def default_preset(self) -> str:
@@ -66,12 +69,77 @@ class CaseStack:
 
     def key_frames(self, count: int) -> list[int]:
         """``count`` evenly spaced frame indexes, first and last included, in stack order."""
-        total = len(self.frames)
-        if count >= total:
-            return list(range(total))
-        if count <= 1:
-            return [total // 2]
-        return sorted({round(i * (total - 1) / (count - 1)) for i in range(count)})
+        return key_frame_indexes(len(self.frames), count)
+
+
+def key_frame_indexes(total: int, count: int) -> list[int]:
+    """``count`` evenly spaced indexes of ``total`` frames, first and last included, in order
+    (one: the middle frame)."""
+    if count >= total:
+        return list(range(total))
+    if count <= 1:
+        return [total // 2]
+    return sorted({round(i * (total - 1) / (count - 1)) for i in range(count)})
+
+
+@dataclass(frozen=True)
+class KeyFrame:
+    """One key frame of a stack at its default preset (what a Note and the client API show)."""
+
+    index: int  # 0-based, in stack order
+    total: int
+    media_key: str
+    media_type: str
+    width: int
+    height: int
+
+
+async def key_frames_of(db: AsyncSession, per_stack: Mapping[int, int]) -> dict[int, list[KeyFrame]]:
+    """case image id -> its stack's key frames at the default preset, for the cases in
+    ``per_stack`` (case id -> how many key frames each of its stacks shows), in one query per
+    table whatever the number of cases. Our own series only: a peer's stack arrived with its key
+    frames as the case's images."""
+    if not per_stack:
+        return {}
+    series = (
+        await db.scalars(
+            select(DicomSeries).where(
+                DicomSeries.case_id.in_(tuple(per_stack)),
+                DicomSeries.stack_frames > 1,
+                DicomSeries.received_via != "remote",
+            )
+        )
+    ).all()
+    wanted: dict[int, tuple[DicomSeries, str, list[int]]] = {}
+    for row in series:
+        if row.stack_presets:
+            indexes = key_frame_indexes(row.stack_frames, per_stack[row.case_id])
+            wanted[row.id] = (row, str(row.stack_presets[0]["key"]), indexes)
+    if not wanted:
+        return {}
+    rows = (
+        await db.scalars(
+            select(DicomStackImage).where(
+                DicomStackImage.series_id.in_(tuple(wanted)),
+                DicomStackImage.frame.in_({i for _r, _p, indexes in wanted.values() for i in indexes}),
+            )
+        )
+    ).all()
+    out: dict[int, list[KeyFrame]] = {}
+    for image in sorted(rows, key=lambda r: (r.series_id, r.frame)):
+        row, preset, indexes = wanted[image.series_id]
+        if image.preset == preset and image.frame in indexes:
+            out.setdefault(row.case_image_id, []).append(
+                KeyFrame(
+                    image.frame,
+                    row.stack_frames,
+                    image.media_key,
+                    image.media_type,
+                    image.width,
+                    image.height,
+                )
+            )
+    return out
 
 
 async def stacks_of(db: AsyncSession, case_id: int) -> dict[int, CaseStack]:
@@ -93,11 +161,22 @@ async def stacks_of(db: AsyncSession, case_id: int) -> dict[int, CaseStack]:
         sizes.setdefault(row.series_id, (row.width, row.height))
     return {
         row.case_image_id: CaseStack(
-            row.case_image_id, row.modality, list(row.stack_presets), frames[sid], *sizes.get(sid, (0, 0))
+            row.case_image_id,
+            row.modality,
+            list(row.stack_presets),
+            frames[sid],
+            *sizes.get(sid, (0, 0)),
+            covers=_covered(row),
         )
         for sid, row in series.items()
         if frames[sid]
     }
+
+
+def _covered(row: DicomSeries) -> tuple[int, ...]:
+    record = (row.deidentification or {}).get("remote_stack") or {}
+    ids = record.get("key_image_ids") if isinstance(record, dict) else None
+    return tuple(int(i) for i in ids or [] if int(i) != row.case_image_id)
 
 
 async def stack_image_and_case(db: AsyncSession, media_key: str) -> tuple[DicomStackImage, Case] | None:

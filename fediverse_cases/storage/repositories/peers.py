@@ -12,6 +12,7 @@ from fediverse_cases.storage.models import (
     Actor,
     Case,
     CaseImage,
+    DicomStackImage,
     Peer,
 )
 
@@ -58,7 +59,13 @@ async def media_keys_from_host(session: AsyncSession, host: str) -> list[str]:
         .join(Actor, Actor.id == Case.author_actor_id)
         .where(Actor.host == host, Actor.is_local.is_(False), CaseImage.media_key != "")
     )
-    return sorted(set(rows.scalars().all()))
+    frames = await session.execute(
+        select(DicomStackImage.media_key)
+        .join(Case, Case.id == DicomStackImage.case_id)
+        .join(Actor, Actor.id == Case.author_actor_id)
+        .where(Actor.host == host, Actor.is_local.is_(False))
+    )
+    return sorted({*rows.scalars().all(), *frames.scalars().all()})
 
 
 async def delete_remote_actors_of_host(session: AsyncSession, host: str) -> int:

@@ -10,11 +10,13 @@ from quart import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse_cases.convert.cases import key_frames_per_stack
 from fediverse_cases.core.case_access import Viewer, can_see_unpublished, case_facts
 from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services.viewers import viewer_for
 from fediverse_cases.storage.models import Account, Case, Comment
 from fediverse_cases.storage.repositories import accounts as accounts_repo
+from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import follows as follows_repo
 from fediverse_cases.storage.repositories import polls as polls_repo
 from fediverse_cases.storage.repositories import social as social_repo
@@ -44,6 +46,13 @@ async def render_cases(db: AsyncSession, cases: Sequence[Case], viewer: Viewer) 
         favourite_counts=await social_repo.like_counts(db, case_ids),
     )
     polls = await polls_repo.polls_of_cases(db, case_ids)
+    key_frames = await dicom_repo.key_frames_of(
+        db,
+        {
+            listing.case.id: key_frames_per_stack(sum(1 for image in listing.images if image.media_key))
+            for listing in listings
+        },
+    )
     rendered = []
     for listing in listings:
         facts = case_facts(listing.case)
@@ -57,6 +66,7 @@ async def render_cases(db: AsyncSession, cases: Sequence[Case], viewer: Viewer) 
                 interactions,
                 show_review=show_review,
                 consent_on_file=consent,
+                key_frames=key_frames,
             )
         )
         if (poll := polls.get(listing.case.id)) is not None:

@@ -6,6 +6,7 @@ id space and ``max_id``/``since_id`` order cases by creation. Plain functions ov
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
 
@@ -13,6 +14,7 @@ from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.notification_types import notification_type
 from fediverse_cases.core.specialties import hashtags_in
 from fediverse_cases.storage.models import Case, CaseImage, Comment, MediaUpload, Notification
+from fediverse_cases.storage.repositories.dicom import KeyFrame
 from fediverse_cases.storage.repositories.feeds import CaseListing
 from fediverse_cases.web.api.serializers import iso
 
@@ -72,6 +74,42 @@ def attachment_json(item: CaseImage | MediaUpload, base_url: str) -> dict[str, o
     }
 
 
+def key_frame_json(image: CaseImage, frame: KeyFrame, base_url: str) -> dict[str, object]:
+    """A key frame of the image's stack, as the Note sends it: the default preset's files, alt
+    text "<alt> (image k of n)". Its display file is the largest the store keeps of a frame."""
+    label = f"image {frame.index + 1} of {frame.total}"
+    size = _meta(frame.width, frame.height, frame.width, frame.height)
+    return {
+        "id": f"i{image.id}f{frame.index}",
+        "type": "image",
+        "url": _media_url(base_url, frame.media_key, "display", frame.media_type),
+        "preview_url": _media_url(base_url, frame.media_key, "thumb", frame.media_type),
+        "remote_url": None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": size,
+        "description": f"{image.alt_text} ({label})" if image.alt_text else label.capitalize(),
+        "blurhash": None,
+    }
+
+
+def media_json(
+    images: list[CaseImage], key_frames: Mapping[int, list[KeyFrame]], base_url: str
+) -> list[dict[str, object]]:
+    """A case's media attachments: each image, or for a DICOM series its stack's key frames
+    (bounded like the Note's, never every frame)."""
+    out: list[dict[str, object]] = []
+    for image in images:
+        if not image.media_key:
+            continue
+        frames = key_frames.get(image.id)
+        if frames:
+            out.extend(key_frame_json(image, frame, base_url) for frame in frames)
+        else:
+            out.append(attachment_json(image, base_url))
+    return out
+
+
 def _paragraphs(text: str) -> str:
     # Local captions and comments are plain text: escaping is the sanitization.
     blocks = [block.strip() for block in text.replace("\r", "").split("\n\n") if block.strip()]
@@ -92,7 +130,9 @@ def case_status_json(
     *,
     show_review: bool,
     consent_on_file: bool | None = None,
+    key_frames: Mapping[int, list[KeyFrame]] | None = None,
 ) -> dict[str, object]:
+    """``key_frames``: case image id -> its stack's key frames (``dicom_repo.key_frames_of``)."""
     case: Case = listing.case
     body: dict[str, object] = {
         "id": case_status_id(case.id),
@@ -120,9 +160,7 @@ def case_status_json(
         "reblog": None,
         "application": None,
         "account": account_json,
-        "media_attachments": [
-            attachment_json(image, base_url) for image in listing.images if image.media_key
-        ],
+        "media_attachments": media_json(listing.images, key_frames or {}, base_url),
         "mentions": [],
         "tags": [{"name": tag.tag, "url": f"{base_url}/tags/{tag.tag}"} for tag in listing.tags],
         "emojis": [],

@@ -103,10 +103,11 @@ async def _render_case(
             current_app.add_background_task(context_backfill.refresh_when_opened, state, case.id)
         listing = facts.listing
         await feed_repo.attach_media(db, listing)
-        stacks = {
-            image_id: stack_view(stack)
-            for image_id, stack in (await dicom_repo.stacks_of(db, case.id)).items()
-        }
+        case_stacks = await dicom_repo.stacks_of(db, case.id)
+        stacks = {image_id: stack_view(stack) for image_id, stack in case_stacks.items()}
+        # A peer's stack is shown in place of its key frames (the Note's few images of it).
+        covered = {image_id for stack in case_stacks.values() for image_id in stack.covers}
+        listing.images = [image for image in listing.images if image.id not in covered]
         moderator = can_review(account)
         thread = await comment_repo.thread(db, case.id, include_hidden=moderator)
         likes, liked, consent = facts.likes, facts.liked, facts.consent_on_file
