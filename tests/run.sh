@@ -82,4 +82,6 @@ bash tests/browser/axe/install.sh
 # The bovine-herd interop peer (PyPI bovine-herd, in its own venv: it needs quart<0.20).
 bash tests/interop/bovine_peer/install.sh
 
-exec .venv/bin/python -m pytest "$@"
+# Two test processes (pytest-xdist), each taking whole modules so module-scoped servers start once:
+# most of the suite waits on servers, browsers and subprocesses. TEST_PROCESSES=0 runs in one process.
+exec .venv/bin/python -m pytest -n "${TEST_PROCESSES:-2}" --dist loadfile "$@"

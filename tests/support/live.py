@@ -174,7 +174,9 @@ class LiveInstance:
 
     # --- the server process ----------------------------------------------------------------
 
-    async def start(self, timeout: float = 30.0) -> None:
+    # 90 s: on a loaded 2-core machine (the suite runs two test processes) a start can take long;
+    # a healthy start returns as soon as it answers, so only a broken one waits this out.
+    async def start(self, timeout: float = 90.0) -> None:
         if self.process is not None and self.process.poll() is None:
             return
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()/kill()
