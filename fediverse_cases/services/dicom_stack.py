@@ -47,6 +47,21 @@ class StackFiles:
     boxes_by_instance: dict[int, list[tuple[int, int, int, int]]] = field(default_factory=dict)
     seconds_per_frame: float = 0.0
 
+    def save_frame(self, state: AppState, frame: StackFrame, keys: KeySequence) -> None:
+        """Store one de-identified frame's renderings (one per preset) under the attempt's keys."""
+        for preset, image in zip(frame.presets, frame.images, strict=True):
+            stored = state.media_store.save(image, keys.next())
+            self.stored.append(
+                StoredFrame(
+                    frame.index,
+                    preset,
+                    stored.key,
+                    image.media_type,
+                    image.display_width,
+                    image.display_height,
+                )
+            )
+
     def delete(self, state: AppState) -> None:
         for stored in self.stored:
             state.media_store.delete(stored.media_key)
@@ -89,18 +104,7 @@ def _build(
     private_keys = KeySequence(seed, "private")
 
     def sink(frame: StackFrame) -> None:
-        for preset, image in zip(frame.presets, frame.images, strict=True):
-            stored = state.media_store.save(image, media_keys.next())
-            files.stored.append(
-                StoredFrame(
-                    frame.index,
-                    preset,
-                    stored.key,
-                    image.media_type,
-                    image.display_width,
-                    image.display_height,
-                )
-            )
+        files.save_frame(state, frame, media_keys)
         frame_instances.append(frame.instance)
 
     result = deidentify_stack(

@@ -30,7 +30,7 @@ from fediverse_cases.deidentify.stack import StackFrame
 from fediverse_cases.federation import remote_stack
 from fediverse_cases.federation.remote_stack import RemoteStack, StackRefused, StackUnreachable
 from fediverse_cases.media.attempt_keys import KeySequence
-from fediverse_cases.services.dicom_stack import StackFiles, StoredFrame, add_rows
+from fediverse_cases.services.dicom_stack import StackFiles, add_rows
 from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import Actor, Case, CaseImage, DeidJob, DicomSeries
 from fediverse_cases.storage.repositories import dicom as dicom_repo
@@ -55,18 +55,7 @@ def _store_frames(state: AppState, frames: list, keys: KeySequence, built: _Buil
     """De-identify and store one stack's frames (in a thread); the refusal, or None."""
 
     def sink(frame: StackFrame) -> None:
-        for preset, image in zip(frame.presets, frame.images, strict=True):
-            stored = state.media_store.save(image, keys.next())
-            built.files.stored.append(
-                StoredFrame(
-                    frame.index,
-                    preset,
-                    stored.key,
-                    image.media_type,
-                    image.display_width,
-                    image.display_height,
-                )
-            )
+        built.files.save_frame(state, frame, keys)
 
     try:
         result = deidentify_rendered_stack(state.deidentifier, frames, sink)

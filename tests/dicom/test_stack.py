@@ -16,8 +16,8 @@ from sqlalchemy import select
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.services.case_factory import publish_draft
 from fediverse_cases.storage.models import Case, CaseImage, DeidJob, DicomSeries, DicomStackImage
-from fediverse_cases.storage.repositories.accounts import get_account_by_username
 from tests.dicom.conftest import assert_no_phi_in_header, dicom_of, frame_images
+from tests.dicom.stacks import stowed_stack
 from tests.dicom.test_stow_rs import media_files, modality_token, stow
 from tests.support.dicom_studies import BURNED_TEXT, PHI_HEADER, dicom_parts, make_study
 from tests.support.instances import create_account
@@ -121,22 +121,8 @@ async def test_a_published_series_federates_as_key_frames_and_a_link_to_the_whol
     client, state
 ) -> None:
     slices = 9
-    token = await modality_token(state)
-    response = await stow(client, token, dicom_parts(make_study(slices, size=256).instances))
-    assert response.status_code == 200, await response.get_data(as_text=True)
-    public_id = response.headers["Location"].rsplit("/", 1)[1]
-    assert await run_deid_jobs(state) == 1
-    async with state.sessionmaker() as db:
-        author = await get_account_by_username(db, "dr_ada")
-        case = await db.scalar(select(Case).where(Case.public_id == public_id))
-        soft = (
-            await db.scalars(
-                select(DicomStackImage)
-                .where(DicomStackImage.preset == "soft_tissue")
-                .order_by(DicomStackImage.frame)
-            )
-        ).all()
-    assert author is not None and case is not None
+    stowed = await stowed_stack(client, state, slices)
+    public_id, author, case, soft = stowed.public_id, stowed.author, stowed.case, stowed.soft_tissue
     await publish_draft(
         state, author, case.id, caption="Round lesion in the chest, axial CT.", alt_texts=["Axial CT"]
     )

@@ -4,36 +4,16 @@ in the description), never every frame, in the status and in the timelines alike
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from fediverse_cases.services.case_factory import publish_draft
-from fediverse_cases.storage.models import Case, DicomStackImage
-from fediverse_cases.storage.repositories.accounts import get_account_by_username
-from tests.dicom.test_stow_rs import modality_token, stow
+from tests.dicom.stacks import stowed_stack
 from tests.support.api_server import bearer, user_token
-from tests.support.dicom_studies import dicom_parts, make_study
-from tests.support.jobs import run_deid_jobs
 
 
 async def test_a_stack_status_lists_its_key_frames_not_every_frame(client, state) -> None:  # type: ignore[no-untyped-def]
     slices = 9
-    token = await modality_token(state)
-    response = await stow(client, token, dicom_parts(make_study(slices, size=256).instances))
-    assert response.status_code == 200, await response.get_data(as_text=True)
-    public_id = response.headers["Location"].rsplit("/", 1)[1]
-    assert await run_deid_jobs(state) == 1
-    async with state.sessionmaker() as db:
-        author = await get_account_by_username(db, "dr_ada")
-        case = await db.scalar(select(Case).where(Case.public_id == public_id))
-        soft = (
-            await db.scalars(
-                select(DicomStackImage)
-                .where(DicomStackImage.preset == "soft_tissue")
-                .order_by(DicomStackImage.frame)
-            )
-        ).all()
-        every = (await db.scalars(select(DicomStackImage))).all()
-    assert author is not None and case is not None and len(every) == slices * 4
+    stowed = await stowed_stack(client, state, slices)
+    author, case, soft, every = stowed.author, stowed.case, stowed.soft_tissue, stowed.every
+    assert len(every) == slices * 4
     await publish_draft(state, author, case.id, caption="Round lesion, axial CT.", alt_texts=["Axial CT"])
 
     api = await user_token(client, "dr_ada", "read")
