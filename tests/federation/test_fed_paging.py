@@ -433,6 +433,35 @@ async def test_urgent_review_goes_first_tells_reviewers_and_pages_on_approval(
     assert page.state == "sent" and page.sent_at is not None
 
 
+async def test_rejecting_a_case_an_urgent_page_waits_on_cancels_the_page_and_tells_the_requester(
+    state, app, client, world
+) -> None:  # type: ignore[no-untyped-def]
+    accounts = world["accounts"]
+    urgent = await insert_case(state, accounts["dr_req"], case_state=CaseState.PENDING, caption="Urgent rash")
+    await set_on_call(await browser(app, "dr_on"), await group_actor_id(state), enabled="on")
+    requester = await browser(app, "dr_req")
+    sent = await send_page(requester, urgent.id, "Stevens-Johnson? Need eyes on this now.")
+    assert sent.status_code == 302
+    reviewer = await browser(app, "reviewer")
+    token = await csrf_token(reviewer, f"/review/{urgent.public_id}")
+    decided = await reviewer.post(
+        f"/review/{urgent.public_id}",
+        form={"decision": "reject", "note": "The photo shows a name band.", "csrf_token": token},
+    )
+    assert decided.status_code == 302
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+    assert page.state == "cancelled" and page.sent_at is None
+    told = [m for k, m in await kinds(state, "dr_req") if k == "page_cancelled"]
+    assert len(told) == 1 and "name band" in told[0]
+    assert "cancelled: the reviewer did not approve" in await (
+        await requester.get(sent.headers["Location"])
+    ).get_data(as_text=True)
+    assert "page" not in [k for k, _ in await kinds(state, "dr_on")]  # never sent
+    queue = await (await reviewer.get("/review")).get_data(as_text=True)
+    assert "Urgent review: a page waits on it" not in queue
+
+
 async def test_an_unanswered_page_escalates_once_to_every_member(state, app, client, world) -> None:  # type: ignore[no-untyped-def]
     """The escalation step itself with an injected clock (the worker path with --now is tested
     against a real instance in test_fed_paging_cli)."""

@@ -160,8 +160,11 @@ async def pages_waiting_review(db: AsyncSession, case_id: int) -> Sequence[Page]
 async def escalation_candidates(db: AsyncSession, sent_before: datetime, limit: int) -> Sequence[Page]:
     rows = await db.execute(
         select(Page)
+        .join(Actor, Actor.id == Page.group_actor_id)
         .where(
             Page.is_local.is_(True),
+            # A page sent through a group hosted elsewhere escalates at the group's home.
+            Actor.is_local.is_(True),
             Page.state == "sent",
             Page.first_answer_at.is_(None),
             Page.escalated_at.is_(None),
@@ -219,6 +222,13 @@ async def record_answers(db: AsyncSession, comment: Comment, author: Actor) -> i
             select(PageRecipient).where(PageRecipient.page_id == page.id, PageRecipient.actor_id == author.id)
         )
         recipient = row.scalar_one_or_none()
+        if recipient is None and page.is_local and await _requested_elsewhere(db, page):
+            # Sent through a group hosted at another hospital: its home knows who was paged;
+            # here any clinician answering on the case after the page counts as a recipient.
+            recipient = PageRecipient(
+                page_id=page.id, actor_id=author.id, on_call=True, notified_at=page.sent_at
+            )
+            db.add(recipient)
         if recipient is None or recipient.answered_at is not None:
             continue
         recipient.answered_at = when
@@ -241,3 +251,8 @@ async def record_answers(db: AsyncSession, comment: Comment, author: Actor) -> i
                 )
     await db.flush()
     return answered
+
+
+async def _requested_elsewhere(db: AsyncSession, page: Page) -> bool:
+    group = await db.get(Actor, page.group_actor_id)
+    return group is not None and not group.is_local
