@@ -226,7 +226,6 @@ async def relay_request(
     page: Page,
     requester: Actor,
     group_actor: Actor,
-    case: Case,
     activity: dict[str, Any],
 ) -> int:
     """At the group's home, a page a member at another hospital sent: our members on call are

@@ -589,6 +589,71 @@ async def test_a_page_from_another_hospital_tells_the_members_on_call_here(state
         assert len((await db.execute(select(Page))).scalars().all()) == 1
 
 
+async def test_a_member_elsewhere_pages_the_group_here_through_its_inbox(state, app, client, world) -> None:  # type: ignore[no-untyped-def]
+    """The group's home side of a page request: a member at another hospital sends the page Note
+    addressed to the Group; we check membership and claim, tell our members on call, and
+    announce the request as received to the other members' servers (not the requester's)."""
+    alice, bob, network = world["alice"], world["bob"], world["network"]
+    assert await deliver(client, state, bob, bob.activity("Follow", GROUP)) == 202  # bob joins
+    await set_on_call(await browser(app, "dr_on"), await group_actor_id(state), enabled="on")
+    await delivery.run_once(state)
+    network.calls.clear()
+
+    def request(peer: FakePeer, number: int) -> dict[str, Any]:
+        case_id = f"{peer.actor_uri}/cases/{number}"
+        peer.served[case_id] = {
+            "id": case_id,
+            "type": "Note",
+            "attributedTo": peer.actor_uri,
+            "content": "<p>Target lesions on the palms.</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }
+        note = {
+            "id": f"{peer.actor_uri}/pages/{number}",
+            "type": "Note",
+            "attributedTo": peer.actor_uri,
+            "to": [GROUP],
+            "audience": GROUP,
+            "context": case_id,
+            "content": "<p>Erythema multiforme? Patient in clinic.</p>",
+            "fediverseCases:page": {
+                "type": "fediverseCases:Page",
+                "fediverseCases:urgency": "now",
+                "fediverseCases:group": GROUP,
+                "fediverseCases:case": case_id,
+                "fediverseCases:escalated": False,
+                "fediverseCases:question": "Erythema multiforme? Patient in clinic.",
+            },
+        }
+        return peer.activity("Create", note, to=[GROUP])
+
+    sent = request(alice, 1)
+    assert await deliver(client, state, alice, sent) == 202
+    told = await kinds(state, "dr_on")
+    assert [k for k, _ in told] == ["page"] and "Erythema multiforme?" in told[0][1]
+    assert await kinds(state, "dr_off") == []  # not on call
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+    assert page.is_local and page.ap_id == f"{alice.actor_uri}/pages/1" and page.sent_at is not None
+    await delivery.run_once(state)
+    posts = [(r.url, json.loads(r.content)) for r in network.calls if r.method == "POST"]
+    assert [str(url) for url, _ in posts] == ["https://other.example/inbox"]  # bob's server only
+    ((_, announce),) = posts
+    assert announce["type"] == "Announce" and announce["actor"] == GROUP
+    assert announce["object"] == sent  # as received
+    assert "https://www.w3.org/ns/activitystreams#Public" not in announce["to"] + announce["cc"]
+
+    assert await deliver(client, state, alice, sent) == 202  # again: nobody told twice
+    assert len(await kinds(state, "dr_on")) == 1
+    # Someone who is not a member (eve, verified at other.example) pages nobody through us.
+    eve = FakePeer("other.example", "eve")
+    network.peers.append(eve)
+    assert await deliver(client, state, eve, request(eve, 2)) == 202
+    async with state.sessionmaker() as db:
+        assert len((await db.execute(select(Page))).scalars().all()) == 1
+    assert len(await kinds(state, "dr_on")) == 1
+
+
 async def test_a_held_answer_answers_the_page_only_once_the_reviewer_approves_it(
     state, app, client, world
 ) -> None:  # type: ignore[no-untyped-def]

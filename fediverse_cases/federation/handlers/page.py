@@ -178,16 +178,15 @@ async def receive_page_request(
         raise Dropped(f"page request refused: {refused}", received.ap_id)
     if await paging_repo.get_page_by_ap_id(db, received.ap_id) is not None:
         return None
+    # A case we cannot fetch still leaves the page going out: each hospital fetches it itself.
     case = await load_case()
-    if case is None:
-        raise Dropped("page request about a case that cannot be had", received.case_uri)
     question = WITHHELD if scan_text(received.question) else received.question
     page = Page(
         ap_id=received.ap_id,
         is_local=True,  # the group's home keeps the page's figures and escalates it
         group_actor_id=group.id,
         requester_actor_id=author.id,
-        case_id=case.id,
+        case_id=case.id if case is not None else None,
         case_ap_id=received.case_uri,
         urgency=received.urgency,
         question=question,
@@ -195,6 +194,6 @@ async def receive_page_request(
     )
     db.add(page)
     await db.flush()
-    sent = await paging_service.relay_request(db, ctx.state, page, author, group, case, ctx.activity)
+    sent = await paging_service.relay_request(db, ctx.state, page, author, group, ctx.activity)
     log.info("page request %s from %s: fanned out to %d server(s)", received.ap_id, author.uri, sent)
     return page
