@@ -19,8 +19,9 @@
 - ``escalate_due``: a page nobody answered within ``[paging] escalate_after_minutes`` goes to
   every member of the group, once (run by the worker; ``now`` is injectable for tests and for
   ``fediverse-cases paging tick --now``).
-- Seen (``storage.repositories.paging.mark_seen``): opening the page, the case's page, or
-  reading the notification (client API or web UI) marks the page seen by that recipient.
+- Seen (``mark_seen``): opening the page, the case's page, or reading the notification (client
+  API or web UI) marks the page seen by that recipient; a requester at another hospital is told
+  (``federation.page_seen``: a ``View`` of the page).
 
 Each function works in the caller's transaction except ``escalate_due`` (its own, per page).
 """
@@ -28,6 +29,7 @@ Each function works in the caller's transaction except ``escalate_due`` (its own
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +49,7 @@ from fediverse_cases.core.paging import (
     response_stats,
 )
 from fediverse_cases.deidentify import scan_text
+from fediverse_cases.federation import page_seen
 from fediverse_cases.federation import paging as page_federation
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.federation.workers import JobLoop
@@ -337,6 +340,30 @@ async def _escalate(db: AsyncSession, state: AppState, page: Page) -> None:
         members=remote,
         escalated=True,
     )
+
+
+# --- seen ------------------------------------------------------------------------------------
+
+
+async def mark_seen(
+    db: AsyncSession,
+    state: FederationState,
+    me: Actor,
+    *,
+    page_id: int | None = None,
+    case_id: int | None = None,
+    notification_ids: Sequence[int] = (),
+) -> int:
+    """``me`` saw the page(s): marked here, and each requester at another hospital is told."""
+    pages = await paging_repo.unseen_pages(
+        db, me.id, page_id=page_id, case_id=case_id, notification_ids=notification_ids
+    )
+    marked = await paging_repo.mark_seen(
+        db, me.id, page_id=page_id, case_id=case_id, notification_ids=notification_ids
+    )
+    if pages:
+        await page_seen.tell_seen(db, state, me, pages)
+    return marked
 
 
 # --- on call and figures -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ case's page at B. B tells bob (on call there) itself and sends the page request 
 addressed to the Group) to A. A checks dr_req is an admitted member, tells amy, and announces
 the request, as received, to C, which tells cleo. Amy answers by commenting on the case at A;
 the comment reaches B, where dr_req is told of the first answer and the page view shows it.
+Cleo opening the page at C tells B (a ``View`` of the page): B's page view shows she saw it.
 """
 
 from __future__ import annotations
@@ -110,6 +111,16 @@ async def test_a_member_at_another_hospital_pages_the_group_through_its_home(
     assert len(await pages(b)) == 1
     assert len(await notifications(b, "bob", "page")) == 1
 
+    # Cleo opens the page at C: dr_req's page view at B shows she has seen it (a View to B).
+    cleo = await signed_in(c, "cleo")
+    assert (await cleo.get(f"/pages/{at_c.id}")).status_code == 200
+    cleo_row = re.compile(rf'data-recipient="cleo@{re.escape(c.host)}">.*?<td class="seen">seen ', re.S)
+
+    async def seen_at_b() -> bool:
+        return bool(cleo_row.search((await requester.get(page_path)).text))
+
+    await poll(seen_at_b, "cleo's seeing the page reaching B", 60)
+
     # Bert is no member: B offers him no form for the group.
     bert = await signed_in(b, "bert")
     assert (await bert.get(f"/page?group={group_id}")).status_code == 404
@@ -130,7 +141,7 @@ async def test_a_member_at_another_hospital_pages_the_group_through_its_home(
     assert "amy@" in answered
     view = (await requester.get(page_path)).text
     assert f'data-recipient="amy@{a.host}"' in view and "answered " in view
-    for client in (requester, bert, amy):
+    for client in (requester, bert, amy, cleo):
         await client.aclose()
 
 

@@ -14,8 +14,8 @@ page as received (``ap_id`` is the page Note's id, so a duplicate delivery is on
 ``first_answer_at`` is the first comment on the case by a recipient after the page was sent.
 
 ``PageRecipient``: one person the page was for; ``on_call`` False means the escalation added
-them. ``seen_at``/``answered_at`` are what the page view shows (for remote recipients only
-``answered_at`` is known, from their comment arriving here).
+them. ``seen_at``/``answered_at`` are what the page view shows (for remote recipients, from their
+hospital's ``View`` of the page and from their comment arriving here).
 """
 
 from __future__ import annotations

@@ -105,6 +105,31 @@ async def link_notifications(
     await db.flush()
 
 
+async def unseen_pages(
+    db: AsyncSession,
+    actor_id: int,
+    *,
+    page_id: int | None = None,
+    case_id: int | None = None,
+    notification_ids: Sequence[int] = (),
+) -> list[Page]:
+    """The pages ``mark_seen`` with the same arguments is about to mark seen for the first time."""
+    query = (
+        select(Page)
+        .join(PageRecipient, PageRecipient.page_id == Page.id)
+        .where(PageRecipient.actor_id == actor_id, PageRecipient.seen_at.is_(None), Page.state == "sent")
+    )
+    if page_id is not None:
+        query = query.where(Page.id == page_id)
+    elif case_id is not None:
+        query = query.where(Page.case_id == case_id)
+    elif notification_ids:
+        query = query.where(PageRecipient.notification_id.in_(list(notification_ids)))
+    else:
+        return []
+    return list((await db.execute(query)).scalars())
+
+
 async def mark_seen(
     db: AsyncSession,
     actor_id: int,

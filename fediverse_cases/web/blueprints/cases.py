@@ -24,6 +24,7 @@ from fediverse_cases.core.case_access import (
 from fediverse_cases.federation.handlers import context_backfill
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import outcomes as outcome_service
+from fediverse_cases.services import paging as paging_service
 from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services import social
 from fediverse_cases.storage.base import utcnow
@@ -33,7 +34,6 @@ from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import feeds as feed_repo
 from fediverse_cases.storage.repositories import groups as groups_repo
-from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.storage.repositories.audit import record
@@ -133,7 +133,7 @@ async def _render_case(
         page_groups = []
         if actor is not None:
             # Opening the case is seeing the pages about it that were for me.
-            await paging_repo.mark_seen(db, actor.id, case_id=case.id)
+            await paging_service.mark_seen(db, app_state(), actor, case_id=case.id)
             if may_page_with(case, actor):
                 # My own case: I may page any group I am a member of with it.
                 page_groups = [

@@ -231,7 +231,7 @@ async def page_view(page_id: int) -> str:
         if not (mine or paged or moderator):
             abort(404)
         if paged and me is not None:
-            await paging_repo.mark_seen(db, me.id, page_id=page.id)
+            await paging_service.mark_seen(db, app_state(), me, page_id=page.id)
             recipients = await paging_repo.recipients(db, page.id)
         requester = await db.get(Actor, page.requester_actor_id)
         group_actor = await db.get(Actor, page.group_actor_id)
