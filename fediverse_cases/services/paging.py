@@ -198,13 +198,10 @@ async def _dispatch(
         for m in local
         if m.account_id in on_call
     ]
+    await paging_repo.link_notifications(db, added)
     # Members elsewhere: their hospital knows who of them is on call and tells those.
     remote = [m for m in members if not m.is_local]
-    added += [
-        paging_repo.add_recipient(db, page, m, on_call=True, message=message, from_actor_id=requester.id)
-        for m in remote
-    ]
-    await paging_repo.link_notifications(db, added)
+    await paging_repo.add_remote_recipients(db, page, [m.id for m in remote], on_call=True)
     if not group_actor.is_local:
         # The group's home knows its members at every hospital: it fans the page out.
         await page_federation.deliver_request(
@@ -246,12 +243,9 @@ async def relay_request(
         for m in local
         if m.account_id in on_call
     ]
-    remote = [m for m in members if not m.is_local and m.host != requester.host]
-    added += [
-        paging_repo.add_recipient(db, page, m, on_call=True, message=message, from_actor_id=requester.id)
-        for m in remote
-    ]
     await paging_repo.link_notifications(db, added)
+    remote = [m for m in members if not m.is_local and m.host != requester.host]
+    await paging_repo.add_remote_recipients(db, page, [m.id for m in remote], on_call=True)
     return await page_federation.announce_request(db, state, page, group_actor, activity, remote)
 
 
@@ -321,15 +315,14 @@ async def _escalate(db: AsyncSession, state: AppState, page: Page) -> None:
         for m in members
         if m.is_local and m.account_id is not None and m.id not in told
     ]
-    # A page requested from another hospital is escalated to our members only: the
-    # escalation Note is the requester's to sign.
-    remote = [m for m in members if not m.is_local] if requester.is_local else []
-    added += [
-        paging_repo.add_recipient(db, page, m, on_call=False, message=message, from_actor_id=requester.id)
-        for m in remote
-        if m.id not in told
-    ]
     await paging_repo.link_notifications(db, added)
+    # A page requested from another hospital is escalated to our members only: the
+    # escalation Note is the requester's to sign. Every remote member's server gets it (each
+    # tells those of its members not told yet).
+    remote = [m for m in members if not m.is_local] if requester.is_local else []
+    await paging_repo.add_remote_recipients(
+        db, page, [m.id for m in remote if m.id not in told], on_call=False
+    )
     await page_federation.deliver_page(
         db,
         state,

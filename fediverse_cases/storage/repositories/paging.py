@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.paging import Schedule, is_on_call
@@ -91,6 +91,19 @@ def add_recipient(
             push_urgency="high",
         )
     return recipient, notification
+
+
+async def add_remote_recipients(
+    db: AsyncSession, page: Page, actor_ids: Sequence[int], *, on_call: bool
+) -> None:
+    """Members at other hospitals (their hospital notifies them): one batched insert, as a page
+    to a large group names hundreds of them."""
+    if actor_ids:
+        now = utcnow()
+        await db.execute(
+            insert(PageRecipient),
+            [{"page_id": page.id, "actor_id": a, "on_call": on_call, "notified_at": now} for a in actor_ids],
+        )
 
 
 async def link_notifications(
