@@ -654,6 +654,33 @@ async def test_a_member_elsewhere_pages_the_group_here_through_its_inbox(state, 
     assert len(await kinds(state, "dr_on")) == 1
 
 
+async def test_a_view_from_a_recipient_elsewhere_marks_the_page_seen_here(state, app, client, world) -> None:  # type: ignore[no-untyped-def]
+    """Seen, federated (receiving side): alice's hospital tells us she opened dr_req's page."""
+    case, alice, bob = world["case"], world["alice"], world["bob"]
+    requester = await browser(app, "dr_req")
+    sent = await send_page(requester, case.id, "Anyone free?")
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+
+    def seen_by(view: str, handle: str) -> bool:
+        row = view.split(f'data-recipient="{handle}"', 1)[1].split("</tr>", 1)[0]
+        return 'class="seen">seen ' in row
+
+    view = await (await requester.get(sent.headers["Location"])).get_data(as_text=True)
+    assert not seen_by(view, "alice@remote.example")
+    # Bob was not paged (no member): his View changes nothing; nor does one naming no page.
+    assert await deliver(client, state, bob, bob.activity("View", page.ap_id, to=[])) == 202
+    assert await deliver(client, state, alice, alice.activity("View", f"{page.ap_id}x", to=[])) == 202
+    async with state.sessionmaker() as db:
+        rows = (
+            (await db.execute(select(PageRecipient).where(PageRecipient.page_id == page.id))).scalars().all()
+        )
+    assert all(r.seen_at is None for r in rows) and len(rows) == 1  # alice only (nobody on call here)
+    assert await deliver(client, state, alice, alice.activity("View", page.ap_id, to=[])) == 202
+    view = await (await requester.get(sent.headers["Location"])).get_data(as_text=True)
+    assert seen_by(view, "alice@remote.example")
+
+
 async def test_a_held_answer_answers_the_page_only_once_the_reviewer_approves_it(
     state, app, client, world
 ) -> None:  # type: ignore[no-untyped-def]
