@@ -82,7 +82,9 @@ class NewPage:
 def _describe(requester: Actor, group_actor: Actor, page: Page, *, escalated: bool = False) -> str:
     group = group_actor.display_name or group_actor.username
     lead = "Escalated page" if escalated else "Page"
-    return f"{lead} ({page.urgency}) from {requester.username} to {group}: {page.question}"
+    # A requester at another hospital (a page request) is named with their hospital.
+    who = requester.username if requester.is_local else requester.handle
+    return f"{lead} ({page.urgency}) from {who} to {group}: {page.question}"
 
 
 async def send_page(

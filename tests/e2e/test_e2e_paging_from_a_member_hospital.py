@@ -98,7 +98,7 @@ async def test_a_member_at_another_hospital_pages_the_group_through_its_home(
     (told_bob,) = await poll(lambda: notifications(b, "bob", "page"), "the page reaching bob at B", 60)
     assert QUESTION in told_bob
     (told_amy,) = await poll(lambda: notifications(a, "amy", "page"), "the page reaching amy at A", 60)
-    assert QUESTION in told_amy and "dr_req" in told_amy
+    assert QUESTION in told_amy and f"dr_req@{b.host}" in told_amy
     (told_cleo,) = await poll(lambda: notifications(c, "cleo", "page"), "the page reaching cleo at C", 60)
     assert QUESTION in told_cleo and f"dr_req@{b.host}" in told_cleo
     assert await notifications(b, "dr_req", "page") == []  # the requester is not paged
