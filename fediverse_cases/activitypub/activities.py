@@ -41,6 +41,7 @@ __all__ = [
     "Reject",
     "Undo",
     "Update",
+    "View",
 ]
 
 ObjectValue = Any  # str | Note | Tombstone | Actor | Activity | tuple[str, ...]
@@ -191,6 +192,13 @@ class QuoteRequest(Activity):
 
 
 @dataclass(frozen=True)
+class View(Activity):
+    """The actor has viewed the object (AS2): a recipient saw a page (``federation.page_seen``)."""
+
+    TYPE: ClassVar[str] = "View"
+
+
+@dataclass(frozen=True)
 class Accept(Activity):
     TYPE: ClassVar[str] = "Accept"
 
@@ -242,5 +250,18 @@ class Flag(Activity):
 
 ACTIVITY_TYPES: dict[str, type[Activity]] = {
     cls.TYPE: cls
-    for cls in (Create, Update, Delete, Follow, Accept, Reject, Undo, Like, Announce, Flag, QuoteRequest)
+    for cls in (
+        Create,
+        Update,
+        Delete,
+        Follow,
+        Accept,
+        Reject,
+        Undo,
+        Like,
+        Announce,
+        Flag,
+        QuoteRequest,
+        View,
+    )
 }

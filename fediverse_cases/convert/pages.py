@@ -2,8 +2,9 @@
 that carries it to members at other hospitals, and back.
 
 The Note is addressed to the members it is for at the server it is sent to (``to`` and a
-``Mention`` tag each; ``page_activity``), is not
-public, names the case in ``context`` and links it in its content, and carries
+``Mention`` tag each; ``page_activity``), or, sent by a member at another hospital than the
+group's, to the Group itself (``to`` and ``audience``, no mention: a page request the group's
+home announces to its members' servers), is not public, names the case in ``context`` and links it in its content, and carries
 ``fediverseCases:page``: ``fediverseCases:urgency`` (now | today), ``fediverseCases:group``
 (the group's id), ``fediverseCases:case`` (the case's id) and ``fediverseCases:escalated``
 (true when nobody answered in time and the page went to every member; such a Note names
@@ -41,6 +42,9 @@ class PageNote:
     escalated: bool
     published: datetime
     escalates: str = ""  # an escalation names the page it escalates
+    # A page request from a member at another hospital: addressed to the Group (``to`` and
+    # ``audience``), naming nobody; the group's home fans it out.
+    to_group: bool = False
 
 
 def note_from_page(page: PageNote) -> dict[str, Any]:
@@ -58,8 +62,9 @@ def note_from_page(page: PageNote) -> dict[str, Any]:
         "id": page.ap_id,
         "type": "Note",
         "attributedTo": page.requester_uri,
-        "to": [uri for uri, _ in page.recipients],
+        "to": [page.group_uri] if page.to_group else [uri for uri, _ in page.recipients],
         "cc": [],
+        **({"audience": page.group_uri} if page.to_group else {}),
         "context": page.case_uri,
         "content": content,
         "published": as2_datetime(page.published),

@@ -30,6 +30,7 @@ from fediverse_cases.activitypub.activities import (
     Reject,
     Undo,
     Update,
+    View,
 )
 from fediverse_cases.activitypub.actors import Actor
 from fediverse_cases.activitypub.objects import Note, Tombstone
@@ -189,9 +190,9 @@ def check_activity_origin(activity: Activity, signer_actor: str) -> OriginDecisi
             return OriginDecision.reject("answering a Follow addressed to someone else")
         return OriginDecision.accept()
 
-    if isinstance(activity, Follow | Like | Announce | Flag | QuoteRequest):
+    if isinstance(activity, Follow | Like | Announce | Flag | QuoteRequest | View):
         # Their objects are other people's (a followee, a liked, boosted or quoted note,
-        # reported content); they are referenced, never trusted as embedded content.
+        # reported content, a page seen); they are referenced, never trusted as embedded content.
         return OriginDecision.accept()
 
     return OriginDecision.reject(f"no origin rule for {activity.TYPE}")

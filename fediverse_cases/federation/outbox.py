@@ -96,7 +96,8 @@ async def _allowed(db: AsyncSession, state: FederationState, inboxes: Iterable[s
 def _signed(activity: dict[str, Any], sender: Actor) -> tuple[str, dict[str, Any]]:
     document = activity if "@context" in activity else {"@context": DEFAULT_CONTEXT, **activity}
     if "proof" not in document and sender.ed25519_private_pem and sender.ed25519_key_id:
-        document = sign_object(document, sender.ed25519_key_id, sender.ed25519_private_pem)
+        # Serialised right below and never changed: no need to copy its nested values.
+        document = sign_object(document, sender.ed25519_key_id, sender.ed25519_private_pem, share_nested=True)
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False), document
 
 

@@ -1,20 +1,27 @@
 """Paging a group: a verified professional asks the group's on-call members about a case.
 
-- ``send_page``: the requester (a member of a group hosted here) pages it with one of their
-  cases: a published one, or one still waiting for review ("urgent review": it goes to the top
+- ``send_page``: the requester (a member of the group, hosted here or at another hospital)
+  pages it with one of their cases: a published one, or one still waiting for review ("urgent review": it goes to the top
   of the review queue and the reviewers are notified; the page is sent once it is approved).
 - The question is scanned for identifiers like every text (a finding refuses the page).
 - Sending: every local member on call (toggle or weekly schedule) gets a "page" notification
   (web UI, client API, Web Push with high urgency); members at other hospitals get the page
   Note (``federation.paging``) and their hospital tells those on call there.
+- A group hosted at another hospital: the members here on call are told by us, and the page
+  request (the page Note addressed to the Group) goes to the group's home, which checks the
+  requester like a group post and fans it out to the other hospitals (``relay_request``: its
+  own members are told, the others get the request ``Announce``d, as FEP-1b12 relays posts).
 - Answers (``storage.repositories.paging.record_answers``, called wherever a comment becomes
   visible: written here, approved after being held, or arriving from a peer): a recipient's
   comment on the case answers the page; the first answer notifies the requester at once.
+- A rejected case cancels the pages waiting on its urgent review (``case_rejected``): each
+  requester is told.
 - ``escalate_due``: a page nobody answered within ``[paging] escalate_after_minutes`` goes to
   every member of the group, once (run by the worker; ``now`` is injectable for tests and for
   ``fediverse-cases paging tick --now``).
-- Seen (``storage.repositories.paging.mark_seen``): opening the page, the case's page, or
-  reading the notification (client API or web UI) marks the page seen by that recipient.
+- Seen (``mark_seen``): opening the page, the case's page, or reading the notification (client
+  API or web UI) marks the page seen by that recipient; a requester at another hospital is told
+  (``federation.page_seen``: a ``View`` of the page).
 
 Each function works in the caller's transaction except ``escalate_due`` (its own, per page).
 """
@@ -22,8 +29,10 @@ Each function works in the caller's transaction except ``escalate_due`` (its own
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,7 +49,9 @@ from fediverse_cases.core.paging import (
     response_stats,
 )
 from fediverse_cases.deidentify import scan_text
+from fediverse_cases.federation import page_seen
 from fediverse_cases.federation import paging as page_federation
+from fediverse_cases.federation.state import FederationState
 from fediverse_cases.federation.workers import JobLoop
 from fediverse_cases.services import push_jobs
 from fediverse_cases.services.operator import Operator
@@ -71,7 +82,9 @@ class NewPage:
 def _describe(requester: Actor, group_actor: Actor, page: Page, *, escalated: bool = False) -> str:
     group = group_actor.display_name or group_actor.username
     lead = "Escalated page" if escalated else "Page"
-    return f"{lead} ({page.urgency}) from {requester.username} to {group}: {page.question}"
+    # A requester at another hospital (a page request) is named with their hospital.
+    who = requester.username if requester.is_local else requester.handle
+    return f"{lead} ({page.urgency}) from {who} to {group}: {page.question}"
 
 
 async def send_page(
@@ -79,7 +92,7 @@ async def send_page(
     state: AppState,
     account: Account,
     requester: Actor,
-    group: Group,
+    group: Group | None,
     group_actor: Actor,
     new: NewPage,
     operator: Operator | None = None,
@@ -187,13 +200,16 @@ async def _dispatch(
         for m in local
         if m.account_id in on_call
     ]
+    await paging_repo.link_notifications(db, added)
     # Members elsewhere: their hospital knows who of them is on call and tells those.
     remote = [m for m in members if not m.is_local]
-    added += [
-        paging_repo.add_recipient(db, page, m, on_call=True, message=message, from_actor_id=requester.id)
-        for m in remote
-    ]
-    await paging_repo.link_notifications(db, added)
+    await paging_repo.add_remote_recipients(db, page, [m.id for m in remote], on_call=True)
+    if not group_actor.is_local:
+        # The group's home knows its members at every hospital: it fans the page out.
+        await page_federation.deliver_request(
+            db, state, page, requester=requester, group_actor=group_actor, case=case
+        )
+        return
     await page_federation.deliver_page(
         db,
         state,
@@ -204,6 +220,56 @@ async def _dispatch(
         members=remote,
         escalated=False,
     )
+
+
+async def relay_request(
+    db: AsyncSession,
+    state: FederationState,
+    page: Page,
+    requester: Actor,
+    group_actor: Actor,
+    activity: dict[str, Any],
+) -> int:
+    """At the group's home, a page a member at another hospital sent: our members on call are
+    told, and the request (``activity``, exactly as received, so its proof verifies everywhere)
+    is announced to every other member's server; the requester's hospital told its own."""
+    page.sent_at = utcnow()
+    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
+    local = [m for m in members if m.is_local and m.account_id is not None]
+    on_call = await paging_repo.on_call_account_ids(
+        db, group_actor.id, [m.account_id for m in local if m.account_id is not None], page.sent_at
+    )
+    message = _describe(requester, group_actor, page)
+    added = [
+        paging_repo.add_recipient(db, page, m, on_call=True, message=message, from_actor_id=requester.id)
+        for m in local
+        if m.account_id in on_call
+    ]
+    await paging_repo.link_notifications(db, added)
+    remote = [m for m in members if not m.is_local and m.host != requester.host]
+    await paging_repo.add_remote_recipients(db, page, [m.id for m in remote], on_call=True)
+    return await page_federation.announce_request(db, state, page, group_actor, activity, remote)
+
+
+async def case_rejected(db: AsyncSession, case: Case, reason: str) -> int:
+    """The reviewer rejected a case pages were waiting on: they are cancelled, and each
+    requester is told (high urgency: they are waiting for an answer)."""
+    cancelled = 0
+    for page in await paging_repo.pages_waiting_review(db, case.id):
+        page.state = "cancelled"
+        requester = await db.get(Actor, page.requester_actor_id)
+        if requester is not None and requester.account_id is not None:
+            add_notification(
+                db,
+                account_id=requester.account_id,
+                kind="page_cancelled",
+                case_id=case.id,
+                message=f"Your page was cancelled: the case {case_title(case)} was not approved ({reason.strip()}).",
+                push_urgency="high",
+            )
+        cancelled += 1
+    await db.flush()
+    return cancelled
 
 
 # --- escalation --------------------------------------------------------------------------------
@@ -251,13 +317,14 @@ async def _escalate(db: AsyncSession, state: AppState, page: Page) -> None:
         for m in members
         if m.is_local and m.account_id is not None and m.id not in told
     ]
-    remote = [m for m in members if not m.is_local]
-    added += [
-        paging_repo.add_recipient(db, page, m, on_call=False, message=message, from_actor_id=requester.id)
-        for m in remote
-        if m.id not in told
-    ]
     await paging_repo.link_notifications(db, added)
+    # A page requested from another hospital is escalated to our members only: the
+    # escalation Note is the requester's to sign. Every remote member's server gets it (each
+    # tells those of its members not told yet).
+    remote = [m for m in members if not m.is_local] if requester.is_local else []
+    await paging_repo.add_remote_recipients(
+        db, page, [m.id for m in remote if m.id not in told], on_call=False
+    )
     await page_federation.deliver_page(
         db,
         state,
@@ -268,6 +335,30 @@ async def _escalate(db: AsyncSession, state: AppState, page: Page) -> None:
         members=remote,
         escalated=True,
     )
+
+
+# --- seen ------------------------------------------------------------------------------------
+
+
+async def mark_seen(
+    db: AsyncSession,
+    state: FederationState,
+    me: Actor,
+    *,
+    page_id: int | None = None,
+    case_id: int | None = None,
+    notification_ids: Sequence[int] = (),
+) -> int:
+    """``me`` saw the page(s): marked here, and each requester at another hospital is told."""
+    pages = await paging_repo.unseen_pages(
+        db, me.id, page_id=page_id, case_id=case_id, notification_ids=notification_ids
+    )
+    marked = await paging_repo.mark_seen(
+        db, me.id, page_id=page_id, case_id=case_id, notification_ids=notification_ids
+    )
+    if pages:
+        await page_seen.tell_seen(db, state, me, pages)
+    return marked
 
 
 # --- on call and figures -----------------------------------------------------------------------

@@ -328,6 +328,7 @@ def _title(kind: str, name: str, instance_name: str) -> str:
         "page": f"{name} paged you",
         "page_answered": f"{name} answered your page",
         "urgent_review": "Urgent review requested",
+        "page_cancelled": "Your page was cancelled",
     }
     return titles.get(kind, instance_name)
 

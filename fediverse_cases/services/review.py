@@ -108,6 +108,8 @@ async def reject_case(db: AsyncSession, state: AppState, case: Case, operator: O
         case,
         f"Your case {case_name(case)} was not approved: {reason.strip()}",
     )
+    # Pages waiting on an urgent review of this case will never go out: their requesters hear.
+    await paging.case_rejected(db, case, reason)
 
 
 async def request_changes(

@@ -433,6 +433,35 @@ async def test_urgent_review_goes_first_tells_reviewers_and_pages_on_approval(
     assert page.state == "sent" and page.sent_at is not None
 
 
+async def test_rejecting_a_case_an_urgent_page_waits_on_cancels_the_page_and_tells_the_requester(
+    state, app, client, world
+) -> None:  # type: ignore[no-untyped-def]
+    accounts = world["accounts"]
+    urgent = await insert_case(state, accounts["dr_req"], case_state=CaseState.PENDING, caption="Urgent rash")
+    await set_on_call(await browser(app, "dr_on"), await group_actor_id(state), enabled="on")
+    requester = await browser(app, "dr_req")
+    sent = await send_page(requester, urgent.id, "Stevens-Johnson? Need eyes on this now.")
+    assert sent.status_code == 302
+    reviewer = await browser(app, "reviewer")
+    token = await csrf_token(reviewer, f"/review/{urgent.public_id}")
+    decided = await reviewer.post(
+        f"/review/{urgent.public_id}",
+        form={"decision": "reject", "note": "The photo shows a name band.", "csrf_token": token},
+    )
+    assert decided.status_code == 302
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+    assert page.state == "cancelled" and page.sent_at is None
+    told = [m for k, m in await kinds(state, "dr_req") if k == "page_cancelled"]
+    assert len(told) == 1 and "name band" in told[0]
+    assert "cancelled: the reviewer did not approve" in await (
+        await requester.get(sent.headers["Location"])
+    ).get_data(as_text=True)
+    assert "page" not in [k for k, _ in await kinds(state, "dr_on")]  # never sent
+    queue = await (await reviewer.get("/review")).get_data(as_text=True)
+    assert "Urgent review: a page waits on it" not in queue
+
+
 async def test_an_unanswered_page_escalates_once_to_every_member(state, app, client, world) -> None:  # type: ignore[no-untyped-def]
     """The escalation step itself with an injected clock (the worker path with --now is tested
     against a real instance in test_fed_paging_cli)."""
@@ -558,6 +587,98 @@ async def test_a_page_from_another_hospital_tells_the_members_on_call_here(state
     await deliver(client, state, eve, eve.activity("Create", fake, to=fake["to"]))
     async with state.sessionmaker() as db:
         assert len((await db.execute(select(Page))).scalars().all()) == 1
+
+
+async def test_a_member_elsewhere_pages_the_group_here_through_its_inbox(state, app, client, world) -> None:  # type: ignore[no-untyped-def]
+    """The group's home side of a page request: a member at another hospital sends the page Note
+    addressed to the Group; we check membership and claim, tell our members on call, and
+    announce the request as received to the other members' servers (not the requester's)."""
+    alice, bob, network = world["alice"], world["bob"], world["network"]
+    assert await deliver(client, state, bob, bob.activity("Follow", GROUP)) == 202  # bob joins
+    await set_on_call(await browser(app, "dr_on"), await group_actor_id(state), enabled="on")
+    await delivery.run_once(state)
+    network.calls.clear()
+
+    def request(peer: FakePeer, number: int) -> dict[str, Any]:
+        case_id = f"{peer.actor_uri}/cases/{number}"
+        peer.served[case_id] = {
+            "id": case_id,
+            "type": "Note",
+            "attributedTo": peer.actor_uri,
+            "content": "<p>Target lesions on the palms.</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }
+        note = {
+            "id": f"{peer.actor_uri}/pages/{number}",
+            "type": "Note",
+            "attributedTo": peer.actor_uri,
+            "to": [GROUP],
+            "audience": GROUP,
+            "context": case_id,
+            "content": "<p>Erythema multiforme? Patient in clinic.</p>",
+            "fediverseCases:page": {
+                "type": "fediverseCases:Page",
+                "fediverseCases:urgency": "now",
+                "fediverseCases:group": GROUP,
+                "fediverseCases:case": case_id,
+                "fediverseCases:escalated": False,
+                "fediverseCases:question": "Erythema multiforme? Patient in clinic.",
+            },
+        }
+        return peer.activity("Create", note, to=[GROUP])
+
+    sent = request(alice, 1)
+    assert await deliver(client, state, alice, sent) == 202
+    told = await kinds(state, "dr_on")
+    assert [k for k, _ in told] == ["page"] and "Erythema multiforme?" in told[0][1]
+    assert await kinds(state, "dr_off") == []  # not on call
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+    assert page.is_local and page.ap_id == f"{alice.actor_uri}/pages/1" and page.sent_at is not None
+    await delivery.run_once(state)
+    posts = [(r.url, json.loads(r.content)) for r in network.calls if r.method == "POST"]
+    assert [str(url) for url, _ in posts] == ["https://other.example/inbox"]  # bob's server only
+    ((_, announce),) = posts
+    assert announce["type"] == "Announce" and announce["actor"] == GROUP
+    assert announce["object"] == sent  # as received
+    assert "https://www.w3.org/ns/activitystreams#Public" not in announce["to"] + announce["cc"]
+
+    assert await deliver(client, state, alice, sent) == 202  # again: nobody told twice
+    assert len(await kinds(state, "dr_on")) == 1
+    # Someone who is not a member (eve, verified at other.example) pages nobody through us.
+    eve = FakePeer("other.example", "eve")
+    network.peers.append(eve)
+    assert await deliver(client, state, eve, request(eve, 2)) == 202
+    async with state.sessionmaker() as db:
+        assert len((await db.execute(select(Page))).scalars().all()) == 1
+    assert len(await kinds(state, "dr_on")) == 1
+
+
+async def test_a_view_from_a_recipient_elsewhere_marks_the_page_seen_here(state, app, client, world) -> None:  # type: ignore[no-untyped-def]
+    """Seen, federated (receiving side): alice's hospital tells us she opened dr_req's page."""
+    case, alice, bob = world["case"], world["alice"], world["bob"]
+    requester = await browser(app, "dr_req")
+    sent = await send_page(requester, case.id, "Anyone free?")
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+
+    def seen_by(view: str, handle: str) -> bool:
+        row = view.split(f'data-recipient="{handle}"', 1)[1].split("</tr>", 1)[0]
+        return 'class="seen">seen ' in row
+
+    view = await (await requester.get(sent.headers["Location"])).get_data(as_text=True)
+    assert not seen_by(view, "alice@remote.example")
+    # Bob was not paged (no member): his View changes nothing; nor does one naming no page.
+    assert await deliver(client, state, bob, bob.activity("View", page.ap_id, to=[])) == 202
+    assert await deliver(client, state, alice, alice.activity("View", f"{page.ap_id}x", to=[])) == 202
+    async with state.sessionmaker() as db:
+        rows = (
+            (await db.execute(select(PageRecipient).where(PageRecipient.page_id == page.id))).scalars().all()
+        )
+    assert all(r.seen_at is None for r in rows) and len(rows) == 1  # alice only (nobody on call here)
+    assert await deliver(client, state, alice, alice.activity("View", page.ap_id, to=[])) == 202
+    view = await (await requester.get(sent.headers["Location"])).get_data(as_text=True)
+    assert seen_by(view, "alice@remote.example")
 
 
 async def test_a_held_answer_answers_the_page_only_once_the_reviewer_approves_it(

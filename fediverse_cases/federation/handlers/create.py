@@ -30,7 +30,7 @@ from fediverse_cases.federation import groups as group_federation
 from fediverse_cases.federation import remote_media, remote_stack, threads
 from fediverse_cases.federation.dereference import fetch_document, get_or_fetch_actor
 from fediverse_cases.federation.handlers.context import Dropped, InboxContext
-from fediverse_cases.federation.handlers.page import receive_page
+from fediverse_cases.federation.handlers.page import is_page_request, receive_page, receive_page_request
 from fediverse_cases.federation.handlers.remote_text import hold_if_identifying, remote_texts
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
@@ -310,7 +310,10 @@ async def handle_create(ctx: InboxContext) -> tuple[Case, dict[str, Any]] | None
     if page_marker(note) is not None:
         if not await may_comment(ctx.db, author):
             raise Dropped("page by someone not a verified or vouched professional", author.uri)
-        await receive_page(ctx, note, author, lambda: page_case(ctx, note))
+        if await is_page_request(ctx.db, note):
+            await receive_page_request(ctx, note, author, lambda: page_case(ctx, note))
+        else:
+            await receive_page(ctx, note, author, lambda: page_case(ctx, note))
         return None
     # Addressed to groups we host, by a member they admit: kept here and announced to members.
     posting = await group_federation.admitted_groups(ctx.db, {**ctx.activity, "object": note}, author)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fediverse_cases.federation import groups as group_federation
+from fediverse_cases.federation import page_seen
 from fediverse_cases.federation.handlers import announce, delete, flag, follow, like, outcome, quote, undo
 from fediverse_cases.federation.handlers.context import Handler, InboxContext
 
@@ -44,6 +45,8 @@ HANDLERS: dict[str, Handler] = {
     "Flag": flag.handle_flag,
     "Undo": undo.handle_undo,
     "QuoteRequest": quote.handle_quote_request,
+    # A recipient elsewhere saw a page requested here.
+    "View": page_seen.handle_view,
     # A group relays its members' posts (FEP-1b12); other boosts are not kept.
     "Announce": _announce,
 }

@@ -10,6 +10,13 @@ or schedule) are told, unless the page escalated (nobody answered in time): then
 names. A duplicate delivery tells nobody twice. A question our identifier scanner flags is
 withheld (the notification says so and links the case). The case is fetched from its origin when we do
 not hold it yet (a page counts as interest, like a follow).
+
+A page request (``receive_page_request``): a Note with the marker whose group is a group hosted
+here, sent by a member at another hospital. The requester must be a member the group still
+admits (``federation.groups.may_post``: membership, professional claim, join rule); then the
+group's home fans it out as it does its own members' pages (``services.paging.relay_request``).
+At the members' hospitals such a request arrives announced by the group and names nobody:
+every local member of the group on call is told.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse_cases.convert.pages import page_from_note
 from fediverse_cases.core.hosts import InvalidHost, host_of
 from fediverse_cases.deidentify import scan_text
+from fediverse_cases.federation import groups as group_federation
 from fediverse_cases.federation.handlers.context import Dropped, InboxContext
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, Page
@@ -64,7 +72,13 @@ async def receive_page(
     if page is not None and page.requester_actor_id != author.id:
         raise Dropped("page by someone else", received.ap_id)
     told = await paging_repo.recipient_actor_ids(db, page.id) if page is not None else set()
-    members = await _members_to_tell(db, group, received.mentioned, told, escalated=received.escalated)
+    mentioned: Sequence[str] = received.mentioned
+    if not mentioned and ctx.via_group is not None and ctx.via_group.id == group.id:
+        # A page request the group announced: it is for every member of the group here.
+        mentioned = [m.uri for _, m in await groups_repo.members(db, group.id) if m.is_local]
+    members = await _members_to_tell(
+        db, group, mentioned, told, escalated=received.escalated, author_id=author.id
+    )
     if not members and page is None:
         log.info("page %s from %s: nobody here on call for it", received.ap_id, author.uri)
         return None
@@ -105,7 +119,13 @@ async def receive_page(
 
 
 async def _members_to_tell(
-    db: AsyncSession, group: Actor, mentioned: Sequence[str], told: set[int], *, escalated: bool
+    db: AsyncSession,
+    group: Actor,
+    mentioned: Sequence[str],
+    told: set[int],
+    *,
+    escalated: bool,
+    author_id: int | None = None,
 ) -> list[Actor]:
     """Mentioned local members of the group not told yet; on call now unless it escalated."""
     members: list[Actor] = []
@@ -116,6 +136,7 @@ async def _members_to_tell(
             and member.is_local
             and member.account_id is not None
             and member.id not in told
+            and member.id != author_id
             and await groups_repo.is_member(db, group.id, member.id)
         ):
             members.append(member)
@@ -125,3 +146,54 @@ async def _members_to_tell(
         db, group.id, [m.account_id for m in members if m.account_id is not None], utcnow()
     )
     return [m for m in members if m.account_id in on_call]
+
+
+async def is_page_request(db: AsyncSession, note: dict[str, Any]) -> bool:
+    """The page Note names a group hosted here: a member elsewhere asks us to fan it out."""
+    received = page_from_note(note)
+    if received is None:
+        return False
+    group = await account_repo.get_actor_by_uri(db, received.group_uri)
+    return group is not None and group.is_local and group.actor_type == "Group"
+
+
+async def receive_page_request(
+    ctx: InboxContext,
+    note: dict[str, Any],
+    author: Actor,
+    load_case: Callable[[], Awaitable[Case | None]],
+) -> Page | None:
+    """At the group's home: a member at another hospital pages the group; checked like a group
+    post, then sent to the members as a page of ours. A duplicate delivery sends nothing."""
+    from fediverse_cases.services import paging as paging_service  # the service imports us
+
+    received = page_from_note(note)
+    if received is None or received.escalated:
+        raise Dropped("page request not understood", str(note.get("id")))
+    db = ctx.db
+    group = await account_repo.get_actor_by_uri(db, received.group_uri)
+    assert group is not None
+    refused = await group_federation.may_post(db, group, author)
+    if refused is not None:
+        raise Dropped(f"page request refused: {refused}", received.ap_id)
+    if await paging_repo.get_page_by_ap_id(db, received.ap_id) is not None:
+        return None
+    # A case we cannot fetch still leaves the page going out: each hospital fetches it itself.
+    case = await load_case()
+    question = WITHHELD if scan_text(received.question) else received.question
+    page = Page(
+        ap_id=received.ap_id,
+        is_local=True,  # the group's home keeps the page's figures and escalates it
+        group_actor_id=group.id,
+        requester_actor_id=author.id,
+        case_id=case.id if case is not None else None,
+        case_ap_id=received.case_uri,
+        urgency=received.urgency,
+        question=question,
+        state="sent",
+    )
+    db.add(page)
+    await db.flush()
+    sent = await paging_service.relay_request(db, ctx.state, page, author, group, ctx.activity)
+    log.info("page request %s from %s: fanned out to %d server(s)", received.ap_id, author.uri, sent)
+    return page

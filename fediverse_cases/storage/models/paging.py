@@ -9,12 +9,13 @@ on call (until the page escalates).
 
 ``Page``: at the group's home (``is_local``) the page a member sent; at a member's hospital the
 page as received (``ap_id`` is the page Note's id, so a duplicate delivery is one page). States:
-``review`` (the case waits for an urgent review; sent once approved) -> ``sent``.
+``review`` (the case waits for an urgent review; sent once approved) -> ``sent``, or
+``cancelled`` (the reviewer rejected the case).
 ``first_answer_at`` is the first comment on the case by a recipient after the page was sent.
 
 ``PageRecipient``: one person the page was for; ``on_call`` False means the escalation added
-them. ``seen_at``/``answered_at`` are what the page view shows (for remote recipients only
-``answered_at`` is known, from their comment arriving here).
+them. ``seen_at``/``answered_at`` are what the page view shows (for remote recipients, from their
+hospital's ``View`` of the page and from their comment arriving here).
 """
 
 from __future__ import annotations

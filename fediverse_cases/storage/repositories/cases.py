@@ -142,7 +142,8 @@ async def purge_case_content(session: AsyncSession, case_id: int) -> None:
     (their questions, recipients and notifications)."""
     await session.execute(
         delete(Notification).where(
-            Notification.case_id == case_id, Notification.kind.in_(("page", "page_answered", "urgent_review"))
+            Notification.case_id == case_id,
+            Notification.kind.in_(("page", "page_answered", "page_cancelled", "urgent_review")),
         )
     )
     for model in (CaseImage, CaseTag, Like, Flag, CaseRevision, Poll, CaseOutcome, CollectionItem, Page):

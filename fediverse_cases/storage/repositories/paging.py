@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_cases.core.paging import Schedule, is_on_call
@@ -93,6 +93,19 @@ def add_recipient(
     return recipient, notification
 
 
+async def add_remote_recipients(
+    db: AsyncSession, page: Page, actor_ids: Sequence[int], *, on_call: bool
+) -> None:
+    """Members at other hospitals (their hospital notifies them): one batched insert, as a page
+    to a large group names hundreds of them."""
+    if actor_ids:
+        now = utcnow()
+        await db.execute(
+            insert(PageRecipient),
+            [{"page_id": page.id, "actor_id": a, "on_call": on_call, "notified_at": now} for a in actor_ids],
+        )
+
+
 async def link_notifications(
     db: AsyncSession, added: Sequence[tuple[PageRecipient, Notification | None]]
 ) -> None:
@@ -103,6 +116,31 @@ async def link_notifications(
         if notification is not None:
             recipient.notification_id = notification.id
     await db.flush()
+
+
+async def unseen_pages(
+    db: AsyncSession,
+    actor_id: int,
+    *,
+    page_id: int | None = None,
+    case_id: int | None = None,
+    notification_ids: Sequence[int] = (),
+) -> list[Page]:
+    """The pages ``mark_seen`` with the same arguments is about to mark seen for the first time."""
+    query = (
+        select(Page)
+        .join(PageRecipient, PageRecipient.page_id == Page.id)
+        .where(PageRecipient.actor_id == actor_id, PageRecipient.seen_at.is_(None), Page.state == "sent")
+    )
+    if page_id is not None:
+        query = query.where(Page.id == page_id)
+    elif case_id is not None:
+        query = query.where(Page.case_id == case_id)
+    elif notification_ids:
+        query = query.where(PageRecipient.notification_id.in_(list(notification_ids)))
+    else:
+        return []
+    return list((await db.execute(query)).scalars())
 
 
 async def mark_seen(
@@ -160,8 +198,11 @@ async def pages_waiting_review(db: AsyncSession, case_id: int) -> Sequence[Page]
 async def escalation_candidates(db: AsyncSession, sent_before: datetime, limit: int) -> Sequence[Page]:
     rows = await db.execute(
         select(Page)
+        .join(Actor, Actor.id == Page.group_actor_id)
         .where(
             Page.is_local.is_(True),
+            # A page sent through a group hosted elsewhere escalates at the group's home.
+            Actor.is_local.is_(True),
             Page.state == "sent",
             Page.first_answer_at.is_(None),
             Page.escalated_at.is_(None),
@@ -219,6 +260,13 @@ async def record_answers(db: AsyncSession, comment: Comment, author: Actor) -> i
             select(PageRecipient).where(PageRecipient.page_id == page.id, PageRecipient.actor_id == author.id)
         )
         recipient = row.scalar_one_or_none()
+        if recipient is None and page.is_local and await _requested_elsewhere(db, page):
+            # Sent through a group hosted at another hospital: its home knows who was paged;
+            # here any clinician answering on the case after the page counts as a recipient.
+            recipient = PageRecipient(
+                page_id=page.id, actor_id=author.id, on_call=True, notified_at=page.sent_at
+            )
+            db.add(recipient)
         if recipient is None or recipient.answered_at is not None:
             continue
         recipient.answered_at = when
@@ -241,3 +289,8 @@ async def record_answers(db: AsyncSession, comment: Comment, author: Actor) -> i
                 )
     await db.flush()
     return answered
+
+
+async def _requested_elsewhere(db: AsyncSession, page: Page) -> bool:
+    group = await db.get(Actor, page.group_actor_id)
+    return group is not None and not group.is_local

@@ -8,11 +8,11 @@ from quart import Blueprint, Response, jsonify, request
 from sqlalchemy import delete, func, select, update
 
 from fediverse_cases.core.case_access import can_view_case, case_facts
+from fediverse_cases.services import paging as paging_service
 from fediverse_cases.storage.models import Notification
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories import notifications as notifications_repo
-from fediverse_cases.storage.repositories import paging as paging_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.api import pagination
 from fediverse_cases.web.api.auth import api_view, require_account
@@ -84,7 +84,7 @@ async def _read(db, account_id: int, notification_ids: list[int]) -> None:  # ty
     )
     me = await get_actor_for_account(db, account_id)
     if me is not None:
-        await paging_repo.mark_seen(db, me.id, notification_ids=notification_ids)
+        await paging_service.mark_seen(db, app_state(), me, notification_ids=notification_ids)
 
 
 @blueprint.post("/api/v1/notifications/<notification_id>/dismiss")

@@ -17,12 +17,14 @@ from fediverse_cases.core.case_access import (
     VISIBILITY_LABELS,
     CaseState,
     Viewer,
+    Visibility,
     can_see_unpublished,
     case_facts,
 )
 from fediverse_cases.federation.handlers import context_backfill
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import outcomes as outcome_service
+from fediverse_cases.services import paging as paging_service
 from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services import social
 from fediverse_cases.storage.base import utcnow
@@ -31,7 +33,7 @@ from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import feeds as feed_repo
-from fediverse_cases.storage.repositories import paging as paging_repo
+from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.storage.repositories.audit import record
@@ -72,6 +74,17 @@ async def _who(db: AsyncSession) -> tuple[Account | None, Actor | None, Viewer]:
 
 def _case_url(case: Case, anchor: str = "") -> str:
     return url_for("cases.case_page", public_id=case.public_id) + (f"#{anchor}" if anchor else "")
+
+
+def may_page_with(case: Case, actor: Actor) -> bool:
+    """A case its author may page a group with (the service checks again on sending)."""
+    return (
+        case.is_local
+        and case.author_actor_id == actor.id
+        and case.visibility == Visibility.PUBLIC
+        and case.state in (CaseState.PUBLISHED, CaseState.PENDING)
+        and not case.hidden
+    )
 
 
 @blueprint.get("/cases/<public_id>")
@@ -117,9 +130,15 @@ async def _render_case(
         outcome = await outcome_service.view_of(
             db, case, account, actor, answered_poll=bool(poll and poll.voted)
         )
+        page_groups = []
         if actor is not None:
             # Opening the case is seeing the pages about it that were for me.
-            await paging_repo.mark_seen(db, actor.id, case_id=case.id)
+            await paging_service.mark_seen(db, app_state(), actor, case_id=case.id)
+            if may_page_with(case, actor):
+                # My own case: I may page any group I am a member of with it.
+                page_groups = [
+                    g for f, g in await groups_repo.groups_joined(db, actor.id) if f.state == "accepted"
+                ]
         if account is not None:
             record(
                 db,
@@ -146,6 +165,7 @@ async def _render_case(
         poll=poll,
         outcome=outcome,
         stacks=stacks,
+        page_groups=page_groups,
     )
     return page, status
 

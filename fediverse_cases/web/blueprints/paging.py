@@ -1,7 +1,9 @@
 """Paging in the web UI: page a group with a case, the page's view (who was paged, who saw it,
 who answered), and the on-call setting of a member for a group.
 
-Routes: GET/POST /groups/<slug>/page (members of a group hosted here), GET /pages/<page_id>
+Routes: GET/POST /groups/<slug>/page (members of a group hosted here), GET/POST /page (the
+group by its actor id: any group I am a member of, hosted here or at another hospital; linked
+from /groups and from my case's page), GET /pages/<page_id>
 (the requester, the recipients here, and the group's moderators), POST /on-call (a member's
 toggle and weekly schedule for one group, hosted here or elsewhere). Every form carries the
 CSRF token. ``panel`` gives the group page its paging part (on-call form, moderators' figures).
@@ -20,6 +22,7 @@ from fediverse_cases.core.case_access import CaseState, Visibility
 from fediverse_cases.core.paging import PagingRuleError, Schedule, check_schedule
 from fediverse_cases.services import paging as paging_service
 from fediverse_cases.services import push_jobs
+from fediverse_cases.services.state import AppState
 from fediverse_cases.storage.models import Account, Actor, Case, Group, OnCall, Page
 from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import paging as paging_repo
@@ -93,6 +96,83 @@ async def _page_form(
     return (html, 422) if errors else html
 
 
+async def _joined_group(db: AsyncSession, me: Actor | None, value: str) -> Actor:
+    group_actor = await db.get(Actor, int(value)) if value.isdigit() else None
+    if (
+        me is None
+        or group_actor is None
+        or group_actor.actor_type != "Group"
+        or not await groups_repo.is_member(db, group_actor.id, me.id)
+    ):
+        abort(404)
+    return group_actor
+
+
+async def _any_group_form(
+    group_value: str, errors: str = "", values: dict[str, str] | None = None
+) -> tuple[str, int] | str:
+    account = current_account()
+    assert account is not None
+    async with app_state().sessionmaker() as db:
+        me = await get_actor_for_account(db, account.id)
+        actor = await _joined_group(db, me, group_value)
+        group = await groups_repo.get_group_by_actor(db, actor.id)
+        cases = await _my_cases(db, me) if me is not None else []
+    html = await render_template(
+        "paging/new.html", group=group, actor=actor, cases=cases, error=errors, values=values or {}
+    )
+    return (html, 422) if errors else html
+
+
+@blueprint.get("/page")
+@login_required
+async def page_any_group() -> tuple[str, int] | str:
+    values = {"case": request.args.get("case", "")}
+    return await _any_group_form(request.args.get("group", ""), values=values)
+
+
+@blueprint.post("/page")
+@login_required
+async def send_page_to_group() -> Response | tuple[str, int] | str:
+    state = app_state()
+    account = current_account()
+    assert account is not None
+    form = await request.form
+    values = {k: str(form.get(k) or "") for k in ("group", "case", "urgency", "question")}
+    try:
+        async with state.transaction() as db:
+            me = await get_actor_for_account(db, account.id)
+            actor = await _joined_group(db, me, values["group"])
+            group = await groups_repo.get_group_by_actor(db, actor.id)
+            case = await db.get(Case, int(values["case"])) if values["case"].isdigit() else None
+            if me is None or case is None:
+                raise paging_service.PagingError("Choose one of your cases.")
+            page = await paging_service.send_page(
+                db,
+                state,
+                account,
+                me,
+                group,
+                actor,
+                paging_service.NewPage(case=case, urgency=values["urgency"], question=values["question"]),
+                current_operator(),
+            )
+            page_id, waiting = page.id, page.state == "review"
+    except paging_service.PagingError as error:
+        return await _any_group_form(values["group"], str(error), values)
+    return await _sent(state, page_id, waiting)
+
+
+async def _sent(state: AppState, page_id: int, waiting: bool) -> Response:
+    push_jobs.wake(state)
+    await flash(
+        "Urgent review asked: the page goes out once a reviewer approves the case."
+        if waiting
+        else "Paged: the members on call are told now."
+    )
+    return redirect(url_for("paging.page_view", page_id=page_id))
+
+
 @blueprint.get("/groups/<slug>/page")
 @login_required
 async def new_page(slug: str) -> tuple[str, int] | str:
@@ -130,13 +210,7 @@ async def send_page(slug: str) -> Response | tuple[str, int] | str:
             page_id, waiting = page.id, page.state == "review"
     except paging_service.PagingError as error:
         return await _page_form(slug, str(error), values)
-    push_jobs.wake(state)
-    await flash(
-        "Urgent review asked: the page goes out once a reviewer approves the case."
-        if waiting
-        else "Paged: the members on call are told now."
-    )
-    return redirect(url_for("paging.page_view", page_id=page_id))
+    return await _sent(state, page_id, waiting)
 
 
 @blueprint.get("/pages/<int:page_id>")
@@ -157,7 +231,7 @@ async def page_view(page_id: int) -> str:
         if not (mine or paged or moderator):
             abort(404)
         if paged and me is not None:
-            await paging_repo.mark_seen(db, me.id, page_id=page.id)
+            await paging_service.mark_seen(db, app_state(), me, page_id=page.id)
             recipients = await paging_repo.recipients(db, page.id)
         requester = await db.get(Actor, page.requester_actor_id)
         group_actor = await db.get(Actor, page.group_actor_id)

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from fediverse_cases.core.accounts import can_review
 from fediverse_cases.core.case_access import VISIBILITY_LABELS, case_facts, is_author
 from fediverse_cases.core.consent_scope import AUDIENCE_LABELS
+from fediverse_cases.services import paging as paging_service
 from fediverse_cases.services import review as review_service
 from fediverse_cases.services.case_errors import CaseError
 from fediverse_cases.services.compose import CONSENT_METHODS
@@ -196,5 +197,5 @@ async def mark_read() -> Response:
         await case_repo.mark_notifications_read(db, account.id)
         me = await get_actor_for_account(db, account.id)
         if me is not None:  # reading a page's notification is seeing the page
-            await paging_repo.mark_seen(db, me.id, notification_ids=unread)
+            await paging_service.mark_seen(db, app_state(), me, notification_ids=unread)
     return redirect(url_for("review.notifications"))
