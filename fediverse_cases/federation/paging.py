@@ -25,6 +25,55 @@ from fediverse_cases.federation import outbox, recipients
 from fediverse_cases.federation.state import FederationState
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, Page
+from fediverse_cases.storage.repositories import groups as groups_repo
+from fediverse_cases.storage.repositories import paging as paging_repo
+
+
+def describe(requester: Actor, group_actor: Actor, page: Page, *, escalated: bool = False) -> str:
+    """The notification text of a page."""
+    group = group_actor.display_name or group_actor.username
+    lead = "Escalated page" if escalated else "Page"
+    # A requester at another hospital (a page request) is named with their hospital.
+    who = requester.username if requester.is_local else requester.handle
+    return f"{lead} ({page.urgency}) from {who} to {group}: {page.question}"
+
+
+async def tell_local_on_call(
+    db: AsyncSession, page: Page, requester: Actor, group_actor: Actor
+) -> list[Actor]:
+    """Marks the page sent now and notifies the group's members here who are on call; returns
+    every member of the group but the requester (the caller decides who elsewhere hears of it)."""
+    page.sent_at = utcnow()
+    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
+    local = [m for m in members if m.is_local and m.account_id is not None]
+    on_call = await paging_repo.on_call_account_ids(
+        db, group_actor.id, [m.account_id for m in local if m.account_id is not None], page.sent_at
+    )
+    message = describe(requester, group_actor, page)
+    added = [
+        paging_repo.add_recipient(db, page, m, on_call=True, message=message, from_actor_id=requester.id)
+        for m in local
+        if m.account_id in on_call
+    ]
+    await paging_repo.link_notifications(db, added)
+    return members
+
+
+async def relay_request(
+    db: AsyncSession,
+    state: FederationState,
+    page: Page,
+    requester: Actor,
+    group_actor: Actor,
+    activity: dict[str, Any],
+) -> int:
+    """At the group's home, a page a member at another hospital sent: our members on call are
+    told, and the request (``activity``, exactly as received, so its proof verifies everywhere)
+    is announced to every other member's server; the requester's hospital told its own."""
+    members = await tell_local_on_call(db, page, requester, group_actor)
+    remote = [m for m in members if not m.is_local and m.host != requester.host]
+    await paging_repo.add_remote_recipients(db, page, [m.id for m in remote], on_call=True)
+    return await announce_request(db, state, page, group_actor, activity, remote)
 
 
 async def deliver_page(

@@ -32,7 +32,6 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,14 +76,6 @@ class NewPage:
     case: Case
     urgency: str
     question: str
-
-
-def _describe(requester: Actor, group_actor: Actor, page: Page, *, escalated: bool = False) -> str:
-    group = group_actor.display_name or group_actor.username
-    lead = "Escalated page" if escalated else "Page"
-    # A requester at another hospital (a page request) is named with their hospital.
-    who = requester.username if requester.is_local else requester.handle
-    return f"{lead} ({page.urgency}) from {who} to {group}: {page.question}"
 
 
 async def send_page(
@@ -188,19 +179,7 @@ async def case_approved(db: AsyncSession, state: AppState, case: Case) -> int:
 async def _dispatch(
     db: AsyncSession, state: AppState, page: Page, requester: Actor, group_actor: Actor, case: Case
 ) -> None:
-    page.sent_at = utcnow()
-    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
-    local = [m for m in members if m.is_local and m.account_id is not None]
-    on_call = await paging_repo.on_call_account_ids(
-        db, group_actor.id, [m.account_id for m in local if m.account_id is not None], page.sent_at
-    )
-    message = _describe(requester, group_actor, page)
-    added = [
-        paging_repo.add_recipient(db, page, m, on_call=True, message=message, from_actor_id=requester.id)
-        for m in local
-        if m.account_id in on_call
-    ]
-    await paging_repo.link_notifications(db, added)
+    members = await page_federation.tell_local_on_call(db, page, requester, group_actor)
     # Members elsewhere: their hospital knows who of them is on call and tells those.
     remote = [m for m in members if not m.is_local]
     await paging_repo.add_remote_recipients(db, page, [m.id for m in remote], on_call=True)
@@ -220,35 +199,6 @@ async def _dispatch(
         members=remote,
         escalated=False,
     )
-
-
-async def relay_request(
-    db: AsyncSession,
-    state: FederationState,
-    page: Page,
-    requester: Actor,
-    group_actor: Actor,
-    activity: dict[str, Any],
-) -> int:
-    """At the group's home, a page a member at another hospital sent: our members on call are
-    told, and the request (``activity``, exactly as received, so its proof verifies everywhere)
-    is announced to every other member's server; the requester's hospital told its own."""
-    page.sent_at = utcnow()
-    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
-    local = [m for m in members if m.is_local and m.account_id is not None]
-    on_call = await paging_repo.on_call_account_ids(
-        db, group_actor.id, [m.account_id for m in local if m.account_id is not None], page.sent_at
-    )
-    message = _describe(requester, group_actor, page)
-    added = [
-        paging_repo.add_recipient(db, page, m, on_call=True, message=message, from_actor_id=requester.id)
-        for m in local
-        if m.account_id in on_call
-    ]
-    await paging_repo.link_notifications(db, added)
-    remote = [m for m in members if not m.is_local and m.host != requester.host]
-    await paging_repo.add_remote_recipients(db, page, [m.id for m in remote], on_call=True)
-    return await page_federation.announce_request(db, state, page, group_actor, activity, remote)
 
 
 async def case_rejected(db: AsyncSession, case: Case, reason: str) -> int:
@@ -311,7 +261,7 @@ async def _escalate(db: AsyncSession, state: AppState, page: Page) -> None:
         return
     told = await paging_repo.recipient_actor_ids(db, page.id)
     members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
-    message = _describe(requester, group_actor, page, escalated=True)
+    message = page_federation.describe(requester, group_actor, page, escalated=True)
     added = [
         paging_repo.add_recipient(db, page, m, on_call=False, message=message, from_actor_id=requester.id)
         for m in members

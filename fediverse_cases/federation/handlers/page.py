@@ -14,7 +14,7 @@ not hold it yet (a page counts as interest, like a follow).
 A page request (``receive_page_request``): a Note with the marker whose group is a group hosted
 here, sent by a member at another hospital. The requester must be a member the group still
 admits (``federation.groups.may_post``: membership, professional claim, join rule); then the
-group's home fans it out as it does its own members' pages (``services.paging.relay_request``).
+group's home fans it out as it does its own members' pages (``federation.paging.relay_request``).
 At the members' hospitals such a request arrives announced by the group and names nobody:
 every local member of the group on call is told.
 """
@@ -31,6 +31,7 @@ from fediverse_cases.convert.pages import page_from_note
 from fediverse_cases.core.hosts import InvalidHost, host_of
 from fediverse_cases.deidentify import scan_text
 from fediverse_cases.federation import groups as group_federation
+from fediverse_cases.federation import paging as page_federation
 from fediverse_cases.federation.handlers.context import Dropped, InboxContext
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Actor, Case, Page
@@ -165,8 +166,6 @@ async def receive_page_request(
 ) -> Page | None:
     """At the group's home: a member at another hospital pages the group; checked like a group
     post, then sent to the members as a page of ours. A duplicate delivery sends nothing."""
-    from fediverse_cases.services import paging as paging_service  # the service imports us
-
     received = page_from_note(note)
     if received is None or received.escalated:
         raise Dropped("page request not understood", str(note.get("id")))
@@ -194,6 +193,6 @@ async def receive_page_request(
     )
     db.add(page)
     await db.flush()
-    sent = await paging_service.relay_request(db, ctx.state, page, author, group, ctx.activity)
+    sent = await page_federation.relay_request(db, ctx.state, page, author, group, ctx.activity)
     log.info("page request %s from %s: fanned out to %d server(s)", received.ap_id, author.uri, sent)
     return page
