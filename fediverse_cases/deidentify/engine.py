@@ -228,7 +228,9 @@ class Deidentifier:
             draft.lap("redact")
             return self._needs_review(draft, boxes, offset, automatic)
         if boxes:
-            image, _ = redact.paint(image, boxes)
+            # In place: ``image`` is the engine's own (a fresh decode, or a painted or cropped
+            # copy of it) and the detectors are done with it.
+            image, _ = redact.paint(image, boxes, in_place=True)
         all_boxes = boxes + [b.shift(-offset[0], -offset[1]) for b in manual]
         draft.fields["redacted_fraction"] = (
             _union_fraction(all_boxes, image.width, image.height) if total else 0.0
