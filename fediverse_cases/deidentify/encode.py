@@ -7,12 +7,17 @@ and re-parsed with Pillow; anything left over refuses the image. Imports Pillow 
 from __future__ import annotations
 
 import io
+import math
 from concurrent.futures import Executor, Future
 
+import numpy as np
 from PIL import Image
 
 from . import blurhash, containers
 from .model import _SEAL, CleanImage, DeidentifyPolicy, Refusal
+
+# ``resized`` uses a plain integer reduction when it gives at least this share of the maximum side.
+REDUCE_CLOSE_ENOUGH = 0.9
 
 _ALLOWED_INFO = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "progressive", "progression"}
 
@@ -20,12 +25,13 @@ _ALLOWED_INFO = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "pr
 def choose_media_type(image: Image.Image) -> str:
     """PNG for flat images with few colours (screenshots, line art), JPEG for photographic content."""
     sample = image.resize(_fit(image.size, 256), Image.Resampling.NEAREST)  # invents no new colours
-    colours = sample.getcolors(maxcolors=sample.width * sample.height)
-    if colours is None:
-        return "image/jpeg"
-    counts = sorted((c for c, _ in colours), reverse=True)
-    total = float(sum(counts))
-    if len(counts) <= 64 or sum(counts[:32]) / total >= 0.85:
+    pixels = np.asarray(sample, dtype=np.uint32)
+    if pixels.ndim == 3:
+        pixels = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+    # np.unique: a few times faster than Image.getcolors on a photo's ~30 000 distinct colours.
+    counts = np.sort(np.unique(pixels, return_counts=True)[1])[::-1]
+    total = float(counts.sum())
+    if len(counts) <= 64 or float(counts[:32].sum()) / total >= 0.85:
         return "image/png"
     return "image/jpeg"
 
@@ -52,8 +58,15 @@ def resized(
     image: Image.Image, max_side: int, resample: Image.Resampling = Image.Resampling.LANCZOS
 ) -> Image.Image:
     """A new, smaller image (never a copy of a large one), or ``image`` itself when it fits."""
-    if max(image.size) <= max_side:
+    longest = max(image.size)
+    if longest <= max_side:
         return image
+    factor = math.ceil(longest / max_side)
+    if longest / factor >= REDUCE_CLOSE_ENOUGH * max_side:
+        # An integer box reduction lands within 10 % of the target (a 4000 px photo to 2000 px
+        # for a 2048 display): about a sixth of the cost of a filtered resize of 12 MP, which
+        # sits on the serial path after redaction, and no worse for a 2x reduction.
+        return image.reduce(factor)
     return image.resize(_fit(image.size, max_side), resample, reducing_gap=2.0)
 
 
@@ -103,7 +116,8 @@ def build_clean_image(
     if pool is not None and max(image.size) > policy.display_max_side:
         full = pool.submit(_encode_verified, image, media_type, policy, decode=False)
     try:
-        # Antialiased bilinear for the (about 2x) display reduction: a third of Lanczos' cost.
+        # Antialiased bilinear when the display reduction is not close to an integer factor (see
+        # resized): a third of Lanczos' cost.
         display_img = resized(image, policy.display_max_side, Image.Resampling.BILINEAR)
         if display_img is image:
             data = _encode_verified(image, media_type, policy, decode=False)

@@ -84,14 +84,16 @@ class Deidentifier:
 
     def warm_up(self) -> None:
         """Load now what the policy will use (otherwise the first image pays for it): the face
-        models, the OCR models and the name lists the text categories need, the versions."""
-        self.detectors()
+        models, the OCR models and the name lists the text categories need, the versions. In the
+        order a cold call needs them: the detectors first (they run right after decoding), the
+        versions last (only the report needs them)."""
         if self.policy.cover_text:
             self._text.load()
         if self.policy.cover_faces:
             self._faces.load()
         if self.policy.cover_text:
             phi_text.warm_up()
+        self.detectors()
 
     def pool(self) -> ThreadPoolExecutor:
         """The engine's worker pool (the stack path encodes on it too)."""
@@ -140,7 +142,6 @@ class Deidentifier:
         crop: Box | None = None,
     ) -> DeidentificationResult:
         draft = _Draft()
-        draft.fields["detectors"] = self.detectors()
         try:
             return self._run(draft, bytes(data), filename, declared_type, tuple(regions), crop)
         except Refusal as refusal:
@@ -150,6 +151,9 @@ class Deidentifier:
             return self._refused(draft, "internal error while de-identifying; the image was not accepted")
 
     def _refused(self, draft: _Draft, reason: str) -> DeidentificationResult:
+        # Looked up when the report is built, not first: in a cold CLI call the warm-up thread
+        # has read the versions by then, and the main thread starts decoding ~0.08 s sooner.
+        draft.fields["detectors"] = self.detectors()
         report = DeidentificationReport(
             decision="refused", reason=reason, timings_ms=draft.timings, **draft.fields
         )
@@ -228,7 +232,9 @@ class Deidentifier:
             draft.lap("redact")
             return self._needs_review(draft, boxes, offset, automatic)
         if boxes:
-            image, _ = redact.paint(image, boxes)
+            # In place: ``image`` is the engine's own (a fresh decode, or a painted or cropped
+            # copy of it) and the detectors are done with it.
+            image, _ = redact.paint(image, boxes, in_place=True)
         all_boxes = boxes + [b.shift(-offset[0], -offset[1]) for b in manual]
         draft.fields["redacted_fraction"] = (
             _union_fraction(all_boxes, image.width, image.height) if total else 0.0
@@ -240,6 +246,7 @@ class Deidentifier:
             output_media_type=clean.media_type, output_width=clean.width, output_height=clean.height
         )
         draft.lap("encode_and_verify")
+        draft.fields["detectors"] = self.detectors()
         report = DeidentificationReport(
             decision="accepted", reason=None, timings_ms=draft.timings, **draft.fields
         )
@@ -254,6 +261,7 @@ class Deidentifier:
             f"{100 * policy.review_coverage:.0f} %); nothing was covered or shared: review the "
             "proposed boxes, crop or mark the regions yourself, and submit again"
         )
+        draft.fields["detectors"] = self.detectors()
         report = DeidentificationReport(
             decision="needs_review",
             reason=reason,

@@ -74,6 +74,27 @@ def test_models_load_and_run_with_the_network_blocked() -> None:
     assert socket.socket.connect is not None
 
 
+def test_warm_up_loads_what_the_first_image_would_wait_for() -> None:
+    """A cold `fediverse-cases deidentify` warms up on a side thread: whatever it leaves out (the
+    OCR sessions, libphonenumber, the name lists, the versions) lands on the main thread later."""
+    code = (
+        "import sys\n"
+        "from fediverse_cases.deidentify import Deidentifier\n"
+        "from fediverse_cases.deidentify.text.lexicon import name_lists\n"
+        "assert 'phonenumbers' not in sys.modules and name_lists.cache_info().currsize == 0\n"
+        "d = Deidentifier(); d.warm_up()\n"
+        "assert 'phonenumbers' in sys.modules and name_lists.cache_info().currsize == 1\n"
+        "assert d._text._ocr is not None and d._versions is not None\n"
+        "r = d.process(b'not an image', filename='x.jpg')\n"
+        "assert not r.accepted and r.report.detectors['text'].startswith('rapidocr'), r.report\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=PACKAGE.parents[1]
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
 def test_concurrent_calls_from_threads_give_the_same_answer(engine) -> None:
     buf = io.BytesIO()
     img = corpus.radiograph_background(400, 300, seed=2)

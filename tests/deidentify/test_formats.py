@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from fediverse_cases.deidentify import Box
+
 from .conftest import corpus
 
 _BAD_GROUPS = (
@@ -155,3 +157,21 @@ def test_derivatives_sizes_and_blurhash(engine) -> None:
     assert Image.open(io.BytesIO(clean.display)).size == (2048, 1024)
     assert Image.open(io.BytesIO(clean.thumbnail)).size == (clean.thumbnail_width, clean.thumbnail_height)
     assert len(clean.blurhash) == 28 and clean.blurhash[0] == "L"  # 4x3 components
+
+
+def test_twelve_megapixel_display_is_a_halving_of_the_redacted_image(engine) -> None:
+    """A 4000x3000 photo's display copy is the redacted image halved (an integer reduction lands
+    within 10 % of the 2048 px limit, a sixth of a filtered resize's cost): 2000x1500, the
+    covered region black in it and in the thumbnail too."""
+    img = corpus.photo_background(4000, 3000, 11)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG")
+    result = engine.process(buf.getvalue(), filename="p.jpg", regions=[Box(0, 0, 2000, 3000)])
+    clean = result.image
+    assert (clean.width, clean.height) == (4000, 3000)
+    assert (clean.display_width, clean.display_height) == (2000, 1500)
+    assert (clean.thumbnail_width, clean.thumbnail_height) == (400, 300)
+    for blob, half in ((clean.display, 1000), (clean.thumbnail, 200)):
+        px = np.asarray(Image.open(io.BytesIO(blob)).convert("L"))
+        assert px[:, : half - 4].max() < 16
+        assert px[:, half + 4 :].mean() > 40
