@@ -24,6 +24,12 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             # One shared in-memory connection (StaticPool): there is no pool to size.
             kwargs.pop("pool_size", None)
             kwargs.pop("max_overflow", None)
+        elif "pool_size" in kwargs:
+            # Keep every connection open: an overflow connection is opened under load and closed
+            # when handed back, and each opening costs aiosqlite a thread, the file and the
+            # PRAGMAs below, while SQLite has no server-side connection limit to stay under.
+            kwargs["pool_size"] += kwargs.pop("max_overflow", 0)
+            kwargs["max_overflow"] = 0
         engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine

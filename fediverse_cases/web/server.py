@@ -1,4 +1,5 @@
-"""Running the app under hypercorn: one process, or several workers sharing one socket."""
+"""Running the app under hypercorn: one process, or several workers on the same port (each with its
+own socket where the address allows it: ``web/worker_processes.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypercorn.config import Config
 from fediverse_cases.settings import Settings
 from fediverse_cases.web.app import create_app
 from fediverse_cases.web.asgi import CONFIG_ENV
+from fediverse_cases.web.worker_processes import run_workers, separate_sockets_possible
 
 
 def hypercorn_config(settings: Settings, host: str | None = None, port: int | None = None) -> Config:
@@ -36,7 +38,9 @@ def serve_forever(settings: Settings, host: str | None = None, port: int | None 
         if settings.config_path is not None:
             os.environ[CONFIG_ENV] = str(settings.config_path)
         config.application_path = "fediverse_cases.web.asgi:app_from_environment()"
-        run(config)
+        exitcode = run_workers(config) if separate_sockets_possible(config) else run(config)
+        if exitcode:
+            raise SystemExit(exitcode)
         return
     asyncio.run(_serve_single(settings, config))
 

@@ -36,9 +36,18 @@ def test_serve_runs_one_worker_per_core_unless_configured(tmp_path: Path) -> Non
 async def test_pools_share_max_connections_among_workers(
     tmp_path: Path, workers: int, kept: int, overflow: int
 ) -> None:
-    state = AppState.from_settings(_settings(tmp_path, {"workers": workers}, {"max_connections": 20}))
+    postgresql = {"url": "postgresql+asyncpg://cases@db.invalid/cases", "max_connections": 20}
+    state = AppState.from_settings(_settings(tmp_path, {"workers": workers}, postgresql))
     try:
         pool = state.engine.sync_engine.pool
         assert (pool.size(), pool._max_overflow) == (kept, overflow)  # type: ignore[attr-defined]
+    finally:
+        await state.close()
+    # SQLite has no connection limit of its own: the same number, all kept open (an overflow
+    # connection would be reopened, with its thread and PRAGMAs, on every busy moment).
+    state = AppState.from_settings(_settings(tmp_path, {"workers": workers}, {"max_connections": 20}))
+    try:
+        pool = state.engine.sync_engine.pool
+        assert (pool.size(), pool._max_overflow) == (kept + overflow, 0)  # type: ignore[attr-defined]
     finally:
         await state.close()

@@ -161,6 +161,11 @@ async def mark_seen(
         query = query.where(
             PageRecipient.page_id.in_(select(Page.id).where(Page.case_id == case_id, Page.state == "sent"))
         )
+        # Every signed-in opening of a case asks this; almost always nothing is unseen. A read
+        # first, because an UPDATE takes SQLite's one write lock even when it matches nothing.
+        waiting = select(PageRecipient.id).where(query.whereclause).limit(1)
+        if (await db.execute(waiting)).first() is None:
+            return 0
     elif notification_ids:
         query = query.where(PageRecipient.notification_id.in_(list(notification_ids)))
     else:

@@ -47,6 +47,11 @@ async def claim_due(
     )
     if session.bind.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    elif (await session.execute(due.limit(1))).first() is None:
+        # SQLite: an UPDATE takes the database's one write lock even when it matches nothing, and
+        # keeps it until the commit; every worker loop of every process polls several times a
+        # second, so look first (a read takes no lock) and write only when something is due.
+        return []
     statement = (
         update(table)
         .where(table.id.in_(due.scalar_subquery()))

@@ -36,7 +36,7 @@ from fediverse_cases.storage.repositories import feeds as feed_repo
 from fediverse_cases.storage.repositories import groups as groups_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
-from fediverse_cases.storage.repositories.audit import record
+from fediverse_cases.storage.repositories.audit import append_committed
 from fediverse_cases.web.auth import (
     current_account,
     login_required,
@@ -139,13 +139,15 @@ async def _render_case(
                 page_groups = [
                     g for f, g in await groups_repo.groups_joined(db, actor.id) if f.state == "accepted"
                 ]
-        if account is not None:
-            record(
-                db,
-                operator_for(account).entry(
-                    "case.view", target_type="case", target_id=case.public_id, case_id=case.id
-                ),
-            )
+    if account is not None:
+        # Before the page is answered, committed on its own: who viewed which case is kept even
+        # if rendering fails after this.
+        await append_committed(
+            state.engine,
+            operator_for(account).entry(
+                "case.view", target_type="case", target_id=case.public_id, case_id=case.id
+            ),
+        )
     page = await render_template(
         "cases/case.html",
         listing=listing,
