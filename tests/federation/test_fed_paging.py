@@ -716,6 +716,68 @@ async def test_the_requesters_hospital_escalates_a_page_it_sent_through_the_grou
         assert len(await kinds(state, name)) == 1, name
 
 
+async def test_our_member_paging_a_group_hosted_elsewhere_escalates_through_the_groups_home(
+    state, app, client, world
+) -> None:  # type: ignore[no-untyped-def]
+    """The requester's side: dr_req pages cardio (hosted at other.example) and nobody answers.
+    Our worker escalates the page (we are the case's home: answers arrive here): dr_off, a
+    member here not on call, is told, and the group's home gets the escalation request, the
+    escalation Note addressed to the Group, signed and proved by dr_req; once."""
+    case, remote_group, network = world["case"], world["remote_group"], world["network"]
+    for name in ("dr_req", "dr_off"):
+        async with state.transaction() as db:
+            me = await get_local_actor_by_username(db, name)
+            await group_service.join(
+                db, state, me, await get_or_fetch_actor(db, state, remote_group.actor_uri)
+            )
+        await delivery.run_once(state)
+        follow = [json.loads(r.content) for r in network.calls if r.method == "POST"][-1]
+        await deliver(client, state, remote_group, remote_group.activity("Accept", follow))
+    cardio = await group_actor_id(state, remote_group.actor_uri)
+    requester = await browser(app, "dr_req")
+    token = await csrf_token(requester, f"/page?group={cardio}")
+    sent = await requester.post(
+        "/page",
+        form={
+            "group": str(cardio),
+            "case": str(case.id),
+            "urgency": "now",
+            "question": "Tinea or granuloma annulare?",
+            "csrf_token": token,
+        },
+    )
+    assert sent.status_code == 302
+    await delivery.run_once(state)
+    network.calls.clear()
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+        group_inbox = (await get_or_fetch_actor(db, state, remote_group.actor_uri)).inbox_url
+        requester_actor = await get_local_actor_by_username(db, "dr_req")
+    assert await kinds(state, "dr_off") == []  # not on call
+    assert await paging_service.escalate_due(state, now=page.sent_at + timedelta(minutes=29)) == 0
+    assert await paging_service.escalate_due(state, now=page.sent_at + timedelta(minutes=30)) == 1
+    ((kind, message),) = await kinds(state, "dr_off")
+    assert kind == "page" and message.startswith("Escalated page (now) from dr_req")
+    await delivery.run_once(state)
+    ((url, create),) = [(str(r.url), json.loads(r.content)) for r in network.calls if r.method == "POST"]
+    assert url == group_inbox
+    note = create["object"]
+    assert create["type"] == "Create" and create["id"] == f"{page.ap_id}/escalation/activity"
+    assert note["id"] == f"{page.ap_id}/escalation" and note["attributedTo"] == requester_actor.uri
+    assert note["to"] == [remote_group.actor_uri] and note["audience"] == remote_group.actor_uri
+    assert note["tag"] == []
+    marker = note["fediverseCases:page"]
+    assert marker["fediverseCases:escalated"] is True and marker["fediverseCases:escalates"] == page.ap_id
+    assert marker["fediverseCases:group"] == remote_group.actor_uri
+    assert "https://www.w3.org/ns/activitystreams#Public" not in json.dumps(create)
+    verify_object(create, requester_actor.ed25519_public_multibase)  # the requester's own proof
+    network.calls.clear()
+    assert await paging_service.escalate_due(state, now=page.sent_at + timedelta(hours=5)) == 0
+    await delivery.run_once(state)
+    assert [r for r in network.calls if r.method == "POST"] == []
+    assert len(await kinds(state, "dr_off")) == 1
+
+
 async def test_a_view_from_a_recipient_elsewhere_marks_the_page_seen_here(state, app, client, world) -> None:  # type: ignore[no-untyped-def]
     """Seen, federated (receiving side): alice's hospital tells us she opened dr_req's page."""
     case, alice, bob = world["case"], world["alice"], world["bob"]
