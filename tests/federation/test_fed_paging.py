@@ -685,9 +685,20 @@ async def test_the_requesters_hospital_escalates_a_page_it_sent_through_the_grou
     assert await deliver(client, state, bob, forged) == 202
     unknown = page_request(alice, 9, escalates=f"{alice.actor_uri}/pages/9")
     assert await deliver(client, state, alice, unknown) == 202
+    # rita, a member on alice's host, cannot escalate alice's page either.
+    rita = FakePeer("remote.example", "rita")
+    network.peers.append(rita)
+    assert await deliver(client, state, rita, rita.activity("Follow", GROUP)) == 202
+    not_hers = page_request(rita, 1, escalates=page_id)
+    assert await deliver(client, state, rita, not_hers) == 202
     assert await kinds(state, "dr_off") == []
+    async with state.sessionmaker() as db:
+        assert (await db.execute(select(Page))).scalar_one().escalated_at is None
     await delivery.run_once(state)
-    assert [r for r in network.calls if r.method == "POST"] == []
+    assert [json.loads(r.content)["type"] for r in network.calls if r.method == "POST"] == [
+        "Accept"
+    ]  # rita's
+    network.calls.clear()
 
     escalation = page_request(alice, 1, escalates=page_id)
     assert await deliver(client, state, alice, escalation) == 202
