@@ -5,7 +5,9 @@ tell (those on call, or all of them when the page escalated): ``federation.handl
 
 A member at another hospital than the group's sends the page Note to the Group instead
 (``deliver_request``); the group's home announces that request, as received, to every other
-member's server (``announce_request``), as it relays posts (FEP-1b12).
+member's server (``announce_request``), as it relays posts (FEP-1b12). The requester's hospital
+escalates such a page by sending the group its escalation request the same way; the group's home
+tells its members not told yet and announces it (``relay_escalation``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,33 @@ async def relay_request(
     return await announce_request(db, state, page, group_actor, activity, remote)
 
 
+async def relay_escalation(
+    db: AsyncSession,
+    state: FederationState,
+    page: Page,
+    requester: Actor,
+    group_actor: Actor,
+    activity: dict[str, Any],
+) -> int:
+    """At the group's home, the escalation of a page we relayed for a member elsewhere: every
+    member here not told yet is told (on call or not), and the escalation request, as received,
+    is announced to every other member's server (each tells its members not told yet)."""
+    told = await paging_repo.recipient_actor_ids(db, page.id)
+    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
+    message = describe(requester, group_actor, page, escalated=True)
+    added = [
+        paging_repo.add_recipient(db, page, m, on_call=False, message=message, from_actor_id=requester.id)
+        for m in members
+        if m.is_local and m.account_id is not None and m.id not in told
+    ]
+    await paging_repo.link_notifications(db, added)
+    remote = [m for m in members if not m.is_local and m.host != requester.host]
+    await paging_repo.add_remote_recipients(
+        db, page, [m.id for m in remote if m.id not in told], on_call=False
+    )
+    return await announce_request(db, state, page, group_actor, activity, remote)
+
+
 async def deliver_page(
     db: AsyncSession,
     state: FederationState,
@@ -123,10 +152,13 @@ async def deliver_request(
     requester: Actor,
     group_actor: Actor,
     case: Case,
+    escalated: bool = False,
 ) -> int:
-    """Queue the page request (the page Note addressed to the Group) for the group's home."""
+    """Queue the page request (the page Note addressed to the Group) for the group's home; the
+    escalation request is a Note of its own (``<page id>/escalation``) naming the page."""
+    note_id = f"{page.ap_id}/escalation" if escalated else page.ap_id
     note = PageNote(
-        ap_id=page.ap_id,
+        ap_id=note_id,
         requester_uri=requester.uri,
         group_uri=group_actor.uri,
         case_uri=case.ap_id,
@@ -135,12 +167,13 @@ async def deliver_request(
         urgency=page.urgency,
         question=page.question,
         recipients=(),
-        escalated=False,
+        escalated=escalated,
+        escalates=page.ap_id if escalated else "",
         published=utcnow(),
         to_group=True,
     )
     activity = create_activity(note_from_page(note))
-    activity["id"] = f"{page.ap_id}/activity"
+    activity["id"] = f"{note_id}/activity"
     return await outbox.enqueue(
         db,
         state,

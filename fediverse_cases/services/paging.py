@@ -18,7 +18,9 @@
   requester is told.
 - ``escalate_due``: a page nobody answered within ``[paging] escalate_after_minutes`` goes to
   every member of the group, once (run by the worker; ``now`` is injectable for tests and for
-  ``fediverse-cases paging tick --now``).
+  ``fediverse-cases worker --once --now``). The requester's hospital escalates (answers reach
+  the case's home): for a group hosted elsewhere it tells its own members and sends the group's
+  home the escalation request, which that home announces to the members' servers.
 - Seen (``mark_seen``): opening the page, the case's page, or reading the notification (client
   API or web UI) marks the page seen by that recipient; a requester at another hospital is told
   (``federation.page_seen``: a ``View`` of the page).
@@ -268,10 +270,16 @@ async def _escalate(db: AsyncSession, state: AppState, page: Page) -> None:
         if m.is_local and m.account_id is not None and m.id not in told
     ]
     await paging_repo.link_notifications(db, added)
-    # A page requested from another hospital is escalated to our members only: the
-    # escalation Note is the requester's to sign. Every remote member's server gets it (each
-    # tells those of its members not told yet).
-    remote = [m for m in members if not m.is_local] if requester.is_local else []
+    if not group_actor.is_local:
+        # The group's home knows its members everywhere: it is asked to escalate (the
+        # escalation Note addressed to the Group, signed by the requester) and announces it.
+        await page_federation.deliver_request(
+            db, state, page, requester=requester, group_actor=group_actor, case=case, escalated=True
+        )
+        return
+    # Every remote member's server gets the escalation (each tells those of its members not
+    # told yet).
+    remote = [m for m in members if not m.is_local]
     await paging_repo.add_remote_recipients(
         db, page, [m.id for m in remote if m.id not in told], on_call=False
     )

@@ -6,12 +6,17 @@ case's page at B. B tells bob (on call there) itself and sends the page request 
 addressed to the Group) to A. A checks dr_req is an admitted member, tells amy, and announces
 the request, as received, to C, which tells cleo. Amy answers by commenting on the case at A;
 the comment reaches B, where dr_req is told of the first answer and the page view shows it.
-Cleo opening the page at C tells B (a ``View`` of the page): B's page view shows she saw it.
+Nobody answers at first: B's worker, its clock moved on (``worker --once --now``), escalates
+dr_req's page: B tells bea (a member, not on call) and sends the escalation request to the group;
+A tells ann (not on call) and announces it to C, which tells cora (not on call); each once, and
+A's own worker does not escalate the page again. Cleo opening the page at C tells B (a ``View``
+of the page): B's page view shows she saw it.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -60,17 +65,19 @@ async def test_a_member_at_another_hospital_pages_the_group_through_its_home(
     await a.allow_peer(c.host)
     await b.allow_peer(c.host)
     await c.allow_peer(b.host)
-    await a.create_account("amy", Role.PROFESSIONAL, verified=True)
-    for name in ("dr_req", "bob", "bert"):
+    for name in ("amy", "ann"):
+        await a.create_account(name, Role.PROFESSIONAL, verified=True)
+    for name in ("dr_req", "bob", "bea", "bert"):
         await b.create_account(name, Role.PROFESSIONAL, verified=True)
-    await c.create_account("cleo", Role.PROFESSIONAL, verified=True)
+    for name in ("cleo", "cora"):
+        await c.create_account(name, Role.PROFESSIONAL, verified=True)
     created = a.run_cli("groups", "create", "dermatology", "--name", "Dermatology", "--moderator", "amy")
     assert created.returncode == 0, created.stderr
     group_url = f"{a.url}/groups/dermatology"
     for instance in (a, b, c):
         await instance.start(timeout=180)
 
-    joined = ((a, "amy"), (b, "dr_req"), (b, "bob"), (c, "cleo"))
+    joined = ((a, "amy"), (a, "ann"), (b, "dr_req"), (b, "bob"), (b, "bea"), (c, "cleo"), (c, "cora"))
     for instance, name in joined:
         await join(instance, name, group_url)
     for instance, name in joined:
@@ -110,6 +117,31 @@ async def test_a_member_at_another_hospital_pages_the_group_through_its_home(
     # One page each: B's request came back to nobody twice.
     assert len(await pages(b)) == 1
     assert len(await notifications(b, "bob", "page")) == 1
+    off_call = ((a, "ann"), (b, "bea"), (c, "cora"))
+    for instance, name in off_call:
+        assert await notifications(instance, name, "page") == [], name
+
+    # Nobody answered: B's worker (dr_req's hospital, the case's home) escalates the page.
+    (at_b,) = await pages(b)
+    later = (at_b.sent_at + timedelta(hours=3)).isoformat()
+    escalated = b.run_cli("worker", "--once", "--now", later)
+    assert escalated.returncode == 0, escalated.stderr
+    assert "pages escalated: 1" in escalated.stdout
+    for instance, name in off_call:
+        (told,) = await poll(
+            lambda i=instance, n=name: notifications(i, n, "page"), f"the escalation reaching {name}", 60
+        )
+        assert told.startswith("Escalated page (now)") and QUESTION in told, (name, told)
+    # A's own worker leaves the page to B; B's does not escalate it twice.
+    again_at_a = a.run_cli("worker", "--once", "--now", later)
+    assert again_at_a.returncode == 0 and "pages escalated: 0" in again_at_a.stdout, again_at_a.stdout
+    again_at_b = b.run_cli("worker", "--once", "--now", later)
+    assert again_at_b.returncode == 0 and "pages escalated: 0" in again_at_b.stdout, again_at_b.stdout
+    (at_a,) = await pages(a)
+    assert at_a.escalated_at is not None
+    for instance, name in (*off_call, (a, "amy"), (b, "bob"), (c, "cleo")):
+        assert len(await notifications(instance, name, "page")) == 1, name
+    assert await notifications(b, "dr_req", "page") == []
 
     # Cleo opens the page at C: dr_req's page view at B shows she has seen it (a View to B).
     cleo = await signed_in(c, "cleo")

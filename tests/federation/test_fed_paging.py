@@ -156,6 +156,38 @@ def page_posts(network) -> list[tuple[str, dict[str, Any]]]:  # type: ignore[no-
     return found
 
 
+def page_request(peer: FakePeer, number: int, escalates: str = "") -> dict[str, Any]:
+    """A member at ``peer``'s hospital pages the group here: the page Note addressed to the Group
+    (or, with ``escalates``, the escalation request of that page)."""
+    case_id = f"{peer.actor_uri}/cases/{number}"
+    peer.served[case_id] = {
+        "id": case_id,
+        "type": "Note",
+        "attributedTo": peer.actor_uri,
+        "content": "<p>Target lesions on the palms.</p>",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+    note = {
+        "id": f"{peer.actor_uri}/pages/{number}" + ("/escalation" if escalates else ""),
+        "type": "Note",
+        "attributedTo": peer.actor_uri,
+        "to": [GROUP],
+        "audience": GROUP,
+        "context": case_id,
+        "content": "<p>Erythema multiforme? Patient in clinic.</p>",
+        "fediverseCases:page": {
+            "type": "fediverseCases:Page",
+            "fediverseCases:urgency": "now",
+            "fediverseCases:group": GROUP,
+            "fediverseCases:case": case_id,
+            "fediverseCases:escalated": bool(escalates),
+            "fediverseCases:question": "Erythema multiforme? Patient in clinic.",
+            **({"fediverseCases:escalates": escalates} if escalates else {}),
+        },
+    }
+    return peer.activity("Create", note, to=[GROUP])
+
+
 async def test_a_page_reaches_members_on_call_and_the_first_answer_tells_the_requester(
     state, app, client, world, receiver
 ) -> None:  # type: ignore[no-untyped-def]
@@ -599,35 +631,7 @@ async def test_a_member_elsewhere_pages_the_group_here_through_its_inbox(state, 
     await delivery.run_once(state)
     network.calls.clear()
 
-    def request(peer: FakePeer, number: int) -> dict[str, Any]:
-        case_id = f"{peer.actor_uri}/cases/{number}"
-        peer.served[case_id] = {
-            "id": case_id,
-            "type": "Note",
-            "attributedTo": peer.actor_uri,
-            "content": "<p>Target lesions on the palms.</p>",
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        }
-        note = {
-            "id": f"{peer.actor_uri}/pages/{number}",
-            "type": "Note",
-            "attributedTo": peer.actor_uri,
-            "to": [GROUP],
-            "audience": GROUP,
-            "context": case_id,
-            "content": "<p>Erythema multiforme? Patient in clinic.</p>",
-            "fediverseCases:page": {
-                "type": "fediverseCases:Page",
-                "fediverseCases:urgency": "now",
-                "fediverseCases:group": GROUP,
-                "fediverseCases:case": case_id,
-                "fediverseCases:escalated": False,
-                "fediverseCases:question": "Erythema multiforme? Patient in clinic.",
-            },
-        }
-        return peer.activity("Create", note, to=[GROUP])
-
-    sent = request(alice, 1)
+    sent = page_request(alice, 1)
     assert await deliver(client, state, alice, sent) == 202
     told = await kinds(state, "dr_on")
     assert [k for k, _ in told] == ["page"] and "Erythema multiforme?" in told[0][1]
@@ -648,10 +652,141 @@ async def test_a_member_elsewhere_pages_the_group_here_through_its_inbox(state, 
     # Someone who is not a member (eve, verified at other.example) pages nobody through us.
     eve = FakePeer("other.example", "eve")
     network.peers.append(eve)
-    assert await deliver(client, state, eve, request(eve, 2)) == 202
+    assert await deliver(client, state, eve, page_request(eve, 2)) == 202
     async with state.sessionmaker() as db:
         assert len((await db.execute(select(Page))).scalars().all()) == 1
     assert len(await kinds(state, "dr_on")) == 1
+
+
+async def test_the_requesters_hospital_escalates_a_page_it_sent_through_the_group_here(
+    state, app, client, world
+) -> None:  # type: ignore[no-untyped-def]
+    """The group's home side of an escalation (inbox replay): the requester's hospital owns it
+    (our worker leaves a relayed page alone); its escalation request is accepted only for a page
+    we relayed, from the same requester, on its host; it tells every member here not told yet
+    and is announced as received to the other members' servers; a second one does nothing."""
+    alice, bob, network = world["alice"], world["bob"], world["network"]
+    assert await deliver(client, state, bob, bob.activity("Follow", GROUP)) == 202  # bob joins
+    await set_on_call(await browser(app, "dr_on"), await group_actor_id(state), enabled="on")
+    await delivery.run_once(state)
+    assert await deliver(client, state, alice, page_request(alice, 1)) == 202
+    await delivery.run_once(state)
+    network.calls.clear()
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+    assert [k for k, _ in await kinds(state, "dr_on")] == ["page"]
+    # Our worker does not escalate a page a member elsewhere sent through us.
+    assert await paging_service.escalate_due(state, now=page.sent_at + timedelta(hours=5)) == 0
+    assert await kinds(state, "dr_off") == []
+
+    page_id = f"{alice.actor_uri}/pages/1"
+    # bob (a member, at another host) cannot escalate alice's page; nor anyone a page unknown here.
+    forged = page_request(bob, 1, escalates=page_id)
+    assert await deliver(client, state, bob, forged) == 202
+    unknown = page_request(alice, 9, escalates=f"{alice.actor_uri}/pages/9")
+    assert await deliver(client, state, alice, unknown) == 202
+    # rita, a member on alice's host, cannot escalate alice's page either.
+    rita = FakePeer("remote.example", "rita")
+    network.peers.append(rita)
+    assert await deliver(client, state, rita, rita.activity("Follow", GROUP)) == 202
+    not_hers = page_request(rita, 1, escalates=page_id)
+    assert await deliver(client, state, rita, not_hers) == 202
+    assert await kinds(state, "dr_off") == []
+    async with state.sessionmaker() as db:
+        assert (await db.execute(select(Page))).scalar_one().escalated_at is None
+    await delivery.run_once(state)
+    assert [json.loads(r.content)["type"] for r in network.calls if r.method == "POST"] == [
+        "Accept"
+    ]  # rita's
+    network.calls.clear()
+
+    escalation = page_request(alice, 1, escalates=page_id)
+    assert await deliver(client, state, alice, escalation) == 202
+    for name in ("dr_off", "dr_mod", "dr_req"):  # every member here, on call or not
+        told = await kinds(state, name)
+        assert [k for k, _ in told] == ["page"], name
+        assert told[0][1].startswith("Escalated page (now) from alice@remote.example"), told
+    assert [k for k, _ in await kinds(state, "dr_on")] == ["page"]  # told already
+    await delivery.run_once(state)
+    posts = [(str(r.url), json.loads(r.content)) for r in network.calls if r.method == "POST"]
+    assert [url for url, _ in posts] == ["https://other.example/inbox"]  # not back to alice's
+    ((_, announce),) = posts
+    assert announce["type"] == "Announce" and announce["actor"] == GROUP
+    assert announce["object"] == escalation  # as received: alice's proof verifies at bob's
+    assert "https://www.w3.org/ns/activitystreams#Public" not in announce["to"] + announce["cc"]
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+    assert page.escalated_at is not None
+
+    # The escalation again (a new activity): nobody told twice, nothing announced again.
+    network.calls.clear()
+    assert await deliver(client, state, alice, page_request(alice, 1, escalates=page_id)) == 202
+    await delivery.run_once(state)
+    assert [r for r in network.calls if r.method == "POST"] == []
+    for name in ("dr_off", "dr_mod", "dr_on"):
+        assert len(await kinds(state, name)) == 1, name
+
+
+async def test_our_member_paging_a_group_hosted_elsewhere_escalates_through_the_groups_home(
+    state, app, client, world
+) -> None:  # type: ignore[no-untyped-def]
+    """The requester's side: dr_req pages cardio (hosted at other.example) and nobody answers.
+    Our worker escalates the page (we are the case's home: answers arrive here): dr_off, a
+    member here not on call, is told, and the group's home gets the escalation request, the
+    escalation Note addressed to the Group, signed and proved by dr_req; once."""
+    case, remote_group, network = world["case"], world["remote_group"], world["network"]
+    for name in ("dr_req", "dr_off"):
+        async with state.transaction() as db:
+            me = await get_local_actor_by_username(db, name)
+            await group_service.join(
+                db, state, me, await get_or_fetch_actor(db, state, remote_group.actor_uri)
+            )
+        await delivery.run_once(state)
+        follow = [json.loads(r.content) for r in network.calls if r.method == "POST"][-1]
+        await deliver(client, state, remote_group, remote_group.activity("Accept", follow))
+    cardio = await group_actor_id(state, remote_group.actor_uri)
+    requester = await browser(app, "dr_req")
+    token = await csrf_token(requester, f"/page?group={cardio}")
+    sent = await requester.post(
+        "/page",
+        form={
+            "group": str(cardio),
+            "case": str(case.id),
+            "urgency": "now",
+            "question": "Tinea or granuloma annulare?",
+            "csrf_token": token,
+        },
+    )
+    assert sent.status_code == 302
+    await delivery.run_once(state)
+    network.calls.clear()
+    async with state.sessionmaker() as db:
+        page = (await db.execute(select(Page))).scalar_one()
+        group_inbox = (await get_or_fetch_actor(db, state, remote_group.actor_uri)).inbox_url
+        requester_actor = await get_local_actor_by_username(db, "dr_req")
+    assert await kinds(state, "dr_off") == []  # not on call
+    assert await paging_service.escalate_due(state, now=page.sent_at + timedelta(minutes=29)) == 0
+    assert await paging_service.escalate_due(state, now=page.sent_at + timedelta(minutes=30)) == 1
+    ((kind, message),) = await kinds(state, "dr_off")
+    assert kind == "page" and message.startswith("Escalated page (now) from dr_req")
+    await delivery.run_once(state)
+    ((url, create),) = [(str(r.url), json.loads(r.content)) for r in network.calls if r.method == "POST"]
+    assert url == group_inbox
+    note = create["object"]
+    assert create["type"] == "Create" and create["id"] == f"{page.ap_id}/escalation/activity"
+    assert note["id"] == f"{page.ap_id}/escalation" and note["attributedTo"] == requester_actor.uri
+    assert note["to"] == [remote_group.actor_uri] and note["audience"] == remote_group.actor_uri
+    assert note["tag"] == []
+    marker = note["fediverseCases:page"]
+    assert marker["fediverseCases:escalated"] is True and marker["fediverseCases:escalates"] == page.ap_id
+    assert marker["fediverseCases:group"] == remote_group.actor_uri
+    assert "https://www.w3.org/ns/activitystreams#Public" not in json.dumps(create)
+    verify_object(create, requester_actor.ed25519_public_multibase)  # the requester's own proof
+    network.calls.clear()
+    assert await paging_service.escalate_due(state, now=page.sent_at + timedelta(hours=5)) == 0
+    await delivery.run_once(state)
+    assert [r for r in network.calls if r.method == "POST"] == []
+    assert len(await kinds(state, "dr_off")) == 1
 
 
 async def test_a_view_from_a_recipient_elsewhere_marks_the_page_seen_here(state, app, client, world) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,11 @@ here, sent by a member at another hospital. The requester must be a member the g
 admits (``federation.groups.may_post``: membership, professional claim, join rule); then the
 group's home fans it out as it does its own members' pages (``federation.paging.relay_request``).
 At the members' hospitals such a request arrives announced by the group and names nobody:
-every local member of the group on call is told.
+every local member of the group on call is told. The requester's hospital escalates such a page
+(an escalation request: ``escalated``, ``escalates`` the page): accepted only for a page of this
+group we relayed, from the same requester, on its host; every member here not told yet is told
+and the request is announced as received; a second one does nothing. Announced, it tells every
+local member of the group not told yet.
 """
 
 from __future__ import annotations
@@ -167,7 +171,7 @@ async def receive_page_request(
     """At the group's home: a member at another hospital pages the group; checked like a group
     post, then sent to the members as a page of ours. A duplicate delivery sends nothing."""
     received = page_from_note(note)
-    if received is None or received.escalated:
+    if received is None:
         raise Dropped("page request not understood", str(note.get("id")))
     db = ctx.db
     group = await account_repo.get_actor_by_uri(db, received.group_uri)
@@ -175,6 +179,8 @@ async def receive_page_request(
     refused = await group_federation.may_post(db, group, author)
     if refused is not None:
         raise Dropped(f"page request refused: {refused}", received.ap_id)
+    if received.escalated:
+        return await _receive_escalation_request(ctx, received.ap_id, author, group)
     if await paging_repo.get_page_by_ap_id(db, received.ap_id) is not None:
         return None
     # A case we cannot fetch still leaves the page going out: each hospital fetches it itself.
@@ -195,4 +201,25 @@ async def receive_page_request(
     await db.flush()
     sent = await page_federation.relay_request(db, ctx.state, page, author, group, ctx.activity)
     log.info("page request %s from %s: fanned out to %d server(s)", received.ap_id, author.uri, sent)
+    return page
+
+
+async def _receive_escalation_request(
+    ctx: InboxContext, page_id: str, author: Actor, group: Actor
+) -> Page | None:
+    """The requester's hospital escalates a page we relayed (it owns the escalation: answers
+    reach the case's home there). Only for a page of this group we relayed for that same
+    requester, on the requester's host; a second escalation does nothing."""
+    if not _same_host(page_id, author.uri):
+        raise Dropped("escalation of a page of another host", page_id)
+    page = await paging_repo.get_page_by_ap_id(ctx.db, page_id)
+    if page is None or not page.is_local or page.group_actor_id != group.id:
+        raise Dropped("escalation of a page not relayed here", page_id)
+    if page.requester_actor_id != author.id:
+        raise Dropped("escalation of a page by someone else", page_id)
+    if page.escalated_at is not None:
+        return None
+    page.escalated_at = utcnow()
+    sent = await page_federation.relay_escalation(ctx.db, ctx.state, page, author, group, ctx.activity)
+    log.info("escalation of page %s from %s: announced to %d server(s)", page_id, author.uri, sent)
     return page

@@ -203,10 +203,12 @@ async def pages_waiting_review(db: AsyncSession, case_id: int) -> Sequence[Page]
 async def escalation_candidates(db: AsyncSession, sent_before: datetime, limit: int) -> Sequence[Page]:
     rows = await db.execute(
         select(Page)
-        .join(Actor, Actor.id == Page.group_actor_id)
+        .join(Actor, Actor.id == Page.requester_actor_id)
         .where(
             Page.is_local.is_(True),
-            # A page sent through a group hosted elsewhere escalates at the group's home.
+            # The requester's hospital escalates a page: it is the case's home, where answers
+            # (comments) arrive. A page the group's home relayed for a member elsewhere is
+            # escalated by the requester's hospital, which asks the group (``receive_page_request``).
             Actor.is_local.is_(True),
             Page.state == "sent",
             Page.first_answer_at.is_(None),
