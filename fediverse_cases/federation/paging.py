@@ -61,6 +61,23 @@ async def tell_local_on_call(
     return members
 
 
+async def tell_local_not_told(
+    db: AsyncSession, page: Page, requester: Actor, group_actor: Actor
+) -> tuple[list[Actor], set[int]]:
+    """The page escalated: every member here not told yet is told, on call or not. Returns every
+    member of the group but the requester, and the ids of those told before."""
+    told = await paging_repo.recipient_actor_ids(db, page.id)
+    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
+    message = describe(requester, group_actor, page, escalated=True)
+    added = [
+        paging_repo.add_recipient(db, page, m, on_call=False, message=message, from_actor_id=requester.id)
+        for m in members
+        if m.is_local and m.account_id is not None and m.id not in told
+    ]
+    await paging_repo.link_notifications(db, added)
+    return members, told
+
+
 async def relay_request(
     db: AsyncSession,
     state: FederationState,
@@ -89,15 +106,7 @@ async def relay_escalation(
     """At the group's home, the escalation of a page we relayed for a member elsewhere: every
     member here not told yet is told (on call or not), and the escalation request, as received,
     is announced to every other member's server (each tells its members not told yet)."""
-    told = await paging_repo.recipient_actor_ids(db, page.id)
-    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
-    message = describe(requester, group_actor, page, escalated=True)
-    added = [
-        paging_repo.add_recipient(db, page, m, on_call=False, message=message, from_actor_id=requester.id)
-        for m in members
-        if m.is_local and m.account_id is not None and m.id not in told
-    ]
-    await paging_repo.link_notifications(db, added)
+    members, told = await tell_local_not_told(db, page, requester, group_actor)
     remote = [m for m in members if not m.is_local and m.host != requester.host]
     await paging_repo.add_remote_recipients(
         db, page, [m.id for m in remote if m.id not in told], on_call=False

@@ -261,15 +261,7 @@ async def _escalate(db: AsyncSession, state: AppState, page: Page) -> None:
     case = await db.get(Case, page.case_id) if page.case_id else None
     if requester is None or group_actor is None or case is None:
         return
-    told = await paging_repo.recipient_actor_ids(db, page.id)
-    members = [m for _, m in await groups_repo.members(db, group_actor.id) if m.id != requester.id]
-    message = page_federation.describe(requester, group_actor, page, escalated=True)
-    added = [
-        paging_repo.add_recipient(db, page, m, on_call=False, message=message, from_actor_id=requester.id)
-        for m in members
-        if m.is_local and m.account_id is not None and m.id not in told
-    ]
-    await paging_repo.link_notifications(db, added)
+    members, told = await page_federation.tell_local_not_told(db, page, requester, group_actor)
     if not group_actor.is_local:
         # The group's home knows its members everywhere: it is asked to escalate (the
         # escalation Note addressed to the Group, signed by the requester) and announces it.

@@ -144,23 +144,30 @@ async def send_page_to_group() -> Response | tuple[str, int] | str:
             me = await get_actor_for_account(db, account.id)
             actor = await _joined_group(db, me, values["group"])
             group = await groups_repo.get_group_by_actor(db, actor.id)
-            case = await db.get(Case, int(values["case"])) if values["case"].isdigit() else None
-            if me is None or case is None:
-                raise paging_service.PagingError("Choose one of your cases.")
-            page = await paging_service.send_page(
-                db,
-                state,
-                account,
-                me,
-                group,
-                actor,
-                paging_service.NewPage(case=case, urgency=values["urgency"], question=values["question"]),
-                current_operator(),
-            )
-            page_id, waiting = page.id, page.state == "review"
+            page_id, waiting = await _page_from_form(db, state, account, me, group, actor, values)
     except paging_service.PagingError as error:
         return await _any_group_form(values["group"], str(error), values)
     return await _sent(state, page_id, waiting)
+
+
+async def _page_from_form(  # type: ignore[no-untyped-def]
+    db, state: AppState, account, me, group, actor, values: dict[str, str]
+) -> tuple[int, bool]:
+    """Sends the page the form describes; its id, and whether it waits for an urgent review."""
+    case = await db.get(Case, int(values["case"])) if values["case"].isdigit() else None
+    if me is None or case is None:
+        raise paging_service.PagingError("Choose one of your cases.")
+    page = await paging_service.send_page(
+        db,
+        state,
+        account,
+        me,
+        group,
+        actor,
+        paging_service.NewPage(case=case, urgency=values["urgency"], question=values["question"]),
+        current_operator(),
+    )
+    return page.id, page.state == "review"
 
 
 async def _sent(state: AppState, page_id: int, waiting: bool) -> Response:
@@ -194,20 +201,7 @@ async def send_page(slug: str) -> Response | tuple[str, int] | str:
                 abort(404)
             group, actor = found
             me = await get_actor_for_account(db, account.id)
-            case = await db.get(Case, int(values["case"])) if values["case"].isdigit() else None
-            if me is None or case is None:
-                raise paging_service.PagingError("Choose one of your cases.")
-            page = await paging_service.send_page(
-                db,
-                state,
-                account,
-                me,
-                group,
-                actor,
-                paging_service.NewPage(case=case, urgency=values["urgency"], question=values["question"]),
-                current_operator(),
-            )
-            page_id, waiting = page.id, page.state == "review"
+            page_id, waiting = await _page_from_form(db, state, account, me, group, actor, values)
     except paging_service.PagingError as error:
         return await _page_form(slug, str(error), values)
     return await _sent(state, page_id, waiting)
