@@ -134,6 +134,34 @@ def _ingest_process(database_url, root, senders, requests, concurrency, barrier,
     results.put(asyncio.run(_ingest(database_url, Path(root), senders, requests, concurrency)))
 
 
+async def seed_group_members(state, ports, inboxes: int, author: str, new_group, prefix: str):  # type: ignore[no-untyped-def]
+    """A group whose members are ``author`` (local) and ``inboxes`` remote professionals, each on
+    its own inbox spread over the loopback peers; the peers are allowed. Returns (Group, actor)."""
+    from fediverse_cases.services import groups as group_service
+    from fediverse_cases.storage.models import Actor, Follow
+
+    async with state.transaction() as db:
+        for port in ports:
+            await allow_peer(db, state, f"127.0.0.1:{port}", Operator.system(), scheme="http")
+        group, group_actor = await group_service.create_group(db, state, new_group, Operator.shell())
+        local = await get_local_actor_by_username(db, author)
+        assert local is not None
+        db.add(Follow(follower_id=local.id, followed_id=group_actor.id, state="accepted"))
+        for i in range(inboxes):
+            host = f"127.0.0.1:{ports[i % len(ports)]}"
+            member = Actor(
+                uri=f"http://{host}/users/{prefix}{i}",
+                username=f"{prefix}{i}",
+                host=host,
+                inbox_url=f"http://{host}/users/{prefix}{i}/inbox",
+                verified_professional=True,
+            )
+            db.add(member)
+            await db.flush()
+            db.add(Follow(follower_id=member.id, followed_id=group_actor.id, state="accepted"))
+    return group, group_actor
+
+
 async def bench_inbox(args: argparse.Namespace, root: Path, database_url: str, kind: str = "Like") -> float:
     senders, requests = _signed_requests(args, kind)
     state = await make_state(make_settings(database_url, root / "inbox"))
@@ -263,35 +291,19 @@ async def bench_group_fanout(
 
     from fediverse_cases.federation.groups import relay
     from fediverse_cases.services import groups as group_service
-    from fediverse_cases.storage.models import Actor, Delivery, Follow
+    from fediverse_cases.storage.models import Delivery
     from tests.support.case_rows import insert_case
 
     state = await make_state(make_settings(database_url, root / "group-fanout"))
     author_account = await create_account(state, "drgroup", role=Role.PROFESSIONAL, verified=True)
-    async with state.transaction() as db:
-        for port in ports:
-            await allow_peer(db, state, f"127.0.0.1:{port}", Operator.system(), scheme="http")
-        _, group = await group_service.create_group(
-            db,
-            state,
-            group_service.NewGroup("radiologybench", "Radiology", specialty="radiology"),
-            Operator.shell(),
-        )
-        author = await get_local_actor_by_username(db, "drgroup")
-        assert author is not None
-        db.add(Follow(follower_id=author.id, followed_id=group.id, state="accepted"))
-        for i in range(args.inboxes):
-            host = f"127.0.0.1:{ports[i % len(ports)]}"
-            member = Actor(
-                uri=f"http://{host}/users/m{i}",
-                username=f"m{i}",
-                host=host,
-                inbox_url=f"http://{host}/users/m{i}/inbox",
-                verified_professional=True,
-            )
-            db.add(member)
-            await db.flush()
-            db.add(Follow(follower_id=member.id, followed_id=group.id, state="accepted"))
+    _, group = await seed_group_members(
+        state,
+        ports,
+        args.inboxes,
+        "drgroup",
+        group_service.NewGroup("radiologybench", "Radiology", specialty="radiology"),
+        "m",
+    )
     case = await insert_case(state, author_account)
     state.transport = Transport(state.settings, state.allow_list)
     async with state.transaction() as db:
@@ -335,35 +347,19 @@ async def bench_page_fanout(
 
     from fediverse_cases.services import groups as group_service
     from fediverse_cases.services import paging as paging_service
-    from fediverse_cases.storage.models import Actor, Delivery, Follow
+    from fediverse_cases.storage.models import Delivery
     from tests.support.case_rows import insert_case
 
     state = await make_state(make_settings(database_url, root / "page-fanout"))
     account = await create_account(state, "drpager", role=Role.PROFESSIONAL, verified=True)
-    async with state.transaction() as db:
-        for port in ports:
-            await allow_peer(db, state, f"127.0.0.1:{port}", Operator.system(), scheme="http")
-        group, group_actor = await group_service.create_group(
-            db,
-            state,
-            group_service.NewGroup("cardiobench", "Cardiology", specialty="cardiology"),
-            Operator.shell(),
-        )
-        requester = await get_local_actor_by_username(db, "drpager")
-        assert requester is not None
-        db.add(Follow(follower_id=requester.id, followed_id=group_actor.id, state="accepted"))
-        for i in range(args.inboxes):
-            host = f"127.0.0.1:{ports[i % len(ports)]}"
-            member = Actor(
-                uri=f"http://{host}/users/p{i}",
-                username=f"p{i}",
-                host=host,
-                inbox_url=f"http://{host}/users/p{i}/inbox",
-                verified_professional=True,
-            )
-            db.add(member)
-            await db.flush()
-            db.add(Follow(follower_id=member.id, followed_id=group_actor.id, state="accepted"))
+    group, group_actor = await seed_group_members(
+        state,
+        ports,
+        args.inboxes,
+        "drpager",
+        group_service.NewGroup("cardiobench", "Cardiology", specialty="cardiology"),
+        "p",
+    )
     case = await insert_case(state, account)
     state.transport = Transport(state.settings, state.allow_list)
     queued_at = time.perf_counter()
