@@ -144,6 +144,18 @@ async def view_of(
     db: AsyncSession, case: Case, account: Account | None, actor: Actor | None, *, answered_poll: bool
 ) -> OutcomeView:
     outcome = await outcomes_repo.current_outcome(db, case.id)
+    return view_from(outcome, case, account, actor, answered_poll=answered_poll)
+
+
+def view_from(
+    outcome: CaseOutcome | None,
+    case: Case,
+    account: Account | None,
+    actor: Actor | None,
+    *,
+    answered_poll: bool,
+) -> OutcomeView:
+    """The outcome as ``account`` sees it (revealed to the author and to those who answered)."""
     is_author = actor is not None and actor.id == case.author_actor_id
     return OutcomeView(
         outcome=outcome,

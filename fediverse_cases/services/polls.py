@@ -120,6 +120,19 @@ async def view_of(
         return None
     counts, voters = await poll_federation.counts_of(db, poll)
     own = await polls_repo.choices_of(db, poll.id, actor_id) if actor_id is not None else []
+    return view_from(case, account, actor_id, poll, counts, voters, own)
+
+
+def view_from(
+    case: Case,
+    account: Account | None,
+    actor_id: int | None,
+    poll: Poll,
+    counts: list[int],
+    voters: int,
+    own: list[int],
+) -> PollView:
+    """The poll as ``account`` sees it, from its loaded tallies and the viewer's own choices."""
     end = poll_federation.end_of(poll, case)
     closed = rules.is_closed(end, utcnow())
     is_author = actor_id is not None and actor_id == case.author_actor_id

@@ -1,5 +1,6 @@
 """The application's state: the federation layer's state plus what only the services and the
-web app use (password hasher, client-API and withdrawal-page rate limiters).
+web app use (password hasher, client-API and withdrawal-page rate limiters, the audit rows that
+reads commit in groups).
 
 One ``AppState`` is built by ``AppState.from_settings`` (in ``create_app`` and each CLI command)
 and handed to blueprints, workers and services; nothing lives in module globals.
@@ -14,6 +15,7 @@ from fediverse_cases.federation.state import FederationState
 from fediverse_cases.services.passwords import Passwords
 from fediverse_cases.services.sso_protocol import OidcClients
 from fediverse_cases.settings import Settings
+from fediverse_cases.storage.audit_appends import CommittedAppends
 
 
 @dataclass
@@ -24,6 +26,11 @@ class AppState(FederationState):
     withdrawal_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
     # OpenID providers' metadata and signing keys, fetched on first use (services.sso_protocol).
     oidc: OidcClients = field(default_factory=OidcClients)
+    # Audit rows a read records before it is answered (a signed-in case view), committed in groups.
+    audit_appends: CommittedAppends = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.audit_appends = CommittedAppends(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:

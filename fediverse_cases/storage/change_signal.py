@@ -101,6 +101,13 @@ class ChangeSignal:
         finally:
             self._capture.reset(token)
 
+    def depend(self, keys: Iterable[str]) -> None:
+        """Add ``keys`` to the capture under way, if any: a value kept from an earlier load (and
+        so not loaded now) still makes what is being rendered depend on its rows."""
+        captured = self._capture.get()
+        if captured is not None:
+            captured.update(keys)
+
     def versions(self, snapshot: bytes, keys: Iterable[str]) -> Versions:
         slots = sorted({_slot(key) for key in keys})
         return tuple((slot, _SLOT.unpack_from(snapshot, slot * _SLOT.size)[0]) for slot in slots)

@@ -52,6 +52,7 @@ from fediverse_cases.web.doc_cache import init_document_cache
 from fediverse_cases.web.doc_cache_asgi import CachedDocumentsFastPath
 from fediverse_cases.web.error_pages import init_error_pages, render_error_page
 from fediverse_cases.web.field_labels import field_label
+from fediverse_cases.web.fresh_values import init_fresh_values
 from fediverse_cases.web.observability import init_observability
 from fediverse_cases.web.security_headers import security_headers
 from fediverse_cases.web.state import AppState
@@ -79,6 +80,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     )
     app.jinja_env.autoescape = True
     documents = init_document_cache(app, state.change_signal, settings.server.document_cache_entries)
+    reader_values = init_fresh_values(app, state.change_signal, settings.server.document_cache_entries)
     app.jinja_env.globals.update(
         instance=settings.instance,
         role_labels=ROLE_LABELS,
@@ -104,11 +106,22 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         account = g.get("account")
         if account is None:
             return {"current_account": None, "notification_count": 0, "review_count": 0}
-        review_count = 0
-        async with state.sessionmaker() as db:
-            unread = await count_unread_notifications(db, account.id)
-            if can_review(account):
-                review_count = await count_review_queue(db) + await count_held_comments(db)
+        reviewer = can_review(account)
+
+        async def badge_counts() -> tuple[int, int]:
+            review_count = 0
+            async with state.sessionmaker() as db:
+                unread = await count_unread_notifications(db, account.id)
+                if reviewer:
+                    review_count = await count_review_queue(db) + await count_held_comments(db)
+            return unread, review_count
+
+        # Counts load no rows, so they name the tables whose writes change them.
+        unread, review_count = await reader_values.get(
+            f"badges {account.id} {reviewer}",
+            badge_counts,
+            depends_on=("table:notifications", *(("table:cases", "table:comments") if reviewer else ())),
+        )
         return {"current_account": account, "notification_count": unread, "review_count": review_count}
 
     app.after_request(security_headers)

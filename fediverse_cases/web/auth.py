@@ -11,8 +11,9 @@ from quart import abort, g, redirect, request, session, url_for
 
 from fediverse_cases.core.accounts import can_post_and_comment, can_review, is_admin
 from fediverse_cases.services.operator import Operator
-from fediverse_cases.storage.models import Account
-from fediverse_cases.storage.repositories.accounts import get_account
+from fediverse_cases.storage.models import Account, Actor
+from fediverse_cases.storage.repositories.accounts import get_account, get_actor_for_account
+from fediverse_cases.web.fresh_values import detached_copy, fresh_values
 from fediverse_cases.web.state import app_state
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
@@ -27,16 +28,37 @@ async def load_current_account() -> None:
     account_id = session.get("uid")
     if account_id is None:
         return
-    async with app_state().sessionmaker() as db:
-        account = await get_account(db, int(account_id))
+    account = await fresh_values().get(f"account {int(account_id)}", lambda: _load_account(int(account_id)))
+    if account is not None:
+        account = detached_copy(account)
     if account is None or account.disabled or account.session_version != session.get("sv"):
         session.clear()
         return
     g.account = account
 
 
+async def _load_account(account_id: int) -> Account | None:
+    async with app_state().sessionmaker() as db:
+        return await get_account(db, account_id)
+
+
 def current_account() -> Account | None:
     return g.get("account")
+
+
+async def current_actor() -> Actor | None:
+    """The signed-in person's actor, for reading (a copy of the row kept between requests: this
+    request's alone). Views that change the actor load it in their own transaction."""
+    account = current_account()
+    if account is None:
+        return None
+
+    async def load() -> Actor | None:
+        async with app_state().sessionmaker() as db:
+            return await get_actor_for_account(db, account.id)
+
+    actor = await fresh_values().get(f"actor of account {account.id}", load)
+    return detached_copy(actor) if actor is not None else None
 
 
 def sign_in(account: Account) -> None:

@@ -17,10 +17,11 @@ import html
 import logging
 from dataclasses import dataclass
 
-from quart import Quart, Response, render_template
+from quart import Quart, Response
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from fediverse_cases.settings import UploadSettings
+from fediverse_cases.web.rendering import render_template
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from quart import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from quart import Blueprint, Response, abort, flash, redirect, request, session, url_for
 
 from fediverse_cases.services import sso
 from fediverse_cases.services.sso_claims import person_from_claims
@@ -25,6 +25,7 @@ from fediverse_cases.web.auth import (
     sign_in,
 )
 from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("sso", __name__)

@@ -11,8 +11,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from fediverse_cases.settings import Settings
-from fediverse_cases.web.app import create_app
-from fediverse_cases.web.asgi import CONFIG_ENV
+from fediverse_cases.web.asgi import CONFIG_ENV, serving_app
 from fediverse_cases.web.worker_processes import run_workers, separate_sockets_possible
 
 
@@ -46,7 +45,7 @@ def serve_forever(settings: Settings, host: str | None = None, port: int | None 
 
 
 async def _serve_single(settings: Settings, config: Config) -> None:
-    app = create_app(settings)
+    app = serving_app(settings)
     shutdown = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

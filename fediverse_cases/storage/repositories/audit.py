@@ -1,5 +1,5 @@
-"""Appending to and reading the audit log. Functions take a session first and never commit, except
-``append_committed``, which takes the engine and commits its one row itself."""
+"""Appending to and reading the audit log. Functions take a session first and never commit
+(``storage/audit_appends.py`` commits the rows a read must record before it is answered)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import AuditEvent
 
 
@@ -29,7 +28,7 @@ class AuditEntry:
     details: dict[str, Any] | None = None
 
 
-def _columns(entry: AuditEntry) -> dict[str, Any]:
+def audit_columns(entry: AuditEntry) -> dict[str, Any]:
     return {
         "action": entry.action,
         "actor_label": entry.actor_label,
@@ -43,20 +42,9 @@ def _columns(entry: AuditEntry) -> dict[str, Any]:
 
 
 def record(session: AsyncSession, entry: AuditEntry) -> AuditEvent:
-    event = AuditEvent(**_columns(entry))
+    event = AuditEvent(**audit_columns(entry))
     session.add(event)
     return event
-
-
-async def append_committed(engine: AsyncEngine, entry: AuditEntry) -> None:
-    """Appends ``entry`` as one autocommitted INSERT, durable when this returns: for a read that
-    writes nothing else (a signed-in case view). On SQLite the write lock is then held only while
-    SQLite runs that statement, not from a BEGIN until a COMMIT that waits its turn on a busy
-    event loop while the other workers' writers sleep in their busy handlers. (Audit rows are on
-    no cached document, so the change signal is not told.)"""
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(insert(AuditEvent).values(created_at=utcnow(), **_columns(entry)))
 
 
 @dataclass(frozen=True)

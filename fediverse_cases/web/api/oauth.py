@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import urlencode, urlsplit
 
-from quart import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from quart import Blueprint, Response, jsonify, redirect, request, url_for
 
 from fediverse_cases.services import oauth as oauth_service
 from fediverse_cases.services.api_scopes import KNOWN_SCOPES, allowed_for, format_scopes
@@ -18,6 +18,7 @@ from fediverse_cases.services.operator import Operator
 from fediverse_cases.web.api.params import read_params
 from fediverse_cases.web.auth import client_ip, current_account
 from fediverse_cases.web.csrf import csrf_exempt
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.security_headers import CONTENT_SECURITY_POLICY
 from fediverse_cases.web.state import app_state
 

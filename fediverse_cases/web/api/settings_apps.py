@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from quart import Blueprint, Response, flash, redirect, render_template, url_for
+from quart import Blueprint, Response, flash, redirect, url_for
 
 from fediverse_cases.services import oauth as oauth_service
 from fediverse_cases.services.api_scopes import format_scopes, parse_scopes
@@ -14,6 +14,7 @@ from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import OAuthApp
 from fediverse_cases.storage.repositories import oauth as oauth_repo
 from fediverse_cases.web.auth import client_ip, current_account, login_required
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("api_settings", __name__)

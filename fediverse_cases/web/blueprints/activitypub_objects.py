@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 import orjson
-from quart import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, Response, abort, flash, redirect, request, url_for
 
 from fediverse_cases.activitypub.constants import ACTIVITY_JSON, DEFAULT_CONTEXT
 from fediverse_cases.convert.activities import create_activity
@@ -38,6 +38,7 @@ from fediverse_cases.storage.repositories.cases import get_case_by_public_id
 from fediverse_cases.storage.repositories.comments import get_comment_by_public_id
 from fediverse_cases.web.auth import current_account, login_required
 from fediverse_cases.web.doc_cache import OBJECT, cached_document, cached_view
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("activitypub_objects", __name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from quart import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, Response, abort, flash, redirect, request, url_for
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.services import accounts as account_service
@@ -13,6 +13,7 @@ from fediverse_cases.storage.repositories import accounts as account_repo
 from fediverse_cases.storage.repositories.audit import AuditFilter, list_events
 from fediverse_cases.web.auth import admin_required, current_operator
 from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, flash, redirect, render_template, request, session, url_for
+from quart import Blueprint, flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from fediverse_cases.core.accounts import RegistrationForm
@@ -20,6 +20,7 @@ from fediverse_cases.web.auth import (
     sign_in,
 )
 from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("auth", __name__)

@@ -5,13 +5,14 @@ everyone here (GET /review/calibration), never one person's."""
 
 from __future__ import annotations
 
-from quart import Blueprint, render_template
+from quart import Blueprint
 
 from fediverse_cases.core.calibration import Calibration, Tally
 from fediverse_cases.core.specialties import specialty_label
 from fediverse_cases.services.calibration import calibration_of
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.auth import current_account, login_required, reviewer_required
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("calibration", __name__)

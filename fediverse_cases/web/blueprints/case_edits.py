@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
@@ -23,6 +23,7 @@ from fediverse_cases.web.auth import (
     reviewer_required,
 )
 from fediverse_cases.web.case_text_form import case_details, case_text_values
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.review_decisions import Decision, decide
 from fediverse_cases.web.state import app_state
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from quart import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, Response, abort, flash, redirect, request, url_for
 
 from fediverse_cases.activitypub.constants import ACTIVITY_JSON
 from fediverse_cases.convert.cases import as2_datetime
@@ -27,6 +27,7 @@ from fediverse_cases.storage.repositories.accounts import (
 from fediverse_cases.storage.repositories.feeds import hydrate
 from fediverse_cases.web.auth import current_account, login_required
 from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("collections", __name__)

@@ -3,7 +3,7 @@ why it waits and the scanner's findings highlighted; approve or reject (with a r
 
 from __future__ import annotations
 
-from quart import Blueprint, render_template, url_for
+from quart import Blueprint, url_for
 from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
@@ -13,6 +13,7 @@ from fediverse_cases.services.comments import CommentError
 from fediverse_cases.storage.repositories import comments as comment_repo
 from fediverse_cases.web.auth import current_account, current_operator, reviewer_required
 from fediverse_cases.web.case_views import highlight_segments
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.review_decisions import Decision, decide
 from fediverse_cases.web.state import app_state
 

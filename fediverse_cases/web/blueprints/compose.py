@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from quart import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
@@ -38,6 +38,7 @@ from fediverse_cases.web.case_views import highlight_markup, image_view, job_vie
 from fediverse_cases.web.compose_access import own_case
 from fediverse_cases.web.poll_form import poll_input, poll_template_context, poll_values, stored_poll_values
 from fediverse_cases.web.redaction_form import read_boxes
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("compose", __name__)

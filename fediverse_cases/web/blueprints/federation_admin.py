@@ -3,7 +3,7 @@ following people at other hospitals (``/follow``, ``/remote/<id>``)."""
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, Response, abort, flash, redirect, request, url_for
 
 from fediverse_cases.services import peers as peer_service
 from fediverse_cases.services.follow_remote import FollowError, follow_actor, follow_remote, unfollow_actor
@@ -21,6 +21,7 @@ from fediverse_cases.web.auth import (
     login_required,
 )
 from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("federation_admin", __name__)

@@ -8,9 +8,11 @@ those views stay as they are. Every list uses the SQL listable rule of repositor
 
 from __future__ import annotations
 
-from jinja2 import Environment
+from collections.abc import Awaitable, Callable
+
 from markupsafe import Markup
-from quart import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from quart import Blueprint, abort, flash, redirect, request, url_for
+from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
 from fediverse_cases.services import social
@@ -19,8 +21,10 @@ from fediverse_cases.storage.repositories import outcomes as outcomes_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account, get_local_actor_by_username
 from fediverse_cases.storage.repositories.search import search_cases
-from fediverse_cases.web.auth import current_account, login_required
-from fediverse_cases.web.doc_cache import cached_page
+from fediverse_cases.web.auth import current_account, current_actor, login_required
+from fediverse_cases.web.doc_cache import PAGE_SECONDS, cached_page
+from fediverse_cases.web.fresh_values import fresh_values
+from fediverse_cases.web.rendering import render_template, sync_templates
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("feeds", __name__)
@@ -48,61 +52,85 @@ def _normal_tag(tag: str) -> str:
     return tag
 
 
-def _sync_templates() -> Environment:
-    """The app's templates, filters and globals, rendered without async: the card list needs
-    no awaits, and Jinja's async mode costs more per expression than the page's queries."""
-    environment = current_app.extensions.get("fediverse_cases.sync_jinja")
-    if environment is None:
-        environment = current_app.jinja_env.overlay(enable_async=False)
-        current_app.extensions["fediverse_cases.sync_jinja"] = environment
-    return environment
-
-
 def case_list(page: feed_repo.FeedPage, next_url: str, empty_message: str = "") -> Markup:
     """The cards of ``page`` and its "older" link (templates/feeds/_list.html), as markup."""
-    template = _sync_templates().get_template("feeds/_list.html")
+    template = sync_templates().get_template("feeds/_list.html")
     return Markup(template.render(page=page, next_url=next_url, empty_message=empty_message))
+
+
+def _next_url(page: feed_repo.FeedPage) -> str:
+    if not page.next_cursor:
+        return ""
+    return url_for(
+        request.endpoint or "",
+        **{**request.view_args, **request.args.to_dict(), "before": page.next_cursor.encode()},
+    )
 
 
 async def _feed_page(
     template: str, page: feed_repo.FeedPage, empty_message: str = "", **context: object
 ) -> str:
-    next_url = (
-        url_for(
-            request.endpoint or "",
-            **{**request.view_args, **request.args.to_dict(), "before": page.next_cursor.encode()},
+    next_url = _next_url(page)
+    return await render_template(template, case_list=case_list(page, next_url, empty_message), **context)
+
+
+async def _listed_page(
+    template: str,
+    load: Callable[[AsyncSession], Awaitable[feed_repo.FeedPage]],
+    empty_message: str = "",
+    *,
+    depends_on: tuple[str, ...] = LISTED,
+    reader: int | None = None,
+    **context: object,
+) -> str:
+    """A feed page whose cards ``load`` picks. Visitors' pages are cached whole (``cached_page``);
+    for signed-in readers the cards are rendered once and kept while nothing they show changes:
+    the same for every reader, or for one (``reader``: their actor id) when the list is theirs."""
+
+    async def cards() -> Markup:
+        async with app_state().sessionmaker() as db:
+            page = await load(db)
+        return case_list(page, _next_url(page), empty_message)
+
+    if current_account() is None:
+        markup = await cards()
+    else:
+        markup = await fresh_values().get(
+            f"cards {request.full_path} {'signed-in' if reader is None else reader}",
+            cards,
+            depends_on=depends_on,
+            max_age=PAGE_SECONDS,
         )
-        if page.next_cursor
-        else ""
-    )
-    return await render_template(
-        template, page=page, next_url=next_url, case_list=case_list(page, next_url, empty_message), **context
-    )
+    return await render_template(template, case_list=markup, **context)
 
 
 @blueprint.get("/feed/local")
 @cached_page(depends_on=LISTED)
 async def local_feed() -> str:
     cursor = _cursor()
-    async with app_state().sessionmaker() as db:
-        page = await feed_repo.page_of(
-            db, feed_repo.local_feed_query(signed_in=current_account() is not None), cursor
-        )
-    return await _feed_page("feeds/feed.html", page, heading="Latest cases at this hospital", feed="local")
+    query = feed_repo.local_feed_query(signed_in=current_account() is not None)
+    return await _listed_page(
+        "feeds/feed.html",
+        lambda db: feed_repo.page_of(db, query, cursor),
+        heading="Latest cases at this hospital",
+        feed="local",
+    )
+
+
+TEACHING = (*LISTED, "table:case_outcomes")
 
 
 @blueprint.get("/feed/teaching")
-@cached_page(depends_on=(*LISTED, "table:case_outcomes"))
+@cached_page(depends_on=TEACHING)
 async def teaching_feed() -> str:
     """Cases with a confirmed outcome (their diagnosis stays behind "See the diagnosis")."""
     cursor = _cursor()
-    async with app_state().sessionmaker() as db:
-        query = outcomes_repo.teaching_feed_query(signed_in=current_account() is not None)
-        page = await feed_repo.page_of(db, query, cursor)
-    return await _feed_page(
+    query = outcomes_repo.teaching_feed_query(signed_in=current_account() is not None)
+    return await _listed_page(
         "feeds/feed.html",
-        page,
+        lambda db: feed_repo.page_of(db, query, cursor),
         "No case has a confirmed outcome yet.",
+        depends_on=TEACHING,
         heading="Teaching cases: confirmed outcomes",
         feed="teaching",
     )
@@ -112,21 +140,23 @@ async def teaching_feed() -> str:
 @login_required
 async def following_feed() -> str:
     cursor = _cursor()
-    account = current_account()
-    assert account is not None
-    async with app_state().sessionmaker() as db:
-        actor = await get_actor_for_account(db, account.id)
-        if actor is None:
-            page = feed_repo.FeedPage([], None)
-        else:
-            page = await feed_repo.following_feed(db, actor.id, cursor=cursor)
-    return await _feed_page(
+    actor = await current_actor()
+    return await _listed_page(
         "feeds/feed.html",
-        page,
+        lambda db: (
+            feed_repo.following_feed(db, actor.id, cursor=cursor) if actor is not None else _no_cases()
+        ),
         "Follow colleagues from their profile pages to see their cases here.",
+        # Whom the reader follows is read as ids, not rows: any follow or unfollow counts.
+        depends_on=(*LISTED, "table:follows"),
+        reader=actor.id if actor is not None else 0,
         heading="Cases from people you follow",
         feed="following",
     )
+
+
+async def _no_cases() -> feed_repo.FeedPage:
+    return feed_repo.FeedPage([], None)
 
 
 @blueprint.get("/tags/<tag>/")
@@ -141,9 +171,14 @@ async def tag_feed_with_slash(tag: str) -> Response:
 async def tag_feed(tag: str) -> str:
     tag = _normal_tag(tag)
     cursor = _cursor()
-    async with app_state().sessionmaker() as db:
-        page = await feed_repo.tag_feed(db, tag, signed_in=current_account() is not None, cursor=cursor)
-    return await _feed_page("feeds/feed.html", page, heading=f"#{tag}", feed="tag", tag=tag)
+    signed_in = current_account() is not None
+    return await _listed_page(
+        "feeds/feed.html",
+        lambda db: feed_repo.tag_feed(db, tag, signed_in=signed_in, cursor=cursor),
+        heading=f"#{tag}",
+        feed="tag",
+        tag=tag,
+    )
 
 
 @blueprint.get("/specialties")
@@ -159,11 +194,10 @@ async def specialties() -> str:
 async def search() -> str:
     query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     cursor = _cursor()
-    async with app_state().sessionmaker() as db:
-        page = await search_cases(db, query, signed_in=current_account() is not None, cursor=cursor)
-    return await _feed_page(
+    signed_in = current_account() is not None
+    return await _listed_page(
         "feeds/search.html",
-        page,
+        lambda db: search_cases(db, query, signed_in=signed_in, cursor=cursor),
         "No cases match. Try fewer or different words, or a specialty tag.",
         query=query,
     )
@@ -219,12 +253,23 @@ async def unfollow(username: str) -> Response:
 async def feed_context() -> dict[str, object]:
     """Feed data for the lead's home and profile views, which render our templates."""
     if request.endpoint == "pages.home":
-        async with app_state().sessionmaker() as db:
-            page = await feed_repo.page_of(
-                db, feed_repo.local_feed_query(signed_in=current_account() is not None), None
+        signed_in = current_account() is not None
+
+        async def home_cards() -> Markup:
+            async with app_state().sessionmaker() as db:
+                page = await feed_repo.page_of(db, feed_repo.local_feed_query(signed_in=signed_in), None)
+            next_url = (
+                url_for("feeds.local_feed", before=page.next_cursor.encode()) if page.next_cursor else ""
             )
-        next_url = url_for("feeds.local_feed", before=page.next_cursor.encode()) if page.next_cursor else ""
-        return {"home_page": page, "home_next_url": next_url, "home_case_list": case_list(page, next_url)}
+            return case_list(page, next_url)
+
+        if not signed_in:
+            return {"home_page": True, "home_case_list": await home_cards()}  # the page itself is cached
+        # Every signed-in reader sees the same cards: rendered once, kept until a case changes.
+        cards = await fresh_values().get(
+            "home cards signed-in", home_cards, depends_on=LISTED, max_age=PAGE_SECONDS
+        )
+        return {"home_page": True, "home_case_list": cards}
     if request.endpoint == "profile.public_profile" and request.view_args:
         return await _profile_context(str(request.view_args.get("username", "")))
     return {}

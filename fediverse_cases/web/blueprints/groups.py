@@ -8,7 +8,7 @@ moderators: answer join requests, remove a post from the group.
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from fediverse_cases.convert.actors import collection_document, outbox_document
@@ -31,6 +31,7 @@ from fediverse_cases.web.blueprints.activitypub import (
 )
 from fediverse_cases.web.blueprints.feeds import case_list
 from fediverse_cases.web.csrf import csrf_exempt
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("groups", __name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, flash, redirect, render_template, url_for
+from quart import Blueprint, abort, flash, redirect, url_for
 from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
@@ -20,6 +20,7 @@ from fediverse_cases.storage.repositories.accounts import get_actor_for_account
 from fediverse_cases.web.auth import current_account, current_operator, login_required, reviewer_required
 from fediverse_cases.web.case_views import highlight_markup
 from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.review_decisions import Decision, decide
 from fediverse_cases.web.state import app_state
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, render_template
+from quart import Blueprint
 
 from fediverse_cases.web.blueprints.feeds import LISTED
 from fediverse_cases.web.doc_cache import cached_page
+from fediverse_cases.web.rendering import render_template
 
 blueprint = Blueprint("pages", __name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, flash, redirect, render_template, url_for
+from quart import Blueprint, abort, flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from fediverse_cases.services import accounts as account_service
@@ -10,6 +10,7 @@ from fediverse_cases.services.push_subscriptions import ensure_vapid_key
 from fediverse_cases.storage.repositories.accounts import get_account, get_account_by_username
 from fediverse_cases.web.auth import current_account, current_operator, login_required
 from fediverse_cases.web.forms import form_fields
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("profile", __name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from fediverse_cases.core.accounts import can_review
@@ -31,6 +31,7 @@ from fediverse_cases.web.auth import (
     reviewer_required,
 )
 from fediverse_cases.web.case_views import image_view
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.stack_views import stack_view
 from fediverse_cases.web.state import app_state
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from quart import Blueprint, flash, redirect, render_template, request, session, url_for
+from quart import Blueprint, flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from fediverse_cases.core import consent_scope
 from fediverse_cases.core.case_access import Visibility
 from fediverse_cases.services import withdrawal_page
 from fediverse_cases.web.auth import client_ip
+from fediverse_cases.web.rendering import render_template
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("withdrawal", __name__)

@@ -1,0 +1,119 @@
+"""Values that signed-in pages read on every request (the reader's account and actor, the badge
+counts, the shared card lists), kept per process and answered from memory while the change
+signal says nothing they were read from has changed.
+
+This is the signed-in counterpart of the document cache (``web/doc_cache.py``): a signed-in page
+is rendered for its reader, but most of what it reads is not theirs, or changes far less often
+than it is read. A value is loaded inside the signal's ``capture()``, so every row the load
+brings in becomes a dependency, stamped with the slot values from *before* the load; a lookup
+checks those slots (memory reads) and loads again when any of them moved. Loads that read no
+rows as ORM entities (a ``count()``, a column list) name what they depend on with
+``depends_on`` (``table:notifications``). Off when the document cache is off
+(``[server] document_cache_entries = 0``: several app servers share one PostgreSQL, and a write
+on another host would not reach this host's signal).
+
+Values are shared between concurrent requests: keep them immutable, or hand each request a copy
+(``detached_copy`` for ORM rows).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from quart import Quart, current_app
+from sqlalchemy import inspect
+from sqlalchemy.orm import make_transient_to_detached
+
+from fediverse_cases.storage.change_signal import ChangeSignal, Versions
+
+__all__ = ["FreshValues", "detached_copy", "fresh_values", "init_fresh_values"]
+
+EXTENSION = "fediverse_cases.fresh_values"
+T = TypeVar("T")
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class _Kept(Generic[T]):
+    value: T
+    keys: frozenset[str]
+    versions: Versions
+    expires_at: float | None
+
+
+class FreshValues:
+    """A bounded map of keys to loaded values of one process, checked against the change signal."""
+
+    def __init__(self, signal: ChangeSignal, max_entries: int) -> None:
+        self.signal = signal
+        self.max_entries = max_entries
+        self._entries: dict[str, _Kept[Any]] = {}
+
+    async def get(
+        self,
+        key: str,
+        load: Callable[[], Awaitable[T]],
+        *,
+        depends_on: Iterable[str] = (),
+        max_age: float | None = None,
+    ) -> T:
+        """``load()``'s value for ``key``: the kept one while fresh, else loaded (and kept)."""
+        if self.max_entries <= 0:
+            return await load()
+        kept = self._entries.get(key)
+        if kept is not None:
+            expired = kept.expires_at is not None and time.monotonic() >= kept.expires_at
+            if not expired and self.signal.fresh(kept.versions):
+                # A document being rendered around this read depends on what the value came from.
+                self.signal.depend(kept.keys)
+                return kept.value  # type: ignore[no-any-return]
+            self._entries.pop(key, None)
+        snapshot = self.signal.snapshot()
+        with self.signal.capture() as keys:
+            value = await load()
+        keys.update(depends_on)
+        self.signal.depend(keys)
+        self._store(
+            key,
+            _Kept(
+                value=value,
+                keys=frozenset(keys),
+                versions=self.signal.versions(snapshot, keys),
+                expires_at=time.monotonic() + max_age if max_age is not None else None,
+            ),
+        )
+        return value
+
+    def _store(self, key: str, kept: _Kept[Any]) -> None:
+        self._entries.pop(key, None)
+        while len(self._entries) >= self.max_entries:
+            self._entries.pop(next(iter(self._entries)))  # oldest first (dicts keep insertion order)
+        self._entries[key] = kept
+
+
+def init_fresh_values(app: Quart, signal: ChangeSignal, max_entries: int) -> FreshValues:
+    values = app.extensions[EXTENSION] = FreshValues(signal, max_entries)
+    return values
+
+
+def fresh_values() -> FreshValues:
+    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+def detached_copy(row: Row) -> Row:
+    """A detached copy of a loaded ORM row with the same column values, for one request: a kept
+    row is shared, and a view may change or attach the row it was handed."""
+    mapper = inspect(row).mapper  # type: ignore[union-attr]
+    values = {}
+    for attribute in mapper.column_attrs:
+        value = getattr(row, attribute.key)
+        values[attribute.key] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+    duplicate = mapper.class_manager.new_instance()
+    # Straight into the instance's dict, as the ORM's loading does: no change events per column.
+    duplicate.__dict__.update(values)
+    make_transient_to_detached(duplicate)
+    return duplicate  # type: ignore[no-any-return]

@@ -1,0 +1,110 @@
+"""Signed-in pages are rendered for their reader, but what they read is kept between requests
+(``web/fresh_values.py``): the second load of the home page, the feeds, search and a case page
+asks the database nothing (a case page only records its view in the audit log), and every change
+made through the real paths shows on the reader's next load: a colleague's comment and its
+notification badge, a like, a follow, a newly approved case, a withdrawal, and an administrator
+disabling the reader's account."""
+
+from __future__ import annotations
+
+import re
+
+from fediverse_cases.core.accounts import Role
+from tests.cases.test_cases_page_cache import _page
+from tests.federation.test_fed_document_cache import counted_statements
+from tests.support.instances import create_account
+from tests.support.web import csrf_token
+
+PAGES = ("/", "/feed/local", "/tags/melanoma", "/search?q=pigmented", "/feed/following")
+
+
+async def _post(client, path: str, form_page: str, **form: str):  # type: ignore[no-untyped-def]
+    token = await csrf_token(client, form_page)
+    return await client.post(path, form={**form, "csrf_token": token})
+
+
+def _unread(html: str) -> int:
+    badge = re.search(r'id="nav-notifications">Notifications(?: <span class="count">(\d+)</span>)?', html)
+    assert badge is not None
+    return int(badge[1] or 0)
+
+
+async def _shown_on(client, public_id: str, paths=PAGES) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+    shown = {}
+    for path in paths:
+        response, html = await _page(client, path)
+        assert response.status_code == 200, path
+        shown[path] = f'id="case-{public_id}"' in html
+    return shown
+
+
+async def test_signed_in_pages_read_nothing_twice_and_show_every_change_at_once(  # type: ignore[no-untyped-def]
+    login, submitted, state
+) -> None:
+    clinician, public_id = await submitted()
+    case_path = f"/cases/{public_id}"
+    colleague = (await login("colleague")).client
+    reviewer = await login("reviewer")
+
+    # Pending: on none of the colleague's pages. Approved on the review page: on them at once
+    # (the following feed once they follow the author).
+    assert await _shown_on(colleague, public_id) == dict.fromkeys(PAGES, False)
+    assert (await reviewer.decide(public_id, "approve")).status_code == 302
+    assert await _shown_on(colleague, public_id) == {**dict.fromkeys(PAGES, True), "/feed/following": False}
+    followed = await _post(colleague, "/users/clinician/follow", "/users/clinician")
+    assert followed.status_code == 302
+    assert (await _shown_on(colleague, public_id, ("/feed/following",)))["/feed/following"]
+
+    # Loaded again with nothing changed (the follow changed the author's row, which the cards
+    # show): no query, only the case view's audit row.
+    for path in (*PAGES, case_path):
+        await _page(colleague, path)
+    with counted_statements(state) as statements:
+        for path in (*PAGES, case_path):
+            response, html = await _page(colleague, path)
+            assert response.status_code == 200 and "Notifications" in html, path
+    assert [statement.split()[:3] for statement in statements] == [["INSERT", "INTO", "audit_events"]]
+
+    # The colleague likes the case: their page shows their like and the count at once.
+    _response, before = await _page(colleague, case_path)
+    assert "0 likes" in before and ">Like</button>" in before
+    liked = await _post(colleague, f"{case_path}/like", case_path)
+    assert liked.status_code == 302
+    _response, after = await _page(colleague, case_path)
+    assert "1 like<" in after and ">Unlike</button>" in after
+
+    # The colleague comments: the author's next page shows the comment and the badge counts it.
+    _response, author_home = await _page(clinician.client, "/")
+    unread = _unread(author_home)
+    assert unread >= 1  # the approval, the follow and the like
+    _response, author_case = await _page(clinician.client, case_path)
+    commented = await _post(
+        colleague, f"{case_path}/comments", case_path, content="Dermoscopy would help: look for a network"
+    )
+    assert commented.status_code == 302
+    _response, author_case = await _page(clinician.client, case_path)
+    assert "look for a network" in author_case
+    _response, author_home = await _page(clinician.client, "/")
+    assert _unread(author_home) == unread + 1
+
+    # The author withdraws: the colleague's case page is the tombstone, and the case is on none
+    # of their pages.
+    withdrawn = await _post(clinician.client, f"{case_path}/withdraw", f"{case_path}/withdraw", confirm="withdraw")
+    assert withdrawn.status_code == 302
+    gone, gone_html = await _page(colleague, case_path)
+    assert gone.status_code == 410 and "look for a network" not in gone_html
+    assert await _shown_on(colleague, public_id) == dict.fromkeys(PAGES, False)
+
+
+async def test_a_disabled_account_is_signed_out_on_its_next_request(login, people, state) -> None:  # type: ignore[no-untyped-def]
+    colleague = (await login("colleague")).client
+    for _ in range(2):  # the second answer comes from the kept account
+        response, html = await _page(colleague, "/")
+        assert response.status_code == 200 and "Notifications" in html
+    await create_account(state, "admin", role=Role.ADMIN)
+    admin = (await login("admin")).client
+    disabled = await _post(admin, "/admin/users/colleague", "/admin/users", action="disable")
+    assert disabled.status_code == 302
+    response, html = await _page(colleague, "/")
+    assert response.status_code == 200 and "Notifications" not in html and "Sign in" in html
+    assert (await colleague.get("/feed/following")).status_code == 302  # to the sign-in page
