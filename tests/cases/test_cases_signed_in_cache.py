@@ -89,7 +89,9 @@ async def test_signed_in_pages_read_nothing_twice_and_show_every_change_at_once(
 
     # The author withdraws: the colleague's case page is the tombstone, and the case is on none
     # of their pages.
-    withdrawn = await _post(clinician.client, f"{case_path}/withdraw", f"{case_path}/withdraw", confirm="withdraw")
+    withdrawn = await _post(
+        clinician.client, f"{case_path}/withdraw", f"{case_path}/withdraw", confirm="withdraw"
+    )
     assert withdrawn.status_code == 302
     gone, gone_html = await _page(colleague, case_path)
     assert gone.status_code == 410 and "look for a network" not in gone_html
