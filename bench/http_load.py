@@ -1,6 +1,6 @@
 """HTTP throughput of the federation surface and the pages, side by side with the Fedify peer.
 
-    .venv/bin/python bench/http_load.py [--cases 100000] [--connections 32] [--duration 8] [--workers 0]
+    .venv/bin/python bench/http_load.py [--cases 100000] [--connections 32] [--duration 8] [--workers 0] [--only TEXT]
 
 Seeds a fresh SQLite instance (migrated by our Alembic migrations; cases bulk-inserted as in
 ``bench/pages.py``: 100,000 take about a minute here), starts it with ``fediverse-cases serve``
@@ -202,6 +202,9 @@ def routes(port: int, peer_port: int, case_id: str, cookie: str) -> list[Route]:
         Route("search (HTML)", f"{ours}/search?q=plaque", None, "text/html"),
         Route("case page, signed in", f"{ours}/cases/{case_id}", None, "text/html", cookie=cookie),
         Route("home, signed in", f"{ours}/", None, "text/html", cookie=cookie),
+        Route("local feed, signed in", f"{ours}/feed/local", None, "text/html", cookie=cookie),
+        Route("tag feed, signed in", f"{ours}/tags/dermatology", None, "text/html", cookie=cookie),
+        Route("search, signed in", f"{ours}/search?q=plaque", None, "text/html", cookie=cookie),
         Route("following, signed in", f"{ours}/feed/following", None, "text/html", cookie=cookie),
     ]
 
@@ -213,6 +216,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=0, help="hypercorn workers; 0 = one per core")
+    parser.add_argument("--only", default="", help="only the routes whose label contains this text")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -229,6 +233,8 @@ def main() -> None:
             load_before = loadavg()
             cookie = reader_session(f"http://127.0.0.1:{port}")
             for route in routes(port, peer_port, case_id, cookie):
+                if args.only not in route.label:
+                    continue
                 check(route.ours, route.accept, route.expect, route.cookie)
                 ours = run_wrk(
                     route.ours, route.accept, args.connections, args.duration, args.threads, route.cookie

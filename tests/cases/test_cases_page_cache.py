@@ -20,9 +20,10 @@ async def _page(client, path: str):  # type: ignore[no-untyped-def]
     return response, await response.get_data(as_text=True)
 
 
-async def _listed(client, public_id: str) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+async def _listed(client, public_id: str, paths: tuple[str, ...] = LISTS) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+    """Which of ``paths`` list the case, as ``client`` sees them."""
     shown = {}
-    for path in LISTS:
+    for path in paths:
         response, html = await _page(client, path)
         assert response.status_code == 200, path
         shown[path] = f'id="case-{public_id}"' in html

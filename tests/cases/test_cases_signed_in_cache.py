@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from fediverse_cases.core.accounts import Role
-from tests.cases.test_cases_page_cache import _page
+from tests.cases.test_cases_page_cache import _listed, _page
 from tests.federation.test_fed_document_cache import counted_statements
 from tests.support.instances import create_account
 from tests.support.web import csrf_token
@@ -29,15 +29,6 @@ def _unread(html: str) -> int:
     return int(badge[1] or 0)
 
 
-async def _shown_on(client, public_id: str, paths=PAGES) -> dict[str, bool]:  # type: ignore[no-untyped-def]
-    shown = {}
-    for path in paths:
-        response, html = await _page(client, path)
-        assert response.status_code == 200, path
-        shown[path] = f'id="case-{public_id}"' in html
-    return shown
-
-
 async def test_signed_in_pages_read_nothing_twice_and_show_every_change_at_once(  # type: ignore[no-untyped-def]
     login, submitted, state
 ) -> None:
@@ -48,12 +39,15 @@ async def test_signed_in_pages_read_nothing_twice_and_show_every_change_at_once(
 
     # Pending: on none of the colleague's pages. Approved on the review page: on them at once
     # (the following feed once they follow the author).
-    assert await _shown_on(colleague, public_id) == dict.fromkeys(PAGES, False)
+    assert await _listed(colleague, public_id, PAGES) == dict.fromkeys(PAGES, False)
     assert (await reviewer.decide(public_id, "approve")).status_code == 302
-    assert await _shown_on(colleague, public_id) == {**dict.fromkeys(PAGES, True), "/feed/following": False}
+    assert await _listed(colleague, public_id, PAGES) == {
+        **dict.fromkeys(PAGES, True),
+        "/feed/following": False,
+    }
     followed = await _post(colleague, "/users/clinician/follow", "/users/clinician")
     assert followed.status_code == 302
-    assert (await _shown_on(colleague, public_id, ("/feed/following",)))["/feed/following"]
+    assert (await _listed(colleague, public_id, ("/feed/following",)))["/feed/following"]
 
     # Loaded again with nothing changed (the follow changed the author's row, which the cards
     # show): no query, only the case view's audit row.
@@ -95,7 +89,7 @@ async def test_signed_in_pages_read_nothing_twice_and_show_every_change_at_once(
     assert withdrawn.status_code == 302
     gone, gone_html = await _page(colleague, case_path)
     assert gone.status_code == 410 and "look for a network" not in gone_html
-    assert await _shown_on(colleague, public_id) == dict.fromkeys(PAGES, False)
+    assert await _listed(colleague, public_id, PAGES) == dict.fromkeys(PAGES, False)
 
 
 async def test_a_disabled_account_is_signed_out_on_its_next_request(login, people, state) -> None:  # type: ignore[no-untyped-def]
