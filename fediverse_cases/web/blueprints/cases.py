@@ -230,9 +230,7 @@ async def _render_case(
     outcome = outcome_service.view_from(
         shared.outcome, case, account, actor, answered_poll=bool(poll and poll.voted)
     )
-    import os
-
-    if account is not None and not os.environ.get("FC_NOAUDIT"):
+    if account is not None:
         # Before the page is answered, committed on its own: who viewed which case is kept even
         # if rendering fails after this.
         await state.audit_appends.append(
