@@ -140,13 +140,6 @@ class OutcomeView:
     may_record: bool
 
 
-async def view_of(
-    db: AsyncSession, case: Case, account: Account | None, actor: Actor | None, *, answered_poll: bool
-) -> OutcomeView:
-    outcome = await outcomes_repo.current_outcome(db, case.id)
-    return view_from(outcome, case, account, actor, answered_poll=answered_poll)
-
-
 def view_from(
     outcome: CaseOutcome | None,
     case: Case,
