@@ -13,11 +13,14 @@ rows as ORM entities (a ``count()``, a column list) name what they depend on wit
 on another host would not reach this host's signal).
 
 Values are shared between concurrent requests: keep them immutable, or hand each request a copy
-(``detached_copy`` for ORM rows).
+(``detached_copy`` for ORM rows). Requests that miss the same key while its load is under way wait
+for that load rather than each loading it again (a change to a table every signed-in page reads
+would otherwise send every open connection to the database at once).
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -52,6 +55,7 @@ class FreshValues:
         self.signal = signal
         self.max_entries = max_entries
         self._entries: dict[str, _Kept[Any]] = {}
+        self._loading: dict[str, asyncio.Future[_Kept[Any] | None]] = {}
 
     async def get(
         self,
@@ -64,29 +68,55 @@ class FreshValues:
         """``load()``'s value for ``key``: the kept one while fresh, else loaded (and kept)."""
         if self.max_entries <= 0:
             return await load()
+        kept = self._fresh(key)
+        if kept is None:
+            under_way = self._loading.get(key)
+            if under_way is not None:
+                # shield: a waiter whose client leaves must not cancel the load others wait for.
+                kept = await asyncio.shield(under_way)
+                if kept is not None and not self.signal.fresh(kept.versions):
+                    kept = None  # what it was loaded from changed while it loaded
+        if kept is None:
+            kept = await self._load(key, load, depends_on, max_age)
+        # A document being rendered around this read depends on what the value came from.
+        self.signal.depend(kept.keys)
+        return kept.value  # type: ignore[no-any-return]
+
+    def _fresh(self, key: str) -> _Kept[Any] | None:
         kept = self._entries.get(key)
-        if kept is not None:
-            expired = kept.expires_at is not None and time.monotonic() >= kept.expires_at
-            if not expired and self.signal.fresh(kept.versions):
-                # A document being rendered around this read depends on what the value came from.
-                self.signal.depend(kept.keys)
-                return kept.value  # type: ignore[no-any-return]
+        if kept is None:
+            return None
+        expired = kept.expires_at is not None and time.monotonic() >= kept.expires_at
+        if expired or not self.signal.fresh(kept.versions):
             self._entries.pop(key, None)
-        snapshot = self.signal.snapshot()
-        with self.signal.capture() as keys:
-            value = await load()
-        keys.update(depends_on)
-        self.signal.depend(keys)
-        self._store(
-            key,
-            _Kept(
+            return None
+        return kept
+
+    async def _load(
+        self, key: str, load: Callable[[], Awaitable[T]], depends_on: Iterable[str], max_age: float | None
+    ) -> _Kept[T]:
+        future: asyncio.Future[_Kept[Any] | None] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        kept: _Kept[T] | None = None
+        try:
+            snapshot = self.signal.snapshot()
+            with self.signal.capture() as keys:
+                value = await load()
+            keys.update(depends_on)
+            kept = _Kept(
                 value=value,
                 keys=frozenset(keys),
                 versions=self.signal.versions(snapshot, keys),
                 expires_at=time.monotonic() + max_age if max_age is not None else None,
-            ),
-        )
-        return value
+            )
+            self._store(key, kept)
+            return kept
+        finally:
+            # A failed or cancelled load hands its waiters None: each then loads for itself.
+            if self._loading.get(key) is future:
+                del self._loading[key]
+            if not future.done():
+                future.set_result(kept)
 
     def _store(self, key: str, kept: _Kept[Any]) -> None:
         self._entries.pop(key, None)

@@ -7,6 +7,7 @@ disabling the reader's account."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from fediverse_cases.core.accounts import Role
@@ -104,3 +105,27 @@ async def test_a_disabled_account_is_signed_out_on_its_next_request(login, peopl
     response, html = await _page(colleague, "/")
     assert response.status_code == 200 and "Notifications" not in html and "Sign in" in html
     assert (await colleague.get("/feed/following")).status_code == 302  # to the sign-in page
+
+
+async def test_signed_in_readers_arriving_together_share_one_load(login, submitted, state) -> None:  # type: ignore[no-untyped-def]
+    # After a change to what every signed-in page reads (a newly approved case), the connections
+    # open at that moment must not each load it again: a burst of readers costs the database what
+    # one reader costs.
+    _clinician, first = await submitted()
+    _clinician, second = await submitted()
+    reviewer = await login("reviewer")
+    colleague = (await login("colleague")).client
+    await _page(colleague, "/feed/local")
+
+    assert (await reviewer.decide(first, "approve")).status_code == 302
+    with counted_statements(state) as one_reader:
+        response, html = await _page(colleague, "/feed/local")
+    assert response.status_code == 200 and f'id="case-{first}"' in html
+    assert one_reader  # the approval changed what the feed shows: it was loaded again
+
+    assert (await reviewer.decide(second, "approve")).status_code == 302
+    with counted_statements(state) as burst:
+        answers = await asyncio.gather(*(_page(colleague, "/feed/local") for _ in range(16)))
+    assert {response.status_code for response, _html in answers} == {200}
+    assert len({html for _response, html in answers}) == 1 and f'id="case-{second}"' in answers[0][1]
+    assert len(burst) == len(one_reader)

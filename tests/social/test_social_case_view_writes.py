@@ -1,9 +1,11 @@
 """Reading takes no write lock it does not need: a signed-in case view writes its ``case.view``
-audit row and nothing else (the row is committed before the page is answered), and a worker poll
-that finds nothing due writes nothing on SQLite (an UPDATE there takes the one write lock)."""
+audit row and nothing else (the row is committed before the page is answered, and a view whose
+row cannot be written is not answered), and a worker poll that finds nothing due writes nothing on
+SQLite (an UPDATE there takes the one write lock)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +51,35 @@ async def test_signed_in_case_view_writes_only_its_audit_row(client, state) -> N
     assert [(event.actor_label, event.case_id, event.target_id) for event in views] == [
         ("quiet_reader", case.id, case.public_id)
     ]
+
+
+async def test_a_view_whose_audit_row_cannot_be_written_is_not_answered(client, state) -> None:  # type: ignore[no-untyped-def]
+    # Concurrent views share one audit INSERT (storage/audit_appends.py): when it fails (a full
+    # disk, a lost connection), none of them shows the case, and the next view is written again.
+    author = await create_account(state, "dr_fails", role=Role.PROFESSIONAL, verified=True)
+    await create_account(state, "denied_reader")
+    case = await insert_case(state, author)
+    await sign_in(client, "denied_reader")
+
+    def refuse_audit(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if _WRITE.match(statement) and "audit_events" in statement:
+            raise OSError("disk full")
+
+    event.listen(state.engine.sync_engine, "before_cursor_execute", refuse_audit)
+    try:
+        answers = await asyncio.gather(*(client.get(f"/cases/{case.public_id}") for _ in range(4)))
+    finally:
+        event.remove(state.engine.sync_engine, "before_cursor_execute", refuse_audit)
+    assert [response.status_code for response in answers] == [500] * 4
+    for response in answers:
+        assert "Annular erythematous plaque" not in await response.get_data(as_text=True)
+
+    response = await client.get(f"/cases/{case.public_id}")
+    assert response.status_code == 200
+    assert "Annular erythematous plaque" in await response.get_data(as_text=True)
+    async with state.sessionmaker() as db:
+        views = (await db.execute(select(AuditEvent).where(AuditEvent.action == "case.view"))).scalars().all()
+    assert [event.actor_label for event in views] == ["denied_reader"]
 
 
 async def test_a_poll_with_nothing_due_writes_nothing_on_sqlite(state) -> None:  # type: ignore[no-untyped-def]
