@@ -13,7 +13,6 @@ the signer (case and comment objects: peers that fetched a case get its Delete).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -24,6 +23,7 @@ from typing import Any
 from quart import Quart, Response, current_app, g, make_response, request, session
 
 from fediverse_cases.storage.change_signal import ChangeSignal, Versions
+from fediverse_cases.web.kept_entries import KeptEntries
 
 __all__ = [
     "DISCOVERY",
@@ -73,58 +73,13 @@ class CachedDocument:
         return _answer(self.body, self.status, self.headers, self.etag)
 
 
-class DocumentCache:
-    """A bounded map of request keys to rendered documents of one process."""
-
-    def __init__(self, signal: ChangeSignal, max_entries: int) -> None:
-        self.signal = signal
-        self.max_entries = max_entries
-        self._entries: dict[str, CachedDocument] = {}
-        # Renders under way, by key: a request that misses while one runs waits for its result
-        # instead of rendering the same document again (an expired page under load would
-        # otherwise be rendered by every waiting connection at once).
-        self._rendering: dict[str, asyncio.Future[CachedDocument | None]] = {}
-
-    def lookup(self, key: str) -> CachedDocument | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        expired = entry.expires_at is not None and time.monotonic() >= entry.expires_at
-        if expired or not self.signal.fresh(entry.versions):
-            self._entries.pop(key, None)
-            return None
-        return entry
-
-    def rendering(self, key: str) -> asyncio.Future[CachedDocument | None] | None:
-        """The render of ``key`` under way in this process, if any (none when caching is off)."""
-        return self._rendering.get(key) if self.max_entries > 0 else None
-
-    def start_render(self, key: str) -> asyncio.Future[CachedDocument | None]:
-        future: asyncio.Future[CachedDocument | None] = asyncio.get_running_loop().create_future()
-        self._rendering[key] = future
-        return future
-
-    def end_render(
-        self, key: str, future: asyncio.Future[CachedDocument | None], entry: CachedDocument | None
-    ) -> None:
-        """Hands the render's entry (None: not cacheable, or it failed) to the requests waiting."""
-        if self._rendering.get(key) is future:
-            del self._rendering[key]
-        if not future.done():
-            future.set_result(entry)
-
-    def store(self, key: str, entry: CachedDocument) -> None:
-        if self.max_entries <= 0:
-            return
-        self._entries.pop(key, None)
-        while len(self._entries) >= self.max_entries:
-            # Oldest first: dicts keep insertion order, and a re-stored entry moves to the end.
-            self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = entry
+# One process's rendered documents by request key (``web/kept_entries.py``).
+DocumentCache = KeptEntries[CachedDocument]
 
 
 def init_document_cache(app: Quart, signal: ChangeSignal, max_entries: int) -> DocumentCache:
-    cache = app.extensions[EXTENSION] = DocumentCache(signal, max_entries)
+    cache: DocumentCache = KeptEntries(signal, max_entries)
+    app.extensions[EXTENSION] = cache
     return cache
 
 
@@ -178,23 +133,18 @@ async def cached_document(
     if request.method not in ("GET", "HEAD") or (not signed_ok and _signed()):
         return await _with_etag(await render())
     key = f"{kind} {request.path}?{request.query_string.decode('latin-1')}"
-    entry = cache.lookup(key)
-    if entry is None:
-        under_way = cache.rendering(key)
-        if under_way is not None:
-            entry = await asyncio.shield(under_way)
-            if entry is not None and not cache.signal.fresh(entry.versions):
-                # Something this document shows changed while it was being rendered.
-                entry = None
+    # A request that misses while the same document renders waits for that render (an expired
+    # page under load would otherwise be rendered by every waiting connection at once).
+    entry = await cache.find(key)
     if entry is not None:
         request.scope[SCOPE_KEY] = (key, entry.etag)
         return entry.response()
-    future = cache.start_render(key)
+    future = cache.start_load(key)
     entry = None
     try:
         response, entry = await _render_entry(cache, render, cache_control, depends_on, max_age)
     finally:
-        cache.end_render(key, future, entry)
+        cache.end_load(key, future, entry)
     if entry is None:
         return response
     cache.store(key, entry)

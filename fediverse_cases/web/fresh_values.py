@@ -20,7 +20,6 @@ would otherwise send every open connection to the database at once).
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -32,6 +31,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import make_transient_to_detached
 
 from fediverse_cases.storage.change_signal import ChangeSignal, Versions
+from fediverse_cases.web.kept_entries import KeptEntries
 
 __all__ = ["FreshValues", "detached_copy", "fresh_values", "init_fresh_values"]
 
@@ -49,13 +49,11 @@ class _Kept(Generic[T]):
 
 
 class FreshValues:
-    """A bounded map of keys to loaded values of one process, checked against the change signal."""
+    """Keys to loaded values of one process, checked against the change signal."""
 
     def __init__(self, signal: ChangeSignal, max_entries: int) -> None:
         self.signal = signal
-        self.max_entries = max_entries
-        self._entries: dict[str, _Kept[Any]] = {}
-        self._loading: dict[str, asyncio.Future[_Kept[Any] | None]] = {}
+        self._kept: KeptEntries[_Kept[Any]] = KeptEntries(signal, max_entries)
 
     async def get(
         self,
@@ -66,37 +64,19 @@ class FreshValues:
         max_age: float | None = None,
     ) -> T:
         """``load()``'s value for ``key``: the kept one while fresh, else loaded (and kept)."""
-        if self.max_entries <= 0:
+        if not self._kept.enabled:
             return await load()
-        kept = self._fresh(key)
-        if kept is None:
-            under_way = self._loading.get(key)
-            if under_way is not None:
-                # shield: a waiter whose client leaves must not cancel the load others wait for.
-                kept = await asyncio.shield(under_way)
-                if kept is not None and not self.signal.fresh(kept.versions):
-                    kept = None  # what it was loaded from changed while it loaded
+        kept = await self._kept.find(key)
         if kept is None:
             kept = await self._load(key, load, depends_on, max_age)
         # A document being rendered around this read depends on what the value came from.
         self.signal.depend(kept.keys)
         return kept.value  # type: ignore[no-any-return]
 
-    def _fresh(self, key: str) -> _Kept[Any] | None:
-        kept = self._entries.get(key)
-        if kept is None:
-            return None
-        expired = kept.expires_at is not None and time.monotonic() >= kept.expires_at
-        if expired or not self.signal.fresh(kept.versions):
-            self._entries.pop(key, None)
-            return None
-        return kept
-
     async def _load(
         self, key: str, load: Callable[[], Awaitable[T]], depends_on: Iterable[str], max_age: float | None
     ) -> _Kept[T]:
-        future: asyncio.Future[_Kept[Any] | None] = asyncio.get_running_loop().create_future()
-        self._loading[key] = future
+        future = self._kept.start_load(key)
         kept: _Kept[T] | None = None
         try:
             snapshot = self.signal.snapshot()
@@ -109,20 +89,10 @@ class FreshValues:
                 versions=self.signal.versions(snapshot, keys),
                 expires_at=time.monotonic() + max_age if max_age is not None else None,
             )
-            self._store(key, kept)
+            self._kept.store(key, kept)
             return kept
         finally:
-            # A failed or cancelled load hands its waiters None: each then loads for itself.
-            if self._loading.get(key) is future:
-                del self._loading[key]
-            if not future.done():
-                future.set_result(kept)
-
-    def _store(self, key: str, kept: _Kept[Any]) -> None:
-        self._entries.pop(key, None)
-        while len(self._entries) >= self.max_entries:
-            self._entries.pop(next(iter(self._entries)))  # oldest first (dicts keep insertion order)
-        self._entries[key] = kept
+            self._kept.end_load(key, future, kept)
 
 
 def init_fresh_values(app: Quart, signal: ChangeSignal, max_entries: int) -> FreshValues:
