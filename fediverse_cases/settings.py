@@ -68,6 +68,8 @@ class ServerSettings:
     run_deidentify_jobs: bool = True
     # Rendered public documents kept per process (0 turns the cache off).
     document_cache_entries: int = 10000
+    # What signed-in pages read, kept per process (0, or document_cache_entries = 0, turns it off).
+    signed_in_cache_entries: int = 2000
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, config_path: Path | None = 
         run_background_workers=_bool(server_raw, "server.run_background_workers", True),
         run_deidentify_jobs=_bool(server_raw, "server.run_deidentify_jobs", True),
         document_cache_entries=_int(server_raw, "server.document_cache_entries", 10000, 0, 1_000_000),
+        signed_in_cache_entries=_int(server_raw, "server.signed_in_cache_entries", 2000, 0, 1_000_000),
     )
     fed_raw = _section(raw, "federation")
     mode = str(fed_raw.get("mode", "allowlist"))

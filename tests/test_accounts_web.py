@@ -120,6 +120,43 @@ async def test_login_success_sets_hardened_cookie_and_audits(client, state) -> N
     assert "login.success" in await _audit_actions(state)
 
 
+async def test_an_active_session_moves_its_expiry_on_without_a_cookie_on_every_page(
+    client, state, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # The 12-hour session cookie is sent again (moving its expiry on) when the reader has used it
+    # for REFRESH_SECONDS since it was last sent, not with every page (signing it each time was a
+    # tenth of a signed-in page's cost).
+    from fediverse_cases.web import sessions
+
+    await create_account(state, "nurse_joy")
+    await sign_in(client, "nurse_joy")
+    await client.get("/")  # the first page puts the session's CSRF token in it: a new cookie
+    for path in ("/", "/feed/local", "/settings/profile"):
+        response = await client.get(path)
+        assert response.status_code == 200 and "Sign out" in await response.get_data(as_text=True)
+        assert "Set-Cookie" not in response.headers, path
+
+    later = sessions.wall_clock() + sessions.REFRESH_SECONDS + 1
+    monkeypatch.setattr(sessions, "wall_clock", lambda: later)
+    response = await client.get("/")
+    cookie = response.headers.get("Set-Cookie", "")
+    assert cookie.startswith("fc_session=") and "Expires=" in cookie and "HttpOnly" in cookie
+    monkeypatch.undo()
+    response = await client.get("/")
+    assert "Sign out" in await response.get_data(as_text=True)  # the refreshed cookie is good
+    assert "Set-Cookie" not in response.headers
+
+    # Twelve hours without a refresh: signed out.
+    import time
+
+    twelve_hours_on = time.time() + 12 * 3600 + 1
+    monkeypatch.setattr(time, "time", lambda: twelve_hours_on)
+    response = await client.get("/")
+    page = await response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert "Sign out" not in page and "Sign in" in page
+
+
 @pytest.mark.parametrize(
     "target",
     [

@@ -4,9 +4,11 @@ the commit of the statement that holds its row, and the rows that arrive while o
 being written go together in the next.
 
 This is group commit (PostgreSQL's ``commit_delay``, SQLite's advice for many small writers):
-under 32 concurrent readers a worker writes one multi-row INSERT per turn instead of one
-transaction per view, and on SQLite each turn holds the one write lock only while that single
-autocommitted statement runs. A failed write fails every request of its group (nothing is
+under 32 concurrent readers a worker writes one statement per turn instead of one transaction
+per view, and on SQLite each turn holds the one write lock only while that single autocommitted
+statement runs. The statement is one cached ``INSERT`` that SQLAlchemy expands to the group's
+rows ("insertmanyvalues"); a multi-row ``VALUES`` built per group was compiled every time.
+A failed write fails every request of its group (nothing is
 answered without its row). Audit rows are on no cached document, so the change signal is not told.
 """
 
@@ -24,7 +26,7 @@ from fediverse_cases.storage.repositories.audit import AuditEntry, audit_columns
 
 __all__ = ["CommittedAppends"]
 
-# Rows per statement: well under SQLite's 32,766 bound variables (9 columns a row).
+# Rows per turn: a bound on how long one turn holds SQLite's write lock.
 MAX_GROUP = 500
 
 
@@ -53,7 +55,11 @@ class CommittedAppends:
             try:
                 async with self._engine.connect() as connection:
                     autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                    await autocommit.execute(insert(AuditEvent).values([row for row, _ in group]))
+                    # RETURNING makes SQLAlchemy send the rows as one multi-row INSERT built from
+                    # the one cached statement ("insertmanyvalues"), not one INSERT per row.
+                    await autocommit.execute(
+                        insert(AuditEvent).returning(AuditEvent.id), [row for row, _ in group]
+                    )
             except Exception as error:
                 for _, committed in group:
                     if not committed.done():

@@ -55,6 +55,7 @@ from fediverse_cases.web.field_labels import field_label
 from fediverse_cases.web.fresh_values import init_fresh_values
 from fediverse_cases.web.observability import init_observability
 from fediverse_cases.web.security_headers import security_headers
+from fediverse_cases.web.sessions import CookieSessions
 from fediverse_cases.web.state import AppState
 
 # Templates and static files ship inside this package (package data), beside this module.
@@ -78,9 +79,14 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         + 4 * 1024 * 1024,
         BODY_TIMEOUT=120,
     )
+    app.session_interface = CookieSessions()
     app.jinja_env.autoescape = True
     documents = init_document_cache(app, state.change_signal, settings.server.document_cache_entries)
-    reader_values = init_fresh_values(app, state.change_signal, settings.server.document_cache_entries)
+    # Off with the document cache: both rely on this host's change signal seeing every write.
+    signed_in_entries = (
+        settings.server.signed_in_cache_entries if settings.server.document_cache_entries else 0
+    )
+    reader_values = init_fresh_values(app, state.change_signal, signed_in_entries)
     app.jinja_env.globals.update(
         instance=settings.instance,
         role_labels=ROLE_LABELS,

@@ -8,9 +8,9 @@ than it is read. A value is loaded inside the signal's ``capture()``, so every r
 brings in becomes a dependency, stamped with the slot values from *before* the load; a lookup
 checks those slots (memory reads) and loads again when any of them moved. Loads that read no
 rows as ORM entities (a ``count()``, a column list) name what they depend on with
-``depends_on`` (``table:notifications``). Off when the document cache is off
-(``[server] document_cache_entries = 0``: several app servers share one PostgreSQL, and a write
-on another host would not reach this host's signal).
+``depends_on`` (``table:notifications``). Bounded by ``[server] signed_in_cache_entries``; off
+when that is 0 or the document cache is off (``[server] document_cache_entries = 0``: several
+app servers share one PostgreSQL, and a write on another host would not reach this host's signal).
 
 Values are shared between concurrent requests: keep them immutable, or hand each request a copy
 (``detached_copy`` for ORM rows). Requests that miss the same key while its load is under way wait
@@ -21,6 +21,7 @@ would otherwise send every open connection to the database at once).
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from quart import Quart, current_app
 from sqlalchemy import inspect
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Mapper, make_transient_to_detached
 
 from fediverse_cases.storage.change_signal import ChangeSignal, Versions
 from fediverse_cases.web.kept_entries import KeptEntries
@@ -107,13 +108,22 @@ def fresh_values() -> FreshValues:
 def detached_copy(row: Row) -> Row:
     """A detached copy of a loaded ORM row with the same column values, for one request: a kept
     row is shared, and a view may change or attach the row it was handed."""
-    mapper = inspect(row).mapper  # type: ignore[union-attr]
-    values = {}
-    for attribute in mapper.column_attrs:
-        value = getattr(row, attribute.key)
-        values[attribute.key] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+    state = inspect(row)
+    mapper = state.mapper  # type: ignore[union-attr]
+    columns = _column_keys(mapper)
+    # The loaded values straight from the instance's dict (no attribute events per column).
+    values = {
+        key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        for key, value in state.dict.items()  # type: ignore[union-attr]
+        if key in columns
+    }
     duplicate = mapper.class_manager.new_instance()
     # Straight into the instance's dict, as the ORM's loading does: no change events per column.
     duplicate.__dict__.update(values)
     make_transient_to_detached(duplicate)
     return duplicate  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _column_keys(mapper: Mapper[Any]) -> frozenset[str]:
+    return frozenset(attribute.key for attribute in mapper.column_attrs)

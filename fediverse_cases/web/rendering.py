@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 from quart import current_app
 
-__all__ = ["render_template", "sync_templates"]
+__all__ = ["render_fragment", "render_template", "sync_templates"]
 
 EXTENSION = "fediverse_cases.sync_jinja"
 
@@ -34,3 +35,10 @@ async def render_template(template_name_or_list: str | list[str], **context: Any
     context processors add; Quart's signature."""
     await current_app.update_template_context(context)
     return sync_templates().get_or_select_template(template_name_or_list).render(context)
+
+
+def render_fragment(template_name: str, **context: Any) -> Markup:
+    """Part of a page, rendered from ``context`` and the globals alone: no context processor adds
+    the signed-in reader's account or counts, so the result is nobody's own and may be kept and
+    shown to every reader."""
+    return Markup(sync_templates().get_template(template_name).render(context))

@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
+from sqlalchemy import select
+
 from fediverse_cases.core.accounts import Role
+from fediverse_cases.storage.models import Case
 from tests.cases.test_cases_page_cache import _listed, _page
 from tests.federation.test_fed_document_cache import counted_statements
 from tests.support.instances import create_account
-from tests.support.web import csrf_token
+from tests.support.web import csrf_token, post_form
 
 PAGES = ("/", "/feed/local", "/tags/melanoma", "/search?q=pigmented", "/feed/following")
 
@@ -129,3 +133,71 @@ async def test_signed_in_readers_arriving_together_share_one_load(login, submitt
     assert {response.status_code for response, _html in answers} == {200}
     assert len({html for _response, html in answers}) == 1 and f'id="case-{second}"' in answers[0][1]
     assert len(burst) == len(one_reader)
+
+
+async def test_the_kept_head_of_a_case_page_shows_every_edit_at_once(login, submitted, state) -> None:  # type: ignore[no-untyped-def]
+    # The case's head, images, caption and tags are rendered once for all readers and kept
+    # (web/case_page_view.py): every edit that shows there must show on a reader's next load.
+    clinician, public_id = await submitted()
+    reviewer = await login("reviewer")
+    assert (await reviewer.decide(public_id, "approve")).status_code == 302
+    colleague = (await login("colleague")).client
+    case_path, edit_path = f"/cases/{public_id}", f"/cases/{public_id}/edit"
+    for _ in range(2):
+        _response, html = await _page(colleague, case_path)
+    assert ">#koh<" not in html and "Dr Ada Lovelace" not in html
+    async with state.sessionmaker() as db:
+        caption = (await db.execute(select(Case.caption))).scalar_one()
+
+    # Tags apply at once.
+    tagged = await post_form(
+        clinician.client, edit_path, {"caption": caption, "free_tags": "#tinea #koh"}, page=edit_path
+    )
+    assert tagged.status_code == 302
+    _response, html = await _page(colleague, case_path)
+    assert ">#koh<" in html and ">#tinea<" in html
+
+    # A caption edit shows once the reviewer approves it.
+    edited = await post_form(
+        clinician.client,
+        edit_path,
+        {"caption": "Annular plaque; KOH positive on scraping", "free_tags": "#tinea #koh"},
+        page=edit_path,
+    )
+    assert edited.status_code == 302
+    _response, html = await _page(colleague, case_path)
+    assert "KOH positive on scraping" not in html
+    review_path = f"/review/edits/{public_id}"
+    approved = await post_form(reviewer.client, review_path, {"decision": "approve"}, page=review_path)
+    assert approved.status_code == 302
+    _response, html = await _page(colleague, case_path)
+    assert "KOH positive on scraping" in html
+
+    # The author's new display name is on the author line.
+    renamed = await post_form(
+        clinician.client, "/settings/profile", {"display_name": "Dr Ada Lovelace"}, page="/settings/profile"
+    )
+    assert renamed.status_code in (200, 302)
+    _response, html = await _page(colleague, case_path)
+    assert re.search(r'class="author"[^>]*>Dr Ada Lovelace</a>', html)
+
+
+class TestTurnedOff:
+    """``[server] signed_in_cache_entries = 0`` (or no document cache, as on several app servers
+    sharing one PostgreSQL) keeps nothing: every signed-in page asks the database again."""
+
+    @pytest.fixture(params=["signed_in_cache_entries", "document_cache_entries"])
+    def settings_overrides(self, request) -> dict:  # type: ignore[no-untyped-def]
+        return {"server": {request.param: 0}}
+
+    async def test_every_signed_in_page_is_loaded_again(self, login, submitted, state) -> None:  # type: ignore[no-untyped-def]
+        _clinician, public_id = await submitted()
+        reviewer = await login("reviewer")
+        assert (await reviewer.decide(public_id, "approve")).status_code == 302
+        colleague = (await login("colleague")).client
+        for path in ("/feed/local", f"/cases/{public_id}"):
+            await _page(colleague, path)
+            with counted_statements(state) as statements:
+                response, html = await _page(colleague, path)
+            assert response.status_code == 200 and f"{public_id}" in html
+            assert any(statement.startswith("SELECT") for statement in statements), path

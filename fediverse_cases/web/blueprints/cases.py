@@ -8,22 +8,18 @@ Visibility always goes through ``core.case_access`` (via services.social.require
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from quart import Blueprint, abort, current_app, flash, redirect, url_for
 from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.wrappers import Response
 
 from fediverse_cases.core.accounts import can_post_and_comment, can_review
 from fediverse_cases.core.case_access import (
-    VISIBILITY_LABELS,
     CaseState,
     Viewer,
     Visibility,
     can_see_unpublished,
     case_facts,
 )
-from fediverse_cases.federation import polls as poll_federation
 from fediverse_cases.federation.handlers import context_backfill
 from fediverse_cases.services import comments as comment_service
 from fediverse_cases.services import outcomes as outcome_service
@@ -31,18 +27,11 @@ from fediverse_cases.services import paging as paging_service
 from fediverse_cases.services import polls as poll_service
 from fediverse_cases.services import social
 from fediverse_cases.storage.base import utcnow
-from fediverse_cases.storage.models import Account, Actor, Case, CaseImage, CaseOutcome, Poll
+from fediverse_cases.storage.models import Account, Actor, Case, CaseImage
 from fediverse_cases.storage.repositories import cases as case_repo
 from fediverse_cases.storage.repositories import comments as comment_repo
-from fediverse_cases.storage.repositories import dicom as dicom_repo
-from fediverse_cases.storage.repositories import feeds as feed_repo
-from fediverse_cases.storage.repositories import groups as groups_repo
-from fediverse_cases.storage.repositories import outcomes as outcomes_repo
-from fediverse_cases.storage.repositories import paging as paging_repo
-from fediverse_cases.storage.repositories import polls as polls_repo
 from fediverse_cases.storage.repositories import social as social_repo
 from fediverse_cases.storage.repositories.accounts import get_actor_for_account
-from fediverse_cases.storage.repositories.comments import CommentView
 from fediverse_cases.web.auth import (
     current_account,
     current_actor,
@@ -50,12 +39,11 @@ from fediverse_cases.web.auth import (
     operator_for,
     reviewer_required,
 )
+from fediverse_cases.web.case_page_view import ReaderFacts, reader_facts, shared_case_view
 from fediverse_cases.web.case_views import highlight_segments
-from fediverse_cases.web.doc_cache import PAGE_SECONDS, cached_page, fresh_for_at_most
+from fediverse_cases.web.doc_cache import cached_page, fresh_for_at_most
 from fediverse_cases.web.forms import form_fields
-from fediverse_cases.web.fresh_values import fresh_values
 from fediverse_cases.web.rendering import render_template
-from fediverse_cases.web.stack_views import StackView, stack_view
 from fediverse_cases.web.state import app_state
 
 blueprint = Blueprint("cases", __name__)
@@ -102,86 +90,13 @@ async def case_page(public_id: str) -> str | tuple[str, int]:
     return await _render_case(public_id)
 
 
-# Tables the case page reads through counts and "exists" (no rows loaded, so no row keys): a
-# write to any of them renders the page's shared part again.
-_COUNTED_TABLES = ("table:likes", "table:consents", "table:comments", "table:poll_votes")
-# What a reader's own part of the page reads: their like and vote, pages for them, their groups.
-_READER_TABLES = ("table:likes", "table:poll_votes", "table:pages", "table:page_recipients", "table:follows")
-
-
-@dataclass(frozen=True)
-class _SharedCaseView:
-    """What the case page shows every reader alike, loaded once and kept while nothing it was
-    read from changes (``web/fresh_values.py``). Moderators also see hidden comments, so theirs
-    is kept apart. Who may see the case at all is checked for each request."""
-
-    facts: feed_repo.CasePage | None  # ``liked`` is always False here: see _ReaderFacts
-    stacks: dict[int, StackView] = field(default_factory=dict)
-    thread: list[CommentView] = field(default_factory=list)
-    poll: Poll | None = None
-    poll_counts: list[int] = field(default_factory=list)
-    poll_voters: int = 0
-    outcome: CaseOutcome | None = None
-
-
-@dataclass(frozen=True)
-class _ReaderFacts:
-    """What is the signed-in reader's own on the case page."""
-
-    liked: bool = False
-    own_choices: list[int] = field(default_factory=list)
-    unseen_pages: bool = False
-    page_groups: list[Actor] = field(default_factory=list)
-
-
-async def _load_shared(public_id: str, moderator: bool) -> _SharedCaseView:
-    async with app_state().sessionmaker() as db:
-        facts = await feed_repo.case_page(db, public_id, None)
-        if facts is None or facts.listing.case.state == CaseState.WITHDRAWN:
-            return _SharedCaseView(facts)
-        case = facts.listing.case
-        await feed_repo.attach_media(db, facts.listing)
-        case_stacks = await dicom_repo.stacks_of(db, case.id)
-        # A peer's stack is shown in place of its key frames (the Note's few images of it).
-        covered = {image_id for stack in case_stacks.values() for image_id in stack.covers}
-        facts.listing.images = [image for image in facts.listing.images if image.id not in covered]
-        poll = await polls_repo.poll_of_case(db, case.id)
-        counts, voters = await poll_federation.counts_of(db, poll) if poll is not None else ([], 0)
-        return _SharedCaseView(
-            facts,
-            stacks={image_id: stack_view(stack) for image_id, stack in case_stacks.items()},
-            thread=await comment_repo.thread(db, case.id, include_hidden=moderator),
-            poll=poll,
-            poll_counts=counts,
-            poll_voters=voters,
-            outcome=await outcomes_repo.current_outcome(db, case.id),
-        )
-
-
-async def _load_reader_facts(case: Case, actor_id: int, poll: Poll | None, may_page: bool) -> _ReaderFacts:
-    async with app_state().sessionmaker() as db:
-        groups = await groups_repo.groups_joined(db, actor_id) if may_page else []
-        return _ReaderFacts(
-            liked=await social_repo.get_like(db, case.id, actor_id) is not None,
-            own_choices=await polls_repo.choices_of(db, poll.id, actor_id) if poll is not None else [],
-            unseen_pages=bool(await paging_repo.unseen_pages(db, actor_id, case_id=case.id)),
-            # My own case: I may page any group I am a member of with it.
-            page_groups=[group for follow, group in groups if follow.state == "accepted"],
-        )
-
-
 async def _render_case(
     public_id: str, *, status: int = 200, comment_form: dict[str, object] | None = None
 ) -> str | tuple[str, int]:
     state = app_state()
     account = current_account()
     moderator = can_review(account)
-    shared = await fresh_values().get(
-        f"case page {public_id} {moderator}",
-        lambda: _load_shared(public_id, moderator),
-        depends_on=_COUNTED_TABLES,
-        max_age=PAGE_SECONDS,
-    )
+    shared = await shared_case_view(public_id, moderator)
     actor = await current_actor()
     viewer = social.viewer_for(account, actor)
     facts = shared.facts
@@ -199,14 +114,9 @@ async def _render_case(
     if context_backfill.due_for_refresh(state, case):
         # FEP-7888: replies the home has and we missed arrive after this page is answered.
         current_app.add_background_task(context_backfill.refresh_when_opened, state, case.id)
-    reader = _ReaderFacts()
+    reader = ReaderFacts()
     if actor is not None:
-        may_page = may_page_with(case, actor)
-        reader = await fresh_values().get(
-            f"case reader {case.id} {actor.id} {may_page}",
-            lambda: _load_reader_facts(case, actor.id, shared.poll, may_page),
-            depends_on=_READER_TABLES,
-        )
+        reader = await reader_facts(case, actor.id, shared.poll, may_page_with(case, actor))
     if reader.unseen_pages:
         # Opening the case is seeing the pages about it that were for me.
         async with state.transaction() as db:
@@ -240,13 +150,11 @@ async def _render_case(
         )
     page = await render_template(
         "cases/case.html",
-        listing=facts.listing,
         case=case,
         banner="Hidden pending a reviewer's decision on a flag."
         if case.hidden
         else STATE_BANNERS.get(case.state, ""),
-        visibility_label=VISIBILITY_LABELS.get(case.visibility, case.visibility),
-        consent_on_file=facts.consent_on_file,
+        case_body=shared.body,
         thread=shared.thread,
         likes=facts.likes,
         liked=reader.liked,
