@@ -178,6 +178,10 @@ def reader_session(base_url: str) -> str:
             "/login", data={"username": "reader", "password": PASSWORD, "csrf_token": token[1]}
         )
         assert answer.status_code == 302, answer.text[:500]
+        # A browser keeps the cookie each answer sets: the first page after signing in puts the
+        # session's CSRF token in it. Without this, every request would carry a session without
+        # one and be handed a new cookie, as no browser would.
+        assert browser.get("/").status_code == 200
         return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
 
 
