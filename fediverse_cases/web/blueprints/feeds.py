@@ -92,16 +92,19 @@ async def _listed_page(
             page = await load(db)
         return case_list(page, _next_url(page), empty_message)
 
-    if current_account() is None:
-        markup = await cards()
-    else:
-        markup = await fresh_values().get(
-            f"cards {request.full_path} {'signed-in' if reader is None else reader}",
-            cards,
-            depends_on=depends_on,
-            max_age=PAGE_SECONDS,
-        )
+    key = f"cards {request.full_path} {'signed-in' if reader is None else reader}"
+    markup = await _kept_cards(key, cards, depends_on)
     return await render_template(template, case_list=markup, **context)
+
+
+async def _kept_cards(
+    key: str, cards: Callable[[], Awaitable[Markup]], depends_on: tuple[str, ...]
+) -> Markup:
+    """Rendered for a visitor (whose whole page is cached); kept for signed-in readers while
+    nothing the cards show changes (``web/fresh_values.py``)."""
+    if current_account() is None:
+        return await cards()
+    return await fresh_values().get(key, cards, depends_on=depends_on, max_age=PAGE_SECONDS)
 
 
 @blueprint.get("/feed/local")
@@ -263,12 +266,8 @@ async def feed_context() -> dict[str, object]:
             )
             return case_list(page, next_url)
 
-        if not signed_in:
-            return {"home_page": True, "home_case_list": await home_cards()}  # the page itself is cached
         # Every signed-in reader sees the same cards: rendered once, kept until a case changes.
-        cards = await fresh_values().get(
-            "home cards signed-in", home_cards, depends_on=LISTED, max_age=PAGE_SECONDS
-        )
+        cards = await _kept_cards("home cards signed-in", home_cards, LISTED)
         return {"home_page": True, "home_case_list": cards}
     if request.endpoint == "profile.public_profile" and request.view_args:
         return await _profile_context(str(request.view_args.get("username", "")))
