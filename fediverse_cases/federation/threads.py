@@ -9,6 +9,7 @@ what a second one wrote on ours. May import storage, convert, core and activityp
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,13 +27,16 @@ from fediverse_cases.storage.models import Actor, Case, Comment
 from fediverse_cases.storage.repositories import comments as comments_repo
 from fediverse_cases.storage.repositories import dicom as dicom_repo
 from fediverse_cases.storage.repositories import groups as groups_repo
+from fediverse_cases.storage.repositories import outcomes as outcomes_repo
+from fediverse_cases.storage.repositories import polls as polls_repo
 from fediverse_cases.storage.repositories import remote_actors as remote_actors_repo
-from fediverse_cases.storage.repositories.cases import list_images, list_tags
+from fediverse_cases.storage.repositories.cases import case_tags_of_cases, images_of_cases
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "case_note",
+    "case_notes",
     "comment_note",
     "context_collection",
     "forward_reply",
@@ -43,23 +47,49 @@ __all__ = [
 async def case_note(db: AsyncSession, state: FederationState, case: Case) -> dict[str, Any]:
     """The Note of a local case (its Question when it carries a poll), with its confirmed
     outcome once approved; raises ``core.audience.NotFederated`` when it must not leave."""
-    if not federates(case_facts(case)):
-        raise NotFederated("this case does not federate")
-    author = await remote_actors_repo.get_actor(db, case.author_actor_id)
-    assert author is not None
-    peers = await recipients.peer_instance_actors(db) if case.visibility == Visibility.FOLLOWERS else []
-    images = await list_images(db, case.id)
-    by_id = {image.id: image.position for image in images}
-    stacks = {
-        by_id[image_id]: stack
-        for image_id, stack in (await dicom_repo.stacks_of(db, case.id)).items()
-        if image_id in by_id
-    }
-    note = note_from_case(
-        case, images, await list_tags(db, case.id), author, state.urls, peers=peers, stacks=stacks
-    )
-    note = with_groups(note, await groups_repo.group_actors_of_case(db, case.id))
-    return await outcomes.with_outcome(db, case, await polls.with_poll(db, case, note))
+    [note] = await case_notes(db, state, [case])
+    return note
+
+
+async def case_notes(db: AsyncSession, state: FederationState, cases: Sequence[Case]) -> list[dict[str, Any]]:
+    """``case_note`` of each case, loading each kind of row (authors, images, tags, groups, and
+    which cases have stacks, polls or outcomes) once for all of them: an outbox page of 20 cases
+    costs about ten queries, not eight per case."""
+    for case in cases:
+        if not federates(case_facts(case)):
+            raise NotFederated("this case does not federate")
+    ids = [case.id for case in cases]
+    authors = await remote_actors_repo.actors_by_ids(db, {case.author_actor_id for case in cases})
+    needs_peers = any(case.visibility == Visibility.FOLLOWERS for case in cases)
+    peers = await recipients.peer_instance_actors(db) if needs_peers else []
+    images = await images_of_cases(db, ids)
+    tags = await case_tags_of_cases(db, ids)
+    groups = await groups_repo.group_actors_of_cases(db, ids)
+    stacked = await dicom_repo.cases_with_stacks(db, ids)
+    polled = set(await polls_repo.polls_of_cases(db, ids))
+    concluded = await outcomes_repo.cases_with_outcome(db, ids)
+    notes = []
+    for case in cases:
+        case_images = images[case.id]
+        by_id = {image.id: image.position for image in case_images}
+        case_stacks = await dicom_repo.stacks_of(db, case.id) if case.id in stacked else {}
+        stacks = {by_id[image_id]: stack for image_id, stack in case_stacks.items() if image_id in by_id}
+        note = note_from_case(
+            case,
+            case_images,
+            tags[case.id],
+            authors[case.author_actor_id],
+            state.urls,
+            peers=peers if case.visibility == Visibility.FOLLOWERS else [],
+            stacks=stacks,
+        )
+        note = with_groups(note, groups[case.id])
+        if case.id in polled:
+            note = await polls.with_poll(db, case, note)
+        if case.id in concluded:
+            note = await outcomes.with_outcome(db, case, note)
+        notes.append(note)
+    return notes
 
 
 def with_groups(note: dict[str, Any], groups: list[Actor]) -> dict[str, Any]:

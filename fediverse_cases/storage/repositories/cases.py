@@ -78,6 +78,32 @@ async def count_images(session: AsyncSession, case_id: int) -> int:
     return int(result.scalar_one())
 
 
+async def images_of_cases(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, list[CaseImage]]:
+    """Each case's images in ``list_images``' order, for many cases in one query."""
+    images: dict[int, list[CaseImage]] = {case_id: [] for case_id in case_ids}
+    if case_ids:
+        rows = await session.scalars(
+            select(CaseImage)
+            .where(CaseImage.case_id.in_(tuple(case_ids)))
+            .order_by(CaseImage.position, CaseImage.id)
+        )
+        for image in rows:
+            images[image.case_id].append(image)
+    return images
+
+
+async def case_tags_of_cases(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, list[CaseTag]]:
+    """Each case's tags in ``list_tags``' order, for many cases in one query."""
+    tags: dict[int, list[CaseTag]] = {case_id: [] for case_id in case_ids}
+    if case_ids:
+        rows = await session.scalars(
+            select(CaseTag).where(CaseTag.case_id.in_(tuple(case_ids))).order_by(CaseTag.id)
+        )
+        for tag in rows:
+            tags[tag.case_id].append(tag)
+    return tags
+
+
 async def list_tags(session: AsyncSession, case_id: int) -> Sequence[CaseTag]:
     result = await session.execute(select(CaseTag).where(CaseTag.case_id == case_id).order_by(CaseTag.id))
     return result.scalars().all()

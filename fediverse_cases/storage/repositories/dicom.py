@@ -142,6 +142,17 @@ async def key_frames_of(db: AsyncSession, per_stack: Mapping[int, int]) -> dict[
     return out
 
 
+async def cases_with_stacks(db: AsyncSession, case_ids: Sequence[int]) -> set[int]:
+    """Which of these cases have a series shown as a stack (``stacks_of`` is not empty). The rows
+    are loaded, not only their case ids, so a document built from them depends on them."""
+    if not case_ids:
+        return set()
+    rows = await db.scalars(
+        select(DicomSeries).where(DicomSeries.case_id.in_(tuple(case_ids)), DicomSeries.stack_frames > 1)
+    )
+    return {series.case_id for series in rows}
+
+
 async def stacks_of(db: AsyncSession, case_id: int) -> dict[int, CaseStack]:
     """case image id -> its stack, for the images whose series has more than one frame."""
     series = {

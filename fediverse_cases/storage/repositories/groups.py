@@ -200,6 +200,21 @@ async def group_actors_of_case(db: AsyncSession, case_id: int) -> list[Actor]:
     return list(rows.scalars())
 
 
+async def group_actors_of_cases(db: AsyncSession, case_ids: Sequence[int]) -> dict[int, list[Actor]]:
+    """``group_actors_of_case`` for many cases in one query."""
+    groups: dict[int, list[Actor]] = {case_id: [] for case_id in case_ids}
+    if case_ids:
+        rows = await db.execute(
+            select(GroupPost.case_id, Actor)
+            .join(GroupPost, GroupPost.group_actor_id == Actor.id)
+            .where(GroupPost.case_id.in_(tuple(case_ids)), GroupPost.state != "removed")
+            .order_by(GroupPost.id)
+        )
+        for case_id, group in rows:
+            groups[case_id].append(group)
+    return groups
+
+
 def group_cases_of_member(actor_id: int) -> Select[tuple[int]]:
     """Ids of the cases shown in the groups ``actor_id`` belongs to (their home feed has them)."""
     joined = select(Follow.followed_id).where(Follow.follower_id == actor_id, Follow.state == "accepted")

@@ -37,6 +37,17 @@ async def current_outcome(session: AsyncSession, case_id: int) -> CaseOutcome | 
     return rows.scalar_one_or_none()
 
 
+async def cases_with_outcome(session: AsyncSession, case_ids: Sequence[int]) -> set[int]:
+    """Which of these cases have a published (applied) outcome. The rows are loaded, not only
+    their case ids, so a document built from them depends on them (``storage/change_signal.py``)."""
+    if not case_ids:
+        return set()
+    rows = await session.scalars(
+        select(CaseOutcome).where(CaseOutcome.case_id.in_(tuple(case_ids)), CaseOutcome.state == "applied")
+    )
+    return {outcome.case_id for outcome in rows}
+
+
 async def pending_outcome(session: AsyncSession, case_id: int) -> CaseOutcome | None:
     rows = await session.execute(
         select(CaseOutcome).where(CaseOutcome.case_id == case_id, CaseOutcome.state == "pending").limit(1)

@@ -273,7 +273,7 @@ async def _outbox_page(actor: Actor) -> Response:
     base = actor.outbox_url
     async with state.sessionmaker() as db:
         cases = await remote_actors_repo.public_cases_page(db, actor.id, page)
-        items = [create_activity(await threads.case_note(db, state, case)) for case in cases]
+        items = [create_activity(note) for note in await threads.case_notes(db, state, cases)]
     query = "&".join(
         f"{k}={v}" for k, v in (("max_id", page.max_id), ("min_id", page.min_id)) if v is not None
     )
