@@ -53,7 +53,6 @@ class FreshValues:
     """Keys to loaded values of one process, checked against the change signal."""
 
     def __init__(self, signal: ChangeSignal, max_entries: int) -> None:
-        self.signal = signal
         self._kept: KeptEntries[_Kept[Any]] = KeptEntries(signal, max_entries)
 
     async def get(
@@ -71,7 +70,7 @@ class FreshValues:
         if kept is None:
             kept = await self._load(key, load, depends_on, max_age)
         # A document being rendered around this read depends on what the value came from.
-        self.signal.depend(kept.keys)
+        self._kept.signal.depend(kept.keys)
         return kept.value  # type: ignore[no-any-return]
 
     async def _load(
@@ -80,14 +79,14 @@ class FreshValues:
         future = self._kept.start_load(key)
         kept: _Kept[T] | None = None
         try:
-            snapshot = self.signal.snapshot()
-            with self.signal.capture() as keys:
+            snapshot = self._kept.signal.snapshot()
+            with self._kept.signal.capture() as keys:
                 value = await load()
             keys.update(depends_on)
             kept = _Kept(
                 value=value,
                 keys=frozenset(keys),
-                versions=self.signal.versions(snapshot, keys),
+                versions=self._kept.signal.versions(snapshot, keys),
                 expires_at=time.monotonic() + max_age if max_age is not None else None,
             )
             self._kept.store(key, kept)

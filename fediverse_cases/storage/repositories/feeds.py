@@ -28,6 +28,7 @@ from fediverse_cases.storage.models import (
     Follow,
     Like,
 )
+from fediverse_cases.storage.repositories.cases import images_of_cases
 from fediverse_cases.storage.repositories.groups import group_cases_of_member
 
 PAGE_SIZE = 20
@@ -192,11 +193,8 @@ async def _attach_media(session: AsyncSession, listings: list[CaseListing]) -> N
     by_id = {listing.case.id: listing for listing in listings}
     if not by_id:
         return
-    image_rows = await session.execute(
-        select(CaseImage).where(CaseImage.case_id.in_(by_id)).order_by(CaseImage.position, CaseImage.id)
-    )
-    for image in image_rows.scalars():
-        by_id[image.case_id].images.append(image)
+    for case_id, images in (await images_of_cases(session, list(by_id))).items():
+        by_id[case_id].images.extend(images)
     tag_rows = await session.execute(
         select(CaseTag).where(CaseTag.case_id.in_(by_id)).order_by(CaseTag.is_specialty.desc(), CaseTag.tag)
     )
