@@ -32,7 +32,6 @@ import contextvars
 import mmap
 import os
 import re
-import struct
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -44,7 +43,10 @@ from sqlalchemy.exc import ResourceClosedError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 SLOTS = 4096
-_SLOT = struct.Struct("<Q")
+# Slots are read and written as native unsigned 64-bit integers through a memoryview (a third
+# of the cost of struct): the file is shared only by processes on this host.
+_SLOT_FORMAT = "Q"
+_SLOT_SIZE = 8
 _WRITE_SQL = re.compile(r"^\s*(insert|update|delete|replace)\b", re.IGNORECASE)
 ANY = "*"
 
@@ -70,7 +72,7 @@ class ChangeSignal:
     """The shared slot file of one instance (or an anonymous map when ``path`` is None)."""
 
     def __init__(self, path: Path | None) -> None:
-        size = SLOTS * _SLOT.size
+        size = SLOTS * _SLOT_SIZE
         if path is None:
             self._map = mmap.mmap(-1, size)
         else:
@@ -82,6 +84,7 @@ class ChangeSignal:
                 self._map = mmap.mmap(fd, size)
             finally:
                 os.close(fd)
+        self._slots = memoryview(self._map).cast(_SLOT_FORMAT)
         self._capture: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
             f"change_signal_capture_{id(self)}", default=None
         )
@@ -110,18 +113,21 @@ class ChangeSignal:
 
     def versions(self, snapshot: bytes, keys: Iterable[str]) -> Versions:
         slots = sorted({_slot(key) for key in keys})
-        return tuple((slot, _SLOT.unpack_from(snapshot, slot * _SLOT.size)[0]) for slot in slots)
+        values = memoryview(snapshot).cast(_SLOT_FORMAT)
+        return tuple((slot, values[slot]) for slot in slots)
 
     def fresh(self, versions: Versions) -> bool:
-        return all(_SLOT.unpack_from(self._map, slot * _SLOT.size)[0] == value for slot, value in versions)
+        slots = self._slots
+        return all(slots[slot] == value for slot, value in versions)
 
     # --- writers -------------------------------------------------------------------------------
 
     def bump(self, keys: Iterable[str]) -> None:
         for slot in {_slot(key) for key in keys}:
-            _SLOT.pack_into(self._map, slot * _SLOT.size, int.from_bytes(os.urandom(8), "little"))
+            self._slots[slot] = int.from_bytes(os.urandom(_SLOT_SIZE), "little")
 
     def close(self) -> None:
+        self._slots.release()
         self._map.close()
 
     # --- session wiring ------------------------------------------------------------------------

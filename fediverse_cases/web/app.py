@@ -57,6 +57,7 @@ from fediverse_cases.web.observability import init_observability
 from fediverse_cases.web.security_headers import security_headers
 from fediverse_cases.web.sessions import CookieSessions
 from fediverse_cases.web.state import AppState
+from fediverse_cases.web.template_urls import TemplateUrls
 
 # Templates and static files ship inside this package (package data), beside this module.
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -100,6 +101,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
         text_kind_labels=text_kind_labels,
         image_text_label=image_text_label,
         sso=settings.sso,
+        url_for=TemplateUrls(app.url_for),
     )
     # First in line, before the CSRF check parses a form: an oversized upload is refused from its
     # Content-Length, and the body limit makes Quart count bytes as they stream in.

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, Template
+from jinja2.runtime import Context
 from markupsafe import Markup
 from quart import current_app
 
@@ -21,11 +22,28 @@ __all__ = ["render_fragment", "render_template", "sync_templates"]
 EXTENSION = "fediverse_cases.sync_jinja"
 
 
+class _EnvironmentGlobalsTemplate(Template):
+    """A template whose imports (``{% from "_macros.html" import csrf %}``) reuse the imported
+    template's module when the importer has only the environment's globals, which is always here.
+
+    Jinja decides that on every import by subtracting the imported template's globals (a
+    ``ChainMap``) from the importer's: about 20 microseconds, three times per case page. Every
+    importer's globals include the environment's, so when it has no more of them than the
+    environment has, it has nothing the imported template lacks and the set difference is empty.
+    """
+
+    def _get_default_module(self, ctx: Context | None = None) -> Any:
+        if ctx is not None and len(ctx.globals_keys) == len(self.environment.globals):
+            ctx = None
+        return super()._get_default_module(ctx)
+
+
 def sync_templates() -> Environment:
     """The app's templates, filters and globals, rendered without async."""
     environment = current_app.extensions.get(EXTENSION)
     if environment is None:
         environment = current_app.jinja_env.overlay(enable_async=False)
+        environment.template_class = _EnvironmentGlobalsTemplate
         current_app.extensions[EXTENSION] = environment
     return environment  # type: ignore[no-any-return]
 

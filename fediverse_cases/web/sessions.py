@@ -8,11 +8,17 @@ signed-in request taken off.
   is at least ``REFRESH_SECONDS`` old, not with every response: signing and sending it on every
   page was a tenth of a signed-in page's cost. An active reader still never meets the expiry;
   one who leaves is signed out at most ``REFRESH_SECONDS`` sooner than with a refresh per request.
+- A cookie that verified is remembered with what it held (until the keys change), so the same
+  cookie on the next page is not verified and decoded again; its age is still checked against
+  the lifetime on every request. Only cookies this server signed are kept, so a client cannot
+  fill the map, and it is bounded anyway.
 """
 
 from __future__ import annotations
 
-from time import time as wall_clock
+import copy
+import time
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from quart import Quart
@@ -22,6 +28,13 @@ from quart.wrappers import BaseRequestWebsocket
 __all__ = ["REFRESH_SECONDS", "CookieSessions"]
 
 REFRESH_SECONDS = 300
+# Verified cookies remembered per process; when full, all are forgotten and verified again.
+MAX_OPENED_COOKIES = 4096
+
+
+def wall_clock() -> float:
+    """Seconds since the epoch: itsdangerous's clock (``time.time``), looked up on each call."""
+    return time.time()
 
 
 class _Session(SecureCookieSession):
@@ -34,11 +47,14 @@ class CookieSessions(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._serializer: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
+        # cookie -> (what it held, when it was signed), for cookies the current keys verified.
+        self._opened: dict[str, tuple[dict[str, Any], float]] = {}
 
     def get_signing_serializer(self, app: Quart) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
         if self._serializer is None or self._serializer[0] != keys:
             self._serializer = (keys, super().get_signing_serializer(app))
+            self._opened = {}
         return self._serializer[1]
 
     async def open_session(self, app: Quart, request: BaseRequestWebsocket) -> _Session | None:
@@ -49,12 +65,28 @@ class CookieSessions(SecureCookieSessionInterface):
         if cookie is None:
             return _Session()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        try:
-            data, signed_at = signer.loads(cookie, max_age=max_age, return_timestamp=True)
-        except BadSignature:
+        opened = self._opened.get(cookie)
+        if opened is None:
+            try:
+                data, signed_at = signer.loads(cookie, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return _Session()
+            opened = (data, signed_at.timestamp())
+            if len(self._opened) >= MAX_OPENED_COOKIES:
+                self._opened.clear()
+            self._opened[cookie] = opened
+        data, issued_at = opened
+        if not 0 <= wall_clock() - issued_at <= max_age:  # what loads() refuses as expired
+            del self._opened[cookie]
             return _Session()
-        session = _Session(data)
-        session.issued_at = signed_at.timestamp()
+        # The request may change its session; what the cookie held stays as it was.
+        session = _Session(
+            {
+                key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+                for key, value in data.items()
+            }
+        )
+        session.issued_at = issued_at
         return session
 
     def should_set_cookie(self, app: Quart, session: SessionMixin) -> bool:
