@@ -54,6 +54,7 @@ from fediverse_cases.web.error_pages import init_error_pages, render_error_page
 from fediverse_cases.web.field_labels import field_label
 from fediverse_cases.web.fresh_values import init_fresh_values
 from fediverse_cases.web.observability import init_observability
+from fediverse_cases.web.rendering import drop_flask_context_processors
 from fediverse_cases.web.security_headers import security_headers
 from fediverse_cases.web.sessions import CookieSessions
 from fediverse_cases.web.state import AppState
@@ -178,6 +179,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Quart:
     app.register_blueprint(oidc_routes.blueprint)
     app.register_blueprint(api.build_blueprint())
     app.register_blueprint(dicomweb.blueprint)
+    drop_flask_context_processors(app)
     dicomweb.init_listener(app, state)
     # Inside the observer, so answers from the fast path are logged and timed like any other.
     app.asgi_app = CachedDocumentsFastPath(app.asgi_app, documents)  # type: ignore[method-assign]

@@ -15,9 +15,9 @@ from typing import Any
 from jinja2 import Environment, Template
 from jinja2.runtime import Context
 from markupsafe import Markup
-from quart import current_app
+from quart import Quart, current_app
 
-__all__ = ["render_fragment", "render_template", "sync_templates"]
+__all__ = ["drop_flask_context_processors", "render_fragment", "render_template", "sync_templates"]
 
 EXTENSION = "fediverse_cases.sync_jinja"
 
@@ -53,6 +53,20 @@ async def render_template(template_name_or_list: str | list[str], **context: Any
     context processors add; Quart's signature."""
     await current_app.update_template_context(context)
     return sync_templates().get_or_select_template(template_name_or_list).render(context)
+
+
+def drop_flask_context_processors(app: Quart) -> None:
+    """Take Flask's default context processor off every blueprint (call once they are registered).
+
+    Quart's blueprints inherit Flask's scaffold, which gives each one Flask's own default
+    processor, and registering a blueprint files it under the blueprint's name. It is synchronous,
+    so Quart runs it in a thread on every render of a blueprint's page (a thread hop and a wake-up
+    of the event loop per page), and it reads Flask's request context, which is never set here,
+    so it adds nothing: Quart's own default processor, kept, gives ``g``, ``request`` and
+    ``session``.
+    """
+    for processors in app.template_context_processors.values():
+        processors[:] = [processor for processor in processors if processor.__module__ != "flask.templating"]
 
 
 def render_fragment(template_name: str, **context: Any) -> Markup:

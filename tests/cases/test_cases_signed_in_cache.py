@@ -201,3 +201,23 @@ class TestTurnedOff:
                 response, html = await _page(colleague, path)
             assert response.status_code == 200 and f"{public_id}" in html
             assert any(statement.startswith("SELECT") for statement in statements), path
+
+
+async def test_signed_in_pages_run_nothing_in_a_thread(login, submitted, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Quart runs a synchronous hook or context processor in a worker thread: a thread hop and a
+    # wake-up of the event loop per page. Flask's default context processor, which every
+    # blueprint inherits, was one on every render.
+    _clinician, public_id = await submitted()
+    reader = (await login("colleague")).client
+    in_threads: list[str] = []
+    run_in_thread = app.sync_to_async
+
+    def recorded(func):  # type: ignore[no-untyped-def]
+        in_threads.append(f"{func.__module__}.{func.__qualname__}")
+        return run_in_thread(func)
+
+    monkeypatch.setattr(app, "sync_to_async", recorded)
+    for path in (*PAGES, f"/cases/{public_id}", "/users/clinician", "/settings"):
+        response, _html = await _page(reader, path)
+        assert response.status_code in (200, 404), path
+    assert in_threads == []
