@@ -32,6 +32,10 @@ class AppState(FederationState):
     def __post_init__(self) -> None:
         self.audit_appends = CommittedAppends(self.engine)
 
+    async def close(self) -> None:
+        self.audit_appends.close()
+        await super().close()
+
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
         window = settings.withdrawal.window_minutes * 60.0

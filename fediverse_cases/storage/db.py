@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,25 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     # asyncpg prepares each statement once per connection and reuses it (server-side plans).
     connect_args = {"prepared_statement_cache_size": 500}
     return create_async_engine(database_url, connect_args=connect_args, **kwargs)
+
+
+def sqlite_file_twin(engine: AsyncEngine) -> Engine | None:
+    """The same SQLite file as ``engine``, through the standard library's driver (one pooled
+    connection, the same PRAGMAs), for a write done whole in one thread; None for any other
+    database, and for an in-memory one (another connection would be another database).
+
+    Each statement through aiosqlite is several hand-offs between its thread and the event loop,
+    and under load each hand-off waits for the loop to come round: a write that must finish
+    before a page is answered is faster done in one hand-off to a thread that runs it all.
+    """
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    twin = create_sync_engine(
+        url.set(drivername="sqlite"), connect_args={"timeout": 30}, pool_size=1, max_overflow=0
+    )
+    event.listen(twin, "connect", _configure_sqlite_connection)
+    return twin
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

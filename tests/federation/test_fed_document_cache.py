@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
-
 from fediverse_cases.core.accounts import Role
 from tests.support.case_rows import insert_case
 from tests.support.instances import create_account
+from tests.support.statements import observing_statements
 from tests.support.web import csrf_token, post_form, sign_in
 
 AS2 = {"Accept": "application/activity+json"}
@@ -24,11 +23,8 @@ def counted_statements(state) -> Iterator[list[str]]:  # type: ignore[no-untyped
     def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         seen.append(statement)
 
-    event.listen(state.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with observing_statements(state, count):
         yield seen
-    finally:
-        event.remove(state.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def _get(client, path: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

@@ -10,13 +10,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.federation import delivery
 from fediverse_cases.storage.models import AuditEvent
 from tests.support.case_rows import insert_case
 from tests.support.instances import create_account
+from tests.support.statements import observing_statements
 from tests.support.web import sign_in
 
 _WRITE = re.compile(r"^\s*(insert|update|delete|replace)\b", re.IGNORECASE)
@@ -30,11 +31,8 @@ def written(state) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
         if _WRITE.match(statement):
             seen.append(statement)
 
-    event.listen(state.engine.sync_engine, "before_cursor_execute", note)
-    try:
+    with observing_statements(state, note):
         yield seen
-    finally:
-        event.remove(state.engine.sync_engine, "before_cursor_execute", note)
 
 
 async def test_signed_in_case_view_writes_only_its_audit_row(client, state) -> None:  # type: ignore[no-untyped-def]
@@ -65,11 +63,8 @@ async def test_a_view_whose_audit_row_cannot_be_written_is_not_answered(client, 
         if _WRITE.match(statement) and "audit_events" in statement:
             raise OSError("disk full")
 
-    event.listen(state.engine.sync_engine, "before_cursor_execute", refuse_audit)
-    try:
+    with observing_statements(state, refuse_audit):
         answers = await asyncio.gather(*(client.get(f"/cases/{case.public_id}") for _ in range(4)))
-    finally:
-        event.remove(state.engine.sync_engine, "before_cursor_execute", refuse_audit)
     assert [response.status_code for response in answers] == [500] * 4
     for response in answers:
         assert "Annular erythematous plaque" not in await response.get_data(as_text=True)
