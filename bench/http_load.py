@@ -1,13 +1,15 @@
 """HTTP throughput of the federation surface and the pages, side by side with the Fedify peer.
 
-    .venv/bin/python bench/http_load.py [--cases 100000] [--connections 32] [--duration 8] [--workers 0] [--only TEXT]
+    .venv/bin/python bench/http_load.py [--cases 100000] [--connections 32] [--duration 8] [--warmup 2] [--workers 0] [--only TEXT]
 
 Seeds a fresh SQLite instance (migrated by our Alembic migrations; cases bulk-inserted as in
 ``bench/pages.py``: 100,000 take about a minute here), starts it with ``fediverse-cases serve``
 (``--workers 0`` = one hypercorn worker per core, the default) and the Fedify peer from the
 interop tests (``tests/interop/fedify_peer``, installed on first use), then loads each route for
 ``--duration`` seconds with ``--connections`` concurrent keep-alive clients using wrk, ours and
-the peer's in the same run, and prints requests/s, p50 and p99 and the ratio.
+the peer's in the same run, and prints requests/s, p50 and p99 and the ratio. Each route is first
+loaded for ``--warmup`` seconds, unmeasured, ours and the peer's alike: the table is the steady
+state, not a process's first requests of a route (its caches and SQLite's pages still cold).
 
 wrk comes from Debian: ``apt-get install wrk``. The machine is shared, so the table names the
 load average before and after; read the ratios.
@@ -219,6 +221,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds of load per route first")
     parser.add_argument("--workers", type=int, default=0, help="hypercorn workers; 0 = one per core")
     parser.add_argument("--only", default="", help="only the routes whose label contains this text")
     args = parser.parse_args()
@@ -240,12 +243,18 @@ def main() -> None:
                 if args.only not in route.label:
                     continue
                 check(route.ours, route.accept, route.expect, route.cookie)
+                if args.warmup:
+                    run_wrk(
+                        route.ours, route.accept, args.connections, args.warmup, args.threads, route.cookie
+                    )
                 ours = run_wrk(
                     route.ours, route.accept, args.connections, args.duration, args.threads, route.cookie
                 )
                 theirs = None
                 if route.peer is not None:
                     check(route.peer, route.accept, route.expect)
+                    if args.warmup:
+                        run_wrk(route.peer, route.accept, args.connections, args.warmup, args.threads)
                     theirs = run_wrk(route.peer, route.accept, args.connections, args.duration, args.threads)
                 table.append((route.label, ours, theirs))
             load_after = loadavg()
@@ -255,7 +264,8 @@ def main() -> None:
             server.wait(timeout=20)
     workers = args.workers or os.cpu_count()
     print(
-        f"\n{args.connections} connections, {args.threads} wrk threads, {args.duration} s per route; "
+        f"\n{args.connections} connections, {args.threads} wrk threads, {args.duration} s per route "
+        f"after {args.warmup} s unmeasured; "
         f"ours: {workers} hypercorn workers, SQLite, {args.cases} cases; load {load_before} -> {load_after}\n"
     )
     print(
