@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fediverse_cases.web.doc_cache import SCOPE_KEY, DocumentCache
+from fediverse_cases.web.kept_entries import keep_bounded
 from fediverse_cases.web.observability import ROUTE_KEY
 
 Scope = MutableMapping[str, Any]
@@ -92,12 +93,8 @@ class CachedDocumentsFastPath:
         )
 
     def _remember(self, request_key: bytes, served: _Served) -> None:
-        if self.cache.max_entries <= 0:
-            return
-        self._served.pop(request_key, None)
-        while len(self._served) >= self.cache.max_entries:
-            self._served.pop(next(iter(self._served)))
-        self._served[request_key] = served
+        if self.cache.max_entries > 0:
+            keep_bounded(self._served, request_key, served, self.cache.max_entries)
 
 
 def _request_key(scope: Scope) -> bytes | None:

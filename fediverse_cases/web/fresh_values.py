@@ -20,7 +20,6 @@ would otherwise send every open connection to the database at once).
 
 from __future__ import annotations
 
-import copy
 import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -32,7 +31,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Mapper, make_transient_to_detached
 
 from fediverse_cases.storage.change_signal import ChangeSignal, Versions
-from fediverse_cases.web.kept_entries import KeptEntries
+from fediverse_cases.web.kept_entries import KeptEntries, copy_for_request
 
 __all__ = ["FreshValues", "detached_copy", "fresh_values", "init_fresh_values"]
 
@@ -111,11 +110,7 @@ def detached_copy(row: Row) -> Row:
     mapper = state.mapper  # type: ignore[union-attr]
     columns = _column_keys(mapper)
     # The loaded values straight from the instance's dict (no attribute events per column).
-    values = {
-        key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
-        for key, value in state.dict.items()  # type: ignore[union-attr]
-        if key in columns
-    }
+    values = copy_for_request({key: value for key, value in state.dict.items() if key in columns})  # type: ignore[union-attr]
     duplicate = mapper.class_manager.new_instance()
     # Straight into the instance's dict, as the ORM's loading does: no change events per column.
     duplicate.__dict__.update(values)

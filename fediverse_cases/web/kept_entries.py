@@ -4,18 +4,23 @@ nothing they were read from has changed and their age allows, bounded oldest-fir
 under way, so requests that miss the same key together wait for one load instead of each doing it.
 
 What an entry holds and how it is loaded belongs to the cache using this map; this module owns
-only when a kept entry may still be answered, and how loads under way are shared.
+only when a kept entry may still be answered, and how loads under way are shared. It also owns
+the two rules every per-process map here follows: the oldest-first bound (``keep_bounded``, also
+used by the fast path's requests, the templates' URLs and the verified session cookies) and the
+copy of a kept mapping handed to one request (``copy_for_request``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Mapping
+from typing import Any, Generic, Protocol, TypeVar
 
 from fediverse_cases.storage.change_signal import ChangeSignal, Versions
 
-__all__ = ["Kept", "KeptEntries"]
+__all__ = ["Kept", "KeptEntries", "copy_for_request", "keep_bounded"]
 
 
 class Kept(Protocol):
@@ -30,6 +35,26 @@ class Kept(Protocol):
 
 
 Entry = TypeVar("Entry", bound=Kept)
+Key = TypeVar("Key")
+Value = TypeVar("Value")
+
+
+def keep_bounded(entries: dict[Key, Value], key: Key, value: Value, max_entries: int) -> None:
+    """Store ``value`` under ``key``, dropping the oldest entries to stay under ``max_entries``
+    (dicts keep insertion order, and a re-stored entry moves to the end)."""
+    entries.pop(key, None)
+    while entries and len(entries) >= max_entries:
+        entries.pop(next(iter(entries)))
+    entries[key] = value
+
+
+def copy_for_request(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A kept mapping's values for one request: its lists and dicts copied, so a request that
+    changes them in place changes its own copy, not what the next request is handed."""
+    return {
+        key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        for key, value in values.items()
+    }
 
 
 class KeptEntries(Generic[Entry]):
@@ -85,10 +110,5 @@ class KeptEntries(Generic[Entry]):
             future.set_result(entry)
 
     def store(self, key: str, entry: Entry) -> None:
-        if not self.enabled:
-            return
-        self._entries.pop(key, None)
-        while len(self._entries) >= self.max_entries:
-            # Oldest first: dicts keep insertion order, and a re-stored entry moves to the end.
-            self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = entry
+        if self.enabled:
+            keep_bounded(self._entries, key, entry, self.max_entries)

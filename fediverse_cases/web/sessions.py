@@ -16,7 +16,6 @@ signed-in request taken off.
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any
 
@@ -25,10 +24,12 @@ from quart import Quart
 from quart.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from quart.wrappers import BaseRequestWebsocket
 
+from fediverse_cases.web.kept_entries import copy_for_request, keep_bounded
+
 __all__ = ["REFRESH_SECONDS", "CookieSessions"]
 
 REFRESH_SECONDS = 300
-# Verified cookies remembered per process; when full, all are forgotten and verified again.
+# Verified cookies remembered per process; past that, the oldest are verified again when next seen.
 MAX_OPENED_COOKIES = 4096
 
 
@@ -72,20 +73,13 @@ class CookieSessions(SecureCookieSessionInterface):
             except BadSignature:
                 return _Session()
             opened = (data, signed_at.timestamp())
-            if len(self._opened) >= MAX_OPENED_COOKIES:
-                self._opened.clear()
-            self._opened[cookie] = opened
+            keep_bounded(self._opened, cookie, opened, MAX_OPENED_COOKIES)
         data, issued_at = opened
         if not 0 <= wall_clock() - issued_at <= max_age:  # what loads() refuses as expired
             del self._opened[cookie]
             return _Session()
         # The request may change its session; what the cookie held stays as it was.
-        session = _Session(
-            {
-                key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
-                for key, value in data.items()
-            }
-        )
+        session = _Session(copy_for_request(data))
         session.issued_at = issued_at
         return session
 

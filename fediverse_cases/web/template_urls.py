@@ -16,9 +16,11 @@ from typing import Any
 
 from quart.globals import _cv_request
 
+from fediverse_cases.web.kept_entries import keep_bounded
+
 __all__ = ["TemplateUrls"]
 
-# URLs kept per process; when full, all are dropped and built again as they are asked for.
+# URLs kept per process; past that, the oldest are built again when next asked for.
 MAX_URLS = 4096
 
 
@@ -48,7 +50,5 @@ class TemplateUrls:
         except TypeError:  # a value that cannot be a key (a list of tags, say)
             return self._build(endpoint, **values)
         url = self._build(endpoint, **values)
-        if len(self._urls) >= self._max_urls:
-            self._urls.clear()
-        self._urls[key] = url
+        keep_bounded(self._urls, key, url, self._max_urls)
         return url
