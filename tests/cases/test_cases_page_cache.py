@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from tests.federation.test_fed_document_cache import counted_statements
+from tests.support.statements import counted_statements
 from tests.support.web import csrf_token
 
 LISTS = ("/", "/feed/local", "/tags/melanoma", "/search?q=pigmented", "/users/clinician/cases")

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.storage.models import Case
 from tests.cases.test_cases_page_cache import _listed, _page
-from tests.federation.test_fed_document_cache import counted_statements
 from tests.support.instances import create_account
+from tests.support.statements import counted_statements
 from tests.support.web import csrf_token, post_form
 
 PAGES = ("/", "/feed/local", "/tags/melanoma", "/search?q=pigmented", "/feed/following")

@@ -4,27 +4,13 @@ withdrawal page) — the next GET shows the change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from fediverse_cases.core.accounts import Role
 from tests.support.case_rows import insert_case
 from tests.support.instances import create_account
-from tests.support.statements import observing_statements
+from tests.support.statements import counted_statements
 from tests.support.web import csrf_token, post_form, sign_in
 
 AS2 = {"Accept": "application/activity+json"}
-
-
-@contextmanager
-def counted_statements(state) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    with observing_statements(state, count):
-        yield seen
 
 
 async def _get(client, path: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

@@ -8,9 +8,9 @@ from sqlalchemy import update
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.storage.models import Case
-from tests.federation.test_fed_document_cache import counted_statements
 from tests.support.case_rows import insert_case, minutes_ago
 from tests.support.instances import create_account
+from tests.support.statements import counted_statements
 
 AS2 = {"Accept": "application/activity+json"}
 

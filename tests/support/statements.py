@@ -22,3 +22,15 @@ def observing_statements(state: Any, observe: Callable[..., None]) -> Iterator[N
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", observe)
+
+
+@contextmanager
+def counted_statements(state: Any) -> Iterator[list[str]]:
+    """The SQL of every statement sent while the context is open, in order."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    with observing_statements(state, count):
+        yield seen
