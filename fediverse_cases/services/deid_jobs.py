@@ -66,7 +66,7 @@ SUBMIT_KINDS = (*IMAGE_KINDS, STACK_KIND)
 
 def job_loop(state: FederationState, lease: timedelta = DEFAULT_LEASE) -> JobLoop:
     """The de-identification queue as one more worker loop."""
-    return JobLoop("deid", lambda: run_once(state, lease=lease), state.wake.deid)
+    return JobLoop("deid", lambda: run_once(state, lease=lease), state.wake.deid, tables=("deid_jobs",))
 
 
 def enqueue(

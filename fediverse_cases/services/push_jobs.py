@@ -75,7 +75,7 @@ BODY_CHARACTERS = 140
 
 def job_loop(state: FederationState, lease: timedelta = DEFAULT_LEASE) -> JobLoop:
     """The push queue as one more worker loop."""
-    return JobLoop("push", lambda: run_once(state, lease=lease), state.wake.push)
+    return JobLoop("push", lambda: run_once(state, lease=lease), state.wake.push, tables=("push_deliveries",))
 
 
 def wake(state: FederationState) -> None:
