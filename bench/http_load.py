@@ -7,7 +7,9 @@ Seeds a fresh SQLite instance (migrated by our Alembic migrations; cases bulk-in
 (``--workers 0`` = one hypercorn worker per core, the default) and the Fedify peer from the
 interop tests (``tests/interop/fedify_peer``, installed on first use), then loads each route for
 ``--duration`` seconds with ``--connections`` concurrent keep-alive clients using wrk, ours and
-the peer's in the same run, and prints requests/s, p50 and p99 and the ratio. Each route is first
+the peer's in the same run, and prints requests/s, p50 and p99 and the ratio. Last, the same load
+on ``bench/floor_app.py`` (hypercorn with the same workers answering a constant document from an
+empty ASGI app) gives the floor: what hypercorn alone serves on this machine. Each route is first
 loaded for ``--warmup`` seconds, unmeasured, ours and the peer's alike: the table is the steady
 state, not a process's first requests of a route (its caches and SQLite's pages still cold).
 
@@ -50,6 +52,7 @@ from fediverse_cases.storage.migrate import upgrade_to_head
 from tests.interop.fedify_peer import FedifyPeer
 
 AS2 = "application/activity+json"
+FLOOR = "floor: empty ASGI app"
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,25 @@ def reader_session(base_url: str) -> str:
         return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
 
 
+def start_floor(port: int, workers: int) -> subprocess.Popen[bytes]:
+    """``bench/floor_app.py`` on ``port``, once it answers."""
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("floor_app.py")), str(port), str(workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("the floor app did not start")
+
+
 def routes(port: int, peer_port: int, case_id: str, cookie: str) -> list[Route]:
     ours, peer = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{peer_port}"
     return [
@@ -257,12 +279,23 @@ def main() -> None:
                         run_wrk(route.peer, route.accept, args.connections, args.warmup, args.threads)
                     theirs = run_wrk(route.peer, route.accept, args.connections, args.duration, args.threads)
                 table.append((route.label, ours, theirs))
-            load_after = loadavg()
         finally:
             peer.stop()
             server.terminate()
             server.wait(timeout=20)
-    workers = args.workers or os.cpu_count()
+    workers = args.workers or os.cpu_count() or 1
+    if args.only in FLOOR:
+        floor_port = free_port()
+        floor = start_floor(floor_port, workers)
+        try:
+            url = f"http://127.0.0.1:{floor_port}/"
+            if args.warmup:
+                run_wrk(url, "*/*", args.connections, args.warmup, args.threads)
+            table.append((FLOOR, run_wrk(url, "*/*", args.connections, args.duration, args.threads), None))
+        finally:
+            floor.terminate()
+            floor.wait(timeout=20)
+    load_after = loadavg()
     print(
         f"\n{args.connections} connections, {args.threads} wrk threads, {args.duration} s per route "
         f"after {args.warmup} s unmeasured; "
