@@ -11,6 +11,7 @@ a blocked host also blocks its subdomains (blocking ``evil.example`` blocks ``a.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ class InvalidHost(ValueError):
     """Not a usable host or http(s) IRI."""
 
 
+# Every IRI of every activity is checked against the allow-list by its host, and a busy inbox
+# sees the same few hosts again and again.
+@functools.lru_cache(maxsize=4096)
 def _normalize_name(name: str) -> str:
     name = name.strip().rstrip(".").lower()
     if not name:

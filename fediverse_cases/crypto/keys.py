@@ -143,7 +143,13 @@ def _load_private_key_cached(data: bytes) -> rsa.RSAPrivateKey | ed25519.Ed25519
 
 def load_public_key(pem: str | bytes) -> rsa.RSAPublicKey | ed25519.Ed25519PublicKey:
     """Load a PEM public key; accepts SPKI and PKCS#1 ("BEGIN RSA PUBLIC KEY") forms."""
-    data = pem.encode("ascii") if isinstance(pem, str) else pem
+    return _load_public_key_cached(pem.encode("ascii") if isinstance(pem, str) else pem)
+
+
+@functools.lru_cache(maxsize=1024)
+def _load_public_key_cached(data: bytes) -> rsa.RSAPublicKey | ed25519.Ed25519PublicKey:
+    # Every signed request a peer sends is verified with one of the same few keys: parsed once
+    # each, not on every inbox POST. Key objects are immutable, so sharing them is safe.
     try:
         key = serialization.load_pem_public_key(data.strip())
     except (ValueError, TypeError) as exc:

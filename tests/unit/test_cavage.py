@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from fediverse_cases.crypto.cavage import _parse_params
 from fediverse_cases.crypto.http_signatures import (
     SignatureError,
     parse_signature,
@@ -288,3 +289,13 @@ def test_mastodon_shaped_header_parses(rsa_key: RsaKeyPair) -> None:
     parts = headers["Signature"].split(",")
     headers["Signature"] = ",".join(reversed(parts))
     verify_request("POST", URL, headers, BODY, rsa_key.public_pem, now=NOW)
+
+
+def test_quoted_values_are_unescaped_and_bare_values_kept() -> None:
+    assert _parse_params('keyId="a\\"b\\\\c",algorithm=hs2019, headers="(request-target) host"') == {
+        "keyId": 'a"b\\c',
+        "algorithm": "hs2019",
+        "headers": "(request-target) host",
+    }
+    with pytest.raises(SignatureError):
+        _parse_params('keyId="unterminated\\"')
