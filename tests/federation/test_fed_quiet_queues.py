@@ -31,7 +31,12 @@ async def queue_delivery(state: Any, inbox: str, due_in: timedelta) -> None:
     async with state.transaction() as db:
         actor = await get_local_actor_by_username(db, "drlee")
         assert actor is not None
-        activity = {"id": "http://x/activities/1", "type": "Create", "actor": actor.uri, "object": "http://x/1"}
+        activity = {
+            "id": "http://x/activities/1",
+            "type": "Create",
+            "actor": actor.uri,
+            "object": "http://x/1",
+        }
         await enqueue(db, state, activity=activity, sender=actor, inboxes=[inbox], object_id="http://x/1")
         await db.execute(update(Delivery).values(next_attempt_at=utcnow() + due_in))
 
