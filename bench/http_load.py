@@ -117,18 +117,23 @@ def start_ours(config: Path, port: int) -> subprocess.Popen[bytes]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    return answering(process, f"http://127.0.0.1:{port}/healthz", config.parent / "server.log")
+
+
+def answering(process: subprocess.Popen[bytes], url: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """``process`` once ``url`` answers 200; exits with the end of its ``log`` if it stops first."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit((config.parent / "server.log").read_text()[-3000:])
+            raise SystemExit(log.read_text()[-3000:] if log else f"{process.args} exited")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200:
                 return process
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
     process.terminate()
-    raise SystemExit("our server did not start")
+    raise SystemExit(f"{process.args} did not answer {url}")
 
 
 _DURATION = re.compile(r"([\d.]+)(us|ms|s)\b")
@@ -197,16 +202,7 @@ def start_floor(port: int, workers: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("the floor app did not start")
+    return answering(process, f"http://127.0.0.1:{port}/")
 
 
 def routes(port: int, peer_port: int, case_id: str, cookie: str) -> list[Route]:

@@ -1,13 +1,14 @@
 """Background loops for the delivery, inbox and erasure re-check workers, inside ``serve`` or
-``fediverse-cases worker``. Each loop calls ``run_once`` until nothing is due, then waits for a wake-up (new rows
-written by this process) or ``poll_seconds``. A loop that names its queue tables looks again
-after ``poll_seconds`` only if the host's change signal (``storage/change_signal.py``) says one
-of them was written (by any process on this host) since its last look, and otherwise every
-``quiet_recheck_seconds``: that is when rows come due by the clock alone (a retry's backoff, an
-expired lease) and when rows written on another host are seen. Idle, the six loops of each
-worker process used to query the database twenty times a second for nothing. Errors are logged and the loop carries on; the
-rows themselves are durable, so stopping at any point loses nothing. Erasure re-checks are due
-minutes after they are queued, so their loop polls less often (``erasure_poll_seconds``).
+``fediverse-cases worker``. Each loop calls ``run_once`` until nothing is due, then waits for a
+wake-up (new rows written by this process) or ``poll_seconds``. A loop that names its queue
+tables looks again after ``poll_seconds`` only if the host's change signal
+(``storage/change_signal.py``) says one of them was written (by any process on this host) since
+its last look, and otherwise every ``quiet_recheck_seconds``: that is when rows come due by the
+clock alone (a retry's backoff, an expired lease) and when rows written on another host are
+seen. Idle, the six loops of each worker process used to query the database twenty times a
+second for nothing. Errors are logged and the loop carries on; the rows themselves are durable,
+so stopping at any point loses nothing. Erasure re-checks are due minutes after they are queued,
+so their loop polls less often (``erasure_poll_seconds``).
 
 Queues owned by upper layers (the de-identification jobs of ``services.deid_jobs``) are handed
 in as ``JobLoop`` values by whoever builds the workers (``serve``, ``fediverse-cases worker``):
@@ -26,7 +27,7 @@ from datetime import timedelta
 
 from fediverse_cases.federation import delivery, erasure_jobs, inbox_worker
 from fediverse_cases.federation.state import FederationState
-from fediverse_cases.storage.change_signal import ANY
+from fediverse_cases.storage.change_signal import ANY, Versions
 
 log = logging.getLogger(__name__)
 
@@ -132,17 +133,24 @@ class Workers:
             if done:
                 continue
             wake.clear()
-            versions = signal.versions(before, watched) if tables else ()
-            while not self._stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=poll_seconds or self.poll_seconds)
-                    break
-                if (
-                    not tables
-                    or not signal.fresh(versions)
-                    or time.monotonic() - looked_at >= self.quiet_recheck_seconds
-                ):
-                    break
+            versions = signal.versions(before, watched) if tables else None
+            await self._wait(wake, poll_seconds or self.poll_seconds, versions, looked_at)
+
+    async def _wait(
+        self, wake: asyncio.Event, poll_seconds: float, versions: Versions | None, looked_at: float
+    ) -> None:
+        """Until ``wake`` is set, or at a poll once the watched tables changed from ``versions``
+        or the quiet recheck is due (``versions`` None: at the first poll)."""
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
+                return
+            if (
+                versions is None
+                or not self.state.change_signal.fresh(versions)
+                or time.monotonic() - looked_at >= self.quiet_recheck_seconds
+            ):
+                return
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Let the current step finish (bounded by ``timeout``), then cancel."""

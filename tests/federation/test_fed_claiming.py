@@ -14,12 +14,11 @@ from sqlalchemy import func, select
 
 from fediverse_cases.core.accounts import Role
 from fediverse_cases.federation import delivery
-from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.federation.transport import Transport
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.models import Delivery
-from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
+from tests.support.deliveries import enqueue_create
 from tests.support.http_peer import FakeHttpPeer, Reply
 from tests.support.instances import create_account, make_settings, make_state
 from tests.support.live import LiveInstance, free_port
@@ -27,17 +26,7 @@ from tests.support.live import LiveInstance, free_port
 
 async def queue_fan_out(state, inboxes: list[str]) -> None:  # type: ignore[no-untyped-def]
     async with state.transaction() as db:
-        actor = await get_local_actor_by_username(db, "drlee")
-        assert actor is not None
-        activity = {
-            "id": "http://x/activities/1",
-            "type": "Create",
-            "actor": actor.uri,
-            "object": "http://x/cases/1",
-        }
-        await enqueue(
-            db, state, activity=activity, sender=actor, inboxes=inboxes, object_id="http://x/cases/1"
-        )
+        await enqueue_create(db, state, inboxes)
 
 
 async def states_by_count(state) -> dict[str, int]:  # type: ignore[no-untyped-def]

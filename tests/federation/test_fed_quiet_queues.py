@@ -12,14 +12,13 @@ from typing import Any
 from sqlalchemy import update
 
 from fediverse_cases.core.accounts import Role
-from fediverse_cases.federation.outbox import enqueue
 from fediverse_cases.federation.transport import Transport
 from fediverse_cases.federation.workers import Workers
 from fediverse_cases.services.operator import Operator
 from fediverse_cases.services.peers import allow_peer
 from fediverse_cases.storage.base import utcnow
 from fediverse_cases.storage.models import Delivery
-from fediverse_cases.storage.repositories.accounts import get_local_actor_by_username
+from tests.support.deliveries import enqueue_create
 from tests.support.http_peer import FakeHttpPeer, Reply
 from tests.support.instances import create_account, make_state
 from tests.support.statements import observing_statements
@@ -29,15 +28,7 @@ RECHECK = 2.0
 
 async def queue_delivery(state: Any, inbox: str, due_in: timedelta) -> None:
     async with state.transaction() as db:
-        actor = await get_local_actor_by_username(db, "drlee")
-        assert actor is not None
-        activity = {
-            "id": "http://x/activities/1",
-            "type": "Create",
-            "actor": actor.uri,
-            "object": "http://x/1",
-        }
-        await enqueue(db, state, activity=activity, sender=actor, inboxes=[inbox], object_id="http://x/1")
+        await enqueue_create(db, state, [inbox])
         await db.execute(update(Delivery).values(next_attempt_at=utcnow() + due_in))
 
 
